@@ -1,0 +1,62 @@
+/**
+ * The storage interface every back end implements (DynamoDB for `dynamodb` and `local`, Supabase later).
+ *
+ * Contract, checked by the conformance suite in test/storage/conformance.ts:
+ * - Every write is idempotent: writing the same item twice leaves one item with the same content.
+ * - `putFills` resolves only once every fill is durably stored (it retries throttling and partial batch
+ *   failures itself, and rejects with a `StorageError` when the back end keeps failing).
+ * - `putOrders` keeps, per (account, oid), the state with the newest statusTimestamp; at equal timestamps a
+ *   terminal status wins over open/triggered. An older state never overwrites a newer one.
+ * - `setFillCursor` never moves a cursor backwards (an older cursor is ignored).
+ * - Dashboard snapshots and CVD buckets carry an expiry (`retentionDays` after their time).
+ */
+import type {
+  AccountSnapshot,
+  ClosedPosition,
+  CvdBucket,
+  Fill,
+  FillCursor,
+  OrderState,
+  PositionState,
+} from "../domain/types.ts";
+
+export interface MonitorStore {
+  /** Make sure the back end is usable (and, where allowed, create missing tables). */
+  init(): Promise<void>;
+  close(): Promise<void>;
+
+  putFills(fills: readonly Fill[]): Promise<void>;
+  /** Fills of an account with from ≤ time ≤ to, oldest first. */
+  listFills(account: string, range?: { from?: number; to?: number }): Promise<Fill[]>;
+
+  getFillCursor(account: string): Promise<FillCursor | null>;
+  setFillCursor(cursor: FillCursor): Promise<void>;
+
+  /** Current state per (account, coin), open or flat, for restoring the position state machine. */
+  loadPositionStates(account: string): Promise<PositionState[]>;
+  /** Saves current states (upsert per account+coin) and closed-position records (insert once). */
+  savePositions(states: readonly PositionState[], closed: readonly ClosedPosition[]): Promise<void>;
+  listClosedPositions(account: string): Promise<ClosedPosition[]>;
+
+  putOrders(orders: readonly OrderState[]): Promise<void>;
+  listOrders(account: string): Promise<OrderState[]>;
+
+  putAccountSnapshot(snapshot: AccountSnapshot): Promise<void>;
+  latestAccountSnapshot(account: string): Promise<AccountSnapshot | null>;
+
+  /** Upserts buckets (key coin+bucket); the newest write of a bucket wins. */
+  putCvdBuckets(buckets: readonly CvdBucket[]): Promise<void>;
+  /** The newest bucket per coin (it carries the dedup watermark and the running cvd). */
+  latestCvdBuckets(coins: readonly string[]): Promise<Map<string, CvdBucket>>;
+  listCvdBuckets(coin: string, range?: { from?: number; to?: number }): Promise<CvdBucket[]>;
+}
+
+/** A back-end failure after the adapter's own retries; `retryable` tells the caller whether to try again. */
+export class StorageError extends Error {
+  readonly retryable: boolean;
+  constructor(message: string, options: { cause?: unknown; retryable: boolean }) {
+    super(message, { cause: options.cause });
+    this.name = "StorageError";
+    this.retryable = options.retryable;
+  }
+}
