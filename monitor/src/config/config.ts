@@ -1,0 +1,179 @@
+/**
+ * Monitor configuration from the environment (plus a `.env` file, whose values never override the real
+ * environment). Every problem becomes one ConfigError line that says what to fix; `main` prints it and
+ * exits non-zero, so a misconfigured task fails fast instead of crash-looping on bad input.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { parseEnv } from "node:util";
+import { z } from "zod";
+
+export type DbMode = "local" | "dynamodb" | "supabase";
+export type Network = "mainnet" | "testnet";
+
+export interface MonitorConfig {
+  accounts: string[];
+  network: Network;
+  wsUrl: string;
+  apiUrl: string;
+  dbMode: DbMode;
+  dynamodbEndpoint: string | null;
+  awsRegion: string | null;
+  tablePrefix: string;
+  dataDir: string;
+  /** Explicit CVD coins, or null for the default: BTC, ETH and every coin with an open position. */
+  cvdCoins: string[] | null;
+  snapshotIntervalMs: number;
+  healthPort: number;
+  /** Lower bound of the first backfill of an empty store (ms), or null for as far back as the API allows. */
+  backfillSince: number | null;
+  retentionDays: number;
+  maxPendingWrites: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+const ENDPOINTS: Record<Network, { ws: string; api: string }> = {
+  mainnet: { ws: "wss://api.hyperliquid.xyz/ws", api: "https://api.hyperliquid.xyz" },
+  testnet: { ws: "wss://api.hyperliquid-testnet.xyz/ws", api: "https://api.hyperliquid-testnet.xyz" },
+};
+
+export const DEFAULT_CVD_COINS = ["BTC", "ETH"] as const;
+
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+
+const addressList = z
+  .string({ error: "is required: set it to your account address (0x followed by 40 hex characters)" })
+  .transform((raw, ctx) => {
+    const parts = raw
+      .split(",")
+      .map((part) => part.trim())
+      .filter((part) => part.length > 0);
+    if (parts.length === 0) {
+      ctx.addIssue({ code: "custom", message: "is empty: set it to one or more comma-separated addresses" });
+      return z.NEVER;
+    }
+    for (const part of parts) {
+      if (!ADDRESS.test(part)) {
+        ctx.addIssue({
+          code: "custom",
+          message: `has "${part.slice(0, 48)}", which is not an address: use 0x followed by 40 hex characters`,
+        });
+        return z.NEVER;
+      }
+    }
+    return [...new Set(parts.map((part) => part.toLowerCase()))];
+  });
+
+function urlWithScheme(schemes: readonly string[]) {
+  return z.string().refine(
+    (value) => {
+      try {
+        return schemes.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL starting with ${schemes.map((s) => `${s}//`).join(" or ")}` },
+  );
+}
+
+const positiveInt = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, { message: "must be a whole number" })
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, { message: `must be between ${min} and ${max}` });
+
+const backfillSince = z.string().transform((raw, ctx) => {
+  const trimmed = raw.trim();
+  const ms = /^\d+$/.test(trimmed) ? Number(trimmed) : Date.parse(trimmed);
+  if (!Number.isFinite(ms) || ms < 0) {
+    ctx.addIssue({ code: "custom", message: "must be an ISO date (2026-01-31) or epoch milliseconds" });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const schema = z.object({
+  ACCOUNT_ADDRESS: addressList,
+  HYPERLIQUID_NETWORK: z
+    .enum(["mainnet", "testnet"], { error: "must be mainnet or testnet" })
+    .default("mainnet"),
+  HYPERLIQUID_WS_URL: urlWithScheme(["ws:", "wss:"]).optional(),
+  HYPERLIQUID_API_URL: urlWithScheme(["http:", "https:"]).optional(),
+  DB_MODE: z
+    .enum(["local", "dynamodb", "supabase"], { error: "must be local, dynamodb or supabase" })
+    .optional(),
+  DYNAMODB_ENDPOINT: urlWithScheme(["http:", "https:"]).optional(),
+  AWS_REGION: z.string().optional(),
+  TABLE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{0,200}$/, { message: "may hold only letters, digits, '_', '-' and '.'" })
+    .default("hl-"),
+  DATA_DIR: z.string().min(1).default("./data"),
+  CVD_COINS: z
+    .string()
+    .transform((raw) =>
+      raw
+        .split(",")
+        .map((coin) => coin.trim())
+        .filter((coin) => coin.length > 0),
+    )
+    .optional(),
+  SNAPSHOT_INTERVAL_SECONDS: positiveInt(5, 3600).default(60),
+  HEALTH_PORT: positiveInt(0, 65535).default(8080),
+  BACKFILL_SINCE: backfillSince.optional(),
+  RETENTION_DAYS: positiveInt(1, 3650).default(30),
+  MAX_PENDING_WRITES: positiveInt(100, 10_000_000).default(50_000),
+  LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info"),
+});
+
+/** Reads `.env` (if present) under the real environment: real variables win. */
+export function environmentWithDotEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  dotEnvPath = ".env",
+): Record<string, string | undefined> {
+  if (!existsSync(dotEnvPath)) return { ...env };
+  const fromFile = parseEnv(readFileSync(dotEnvPath, "utf8"));
+  return { ...fromFile, ...env };
+}
+
+export function loadConfig(env: Record<string, string | undefined>): MonitorConfig {
+  // Empty strings mean "not set": a CDK or .env template often leaves optional values blank.
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ""),
+  );
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const variable = String(issue.path[0] ?? "configuration");
+    throw new ConfigError(`${variable} ${issue.message}`);
+  }
+  const v = parsed.data;
+  const dbMode: DbMode = v.DB_MODE ?? (v.DYNAMODB_ENDPOINT ? "dynamodb" : "local");
+  if (dbMode === "supabase") {
+    throw new ConfigError("DB_MODE=supabase is not available in this version yet: use local or dynamodb");
+  }
+  const endpoints = ENDPOINTS[v.HYPERLIQUID_NETWORK];
+  return {
+    accounts: v.ACCOUNT_ADDRESS,
+    network: v.HYPERLIQUID_NETWORK,
+    wsUrl: v.HYPERLIQUID_WS_URL ?? endpoints.ws,
+    apiUrl: (v.HYPERLIQUID_API_URL ?? endpoints.api).replace(/\/+$/, ""),
+    dbMode,
+    dynamodbEndpoint: v.DYNAMODB_ENDPOINT ?? null,
+    awsRegion: v.AWS_REGION ?? null,
+    tablePrefix: v.TABLE_PREFIX,
+    dataDir: v.DATA_DIR,
+    cvdCoins: v.CVD_COINS && v.CVD_COINS.length > 0 ? v.CVD_COINS : null,
+    snapshotIntervalMs: v.SNAPSHOT_INTERVAL_SECONDS * 1000,
+    healthPort: v.HEALTH_PORT,
+    backfillSince: v.BACKFILL_SINCE ?? null,
+    retentionDays: v.RETENTION_DAYS,
+    maxPendingWrites: v.MAX_PENDING_WRITES,
+    logLevel: v.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,168 @@
+/**
+ * Cumulative volume delta per coin, in one-minute buckets, from public trades (side = aggressor).
+ *
+ * Deduplication is a watermark, not a set of every trade seen: per coin, the newest trade time counted and
+ * the tids counted at exactly that time. A trade is new iff it is newer than the watermark, or at the
+ * watermark with an unseen tid. The watermark travels with every stored bucket, so after a restart the
+ * newest bucket restores it and the trades the server replays on subscribe are not counted twice.
+ *
+ * Gaps: after a (re)subscription the first batch must overlap the watermark; if its oldest trade is newer
+ * than the watermark, trades in between may be lost, and the bucket that receives it is marked `gap`.
+ */
+import { D, type Dec, dec, str } from "./decimal.ts";
+import type { CvdBucket, Trade } from "./types.ts";
+
+export const BUCKET_MS = 60_000;
+
+interface BucketWork {
+  bucket: number;
+  buy: Dec;
+  sell: Dec;
+  cvd: Dec;
+  tradeCount: number;
+  gap: boolean;
+}
+
+interface CoinSeries {
+  cvd: Dec;
+  lastTradeTime: number;
+  lastTids: Set<number>;
+  /** Set after a stream (re)start until the next batch has been checked for overlap. */
+  checkOverlap: boolean;
+  buckets: Map<number, BucketWork>;
+  dirty: Set<number>;
+}
+
+export function bucketOf(time: number): number {
+  return Math.floor(time / BUCKET_MS) * BUCKET_MS;
+}
+
+export class CvdAggregator {
+  readonly #series = new Map<string, CoinSeries>();
+
+  /** Continues each coin's series from its newest stored bucket. */
+  restore(latest: ReadonlyMap<string, CvdBucket>): void {
+    for (const [coin, stored] of latest) {
+      if (this.#series.has(coin)) continue;
+      const series = this.#seriesOf(coin);
+      series.cvd = dec(stored.cvd);
+      series.lastTradeTime = stored.lastTradeTime;
+      series.lastTids = new Set(stored.lastTids);
+      series.buckets.set(stored.bucket, {
+        bucket: stored.bucket,
+        buy: dec(stored.buyVolume),
+        sell: dec(stored.sellVolume),
+        cvd: dec(stored.cvd),
+        tradeCount: stored.tradeCount,
+        gap: stored.gap,
+      });
+    }
+  }
+
+  /** The coin's trade stream (re)started: check the next batch for a gap. */
+  streamRestarted(coin: string): void {
+    this.#seriesOf(coin).checkOverlap = true;
+  }
+
+  ingest(trades: readonly Trade[]): { accepted: number; duplicates: number } {
+    let accepted = 0;
+    let duplicates = 0;
+    const byCoin = new Map<string, Trade[]>();
+    for (const trade of trades) {
+      const list = byCoin.get(trade.coin) ?? [];
+      list.push(trade);
+      byCoin.set(trade.coin, list);
+    }
+    for (const [coin, list] of byCoin) {
+      const series = this.#seriesOf(coin);
+      const ordered = [...list].sort((a, b) => a.time - b.time);
+      let gapPending = false;
+      if (series.checkOverlap) {
+        series.checkOverlap = false;
+        const oldest = ordered[0]!;
+        gapPending = series.lastTradeTime > 0 && oldest.time > series.lastTradeTime;
+      }
+      for (const trade of ordered) {
+        if (
+          trade.time < series.lastTradeTime ||
+          (trade.time === series.lastTradeTime && series.lastTids.has(trade.tid))
+        ) {
+          duplicates += 1;
+          continue;
+        }
+        const size = dec(trade.sz);
+        const bucket = this.#bucketOf(series, bucketOf(trade.time));
+        if (trade.side === "B") bucket.buy = bucket.buy.plus(size);
+        else bucket.sell = bucket.sell.plus(size);
+        series.cvd = trade.side === "B" ? series.cvd.plus(size) : series.cvd.minus(size);
+        bucket.cvd = series.cvd;
+        bucket.tradeCount += 1;
+        if (gapPending) {
+          bucket.gap = true;
+          gapPending = false;
+        }
+        if (trade.time > series.lastTradeTime) {
+          series.lastTradeTime = trade.time;
+          series.lastTids = new Set([trade.tid]);
+        } else {
+          series.lastTids.add(trade.tid);
+        }
+        series.dirty.add(bucket.bucket);
+        accepted += 1;
+      }
+    }
+    return { accepted, duplicates };
+  }
+
+  /** Buckets changed since the last drain, each with the coin's current watermark; frees finished ones. */
+  drainDirtyBuckets(): CvdBucket[] {
+    const out: CvdBucket[] = [];
+    for (const [coin, series] of this.#series) {
+      for (const start of [...series.dirty].sort((a, b) => a - b)) {
+        const work = series.buckets.get(start)!;
+        out.push({
+          coin,
+          bucket: start,
+          buyVolume: str(work.buy),
+          sellVolume: str(work.sell),
+          delta: str(work.buy.minus(work.sell)),
+          cvd: str(work.cvd),
+          tradeCount: work.tradeCount,
+          gap: work.gap,
+          lastTradeTime: series.lastTradeTime,
+          lastTids: [...series.lastTids],
+        });
+      }
+      series.dirty.clear();
+      // Only the newest bucket can still change (older trades are behind the watermark).
+      const newest = Math.max(...series.buckets.keys());
+      for (const start of series.buckets.keys()) if (start !== newest) series.buckets.delete(start);
+    }
+    return out;
+  }
+
+  #seriesOf(coin: string): CoinSeries {
+    let series = this.#series.get(coin);
+    if (!series) {
+      series = {
+        cvd: new D(0),
+        lastTradeTime: 0,
+        lastTids: new Set(),
+        checkOverlap: false,
+        buckets: new Map(),
+        dirty: new Set(),
+      };
+      this.#series.set(coin, series);
+    }
+    return series;
+  }
+
+  #bucketOf(series: CoinSeries, start: number): BucketWork {
+    let work = series.buckets.get(start);
+    if (!work) {
+      work = { bucket: start, buy: new D(0), sell: new D(0), cvd: series.cvd, tradeCount: 0, gap: false };
+      series.buckets.set(start, work);
+    }
+    return work;
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * Account health from a clearinghouse state (PROTOCOL.md §7, standard margin mode):
+ * - cross margin ratio = crossMaintenanceMarginUsed / crossMarginSummary.accountValue (≥ 1 is liquidatable)
+ * - health score = 100 · (1 − ratio), clamped to [0, 100]; 100 when no maintenance margin is used
+ * - leverage = marginSummary.totalNtlPos / marginSummary.accountValue
+ * - mark price = positionValue / |szi|; liquidation distance = |mark − liquidationPx| / mark
+ * Quotients are rounded half-even to 8 decimal places; sums are exact.
+ */
+import { D, dec, quotient, str } from "./decimal.ts";
+import type { AccountSnapshot, PositionHealth } from "./types.ts";
+import type { WireClearinghouseState } from "./wire.ts";
+
+export function accountSnapshotFrom(
+  account: string,
+  state: WireClearinghouseState,
+  time: number,
+): AccountSnapshot {
+  const positions: PositionHealth[] = state.assetPositions
+    .map(({ position }) => {
+      const size = dec(position.szi);
+      const value = dec(position.positionValue);
+      const markPx = size.isZero() ? null : value.div(size.abs());
+      const liquidationPx = position.liquidationPx;
+      const distance =
+        markPx === null || liquidationPx === null || markPx.isZero()
+          ? null
+          : quotient(markPx.minus(liquidationPx).abs(), markPx);
+      return {
+        coin: position.coin,
+        size: position.szi,
+        entryPx: position.entryPx,
+        markPx: markPx === null ? null : quotient(markPx, new D(1)),
+        liquidationPx,
+        liquidationDistance: distance,
+        unrealizedPnl: position.unrealizedPnl,
+        marginUsed: position.marginUsed,
+        positionValue: position.positionValue,
+        leverageType: position.leverage.type,
+        leverage: String(position.leverage.value),
+      };
+    })
+    .filter((position) => !dec(position.size).isZero());
+
+  const accountValue = dec(state.marginSummary.accountValue);
+  const crossValue = dec(state.crossMarginSummary.accountValue);
+  const maintenance = state.crossMaintenanceMarginUsed;
+  const ratio = maintenance === undefined || crossValue.lte(0) ? null : dec(maintenance).div(crossValue);
+  const health =
+    maintenance !== undefined && dec(maintenance).isZero()
+      ? new D(100)
+      : ratio === null
+        ? null
+        : D.min(100, D.max(0, new D(1).minus(ratio).times(100)));
+  const distances = positions
+    .map((position) => position.liquidationDistance)
+    .filter((distance): distance is string => distance !== null);
+
+  return {
+    account: account.toLowerCase(),
+    time,
+    accountValue: state.marginSummary.accountValue,
+    totalMarginUsed: state.marginSummary.totalMarginUsed,
+    totalNtlPos: state.marginSummary.totalNtlPos,
+    withdrawable: state.withdrawable,
+    totalUnrealizedPnl: str(positions.reduce((sum, p) => sum.plus(p.unrealizedPnl), new D(0))),
+    leverage: accountValue.isZero() ? null : quotient(dec(state.marginSummary.totalNtlPos), accountValue),
+    crossMarginRatio: ratio === null ? null : quotient(ratio, new D(1)),
+    // Legacy payloads carry no maintenance margin; their ratio is null and the score reads 100 (no data).
+    healthScore: health === null ? "100" : quotient(health, new D(1)),
+    positionsCount: positions.length,
+    minLiquidationDistance: distances.length === 0 ? null : str(D.min(...distances.map((d) => dec(d)))),
+    positions,
+  };
+}

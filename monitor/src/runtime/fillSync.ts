@@ -1,0 +1,229 @@
+/**
+ * Keeps one account's fills complete, stored once each, and applied to the position state machine in
+ * time order — across snapshots, reconnects, restarts and storage outages.
+ *
+ * The rules that make that hold:
+ * - Every fill received is submitted to storage at once (durability first), but the domain sees fills
+ *   only in (time, fillId) order over contiguous history.
+ * - After every (re)connection the account is `syncing`: fills from the socket (the snapshot, and live
+ *   fills that race the backfill) wait in `pending` while the REST backfill pages from the cursor to now;
+ *   then REST and pending fills are merged, sorted and applied, and the account goes `live`.
+ * - The cursor moves only over fills that are stored and applied with nothing missing before them. A
+ *   WebSocket snapshot never moves it: the snapshot holds only the newest fills, and a gap behind it is
+ *   closed by the backfill, which starts from the cursor.
+ * - If storage refuses a write (pending bound reached, or shutting down) the account stalls: nothing more
+ *   is applied and the cursor stays put, so the next sync fetches those fills again.
+ */
+import { orderFills } from "../domain/fill.ts";
+import type { Fill, FillCursor } from "../domain/types.ts";
+import type { MonitorStore } from "../storage/store.ts";
+import type { Logger } from "../telemetry/logger.ts";
+import type { Metrics } from "../telemetry/metrics.ts";
+
+export type FillSyncPhase = "idle" | "syncing" | "live" | "stalled";
+
+export interface FillSyncDependencies {
+  account: string;
+  store: MonitorStore;
+  /** Pages of normalised fills with time ≥ startTime, each page sorted oldest first. */
+  fetchFillsSince: (startTime: number, signal: AbortSignal) => AsyncIterable<Fill[]>;
+  /** Applies fills (already in order) to the domain and persists the resulting position changes. */
+  applyInOrder: (fills: readonly Fill[]) => Promise<void>;
+  /** Lower bound of the very first backfill (no cursor yet); 0 reaches as far back as the API allows. */
+  backfillSince: number | null;
+  metrics: Metrics;
+  logger: Logger;
+  now?: () => number;
+}
+
+export class FillSync {
+  readonly #deps: FillSyncDependencies;
+  readonly #abort = new AbortController();
+  readonly #now: () => number;
+  #cursor: FillCursor | null = null;
+  #phase: FillSyncPhase = "idle";
+  /** Fills received over the socket while syncing, by id, with the promise of their storage write. */
+  readonly #pending = new Map<string, { fill: Fill; stored: Promise<void> }>();
+  /** Serialises work on the domain so fills are applied in arrival order of their batches. */
+  #chain: Promise<void> = Promise.resolve();
+  #syncRunning: Promise<void> | null = null;
+  #syncAgain = false;
+
+  constructor(deps: FillSyncDependencies) {
+    this.#deps = deps;
+    this.#now = deps.now ?? Date.now;
+  }
+
+  get phase(): FillSyncPhase {
+    return this.#phase;
+  }
+
+  get cursor(): FillCursor | null {
+    return this.#cursor;
+  }
+
+  async start(): Promise<void> {
+    this.#cursor = await this.#deps.store.getFillCursor(this.#deps.account);
+  }
+
+  /** Call on every (re)connection: backfills from the cursor, then goes live. */
+  requestSync(): Promise<void> {
+    if (this.#abort.signal.aborted) return Promise.resolve();
+    if (this.#syncRunning) {
+      this.#syncAgain = true;
+      return this.#syncRunning;
+    }
+    this.#syncRunning = this.#runSyncs().finally(() => {
+      this.#syncRunning = null;
+    });
+    return this.#syncRunning;
+  }
+
+  /** Call when the socket drops: fills from the next connection wait for its sync. */
+  disconnected(): void {
+    if (this.#phase === "live") this.#phase = "idle";
+  }
+
+  /** Fills from a `userFills` frame (snapshot or live) of this account. */
+  receive(fills: readonly Fill[]): void {
+    const fresh = fills.filter((fill) => !this.#coveredByCursor(fill));
+    if (fresh.length === 0 || this.#phase === "stalled") return;
+    const stored = this.#store(fresh);
+    if (this.#phase !== "live") {
+      for (const fill of fresh) this.#pending.set(fill.fillId, { fill, stored });
+      return;
+    }
+    this.#enqueue(async () => {
+      await stored;
+      await this.#applyAndAdvance(fresh);
+    });
+  }
+
+  /** Stops syncing and waits for queued domain work (storage flushing is the store's job). */
+  async stop(): Promise<void> {
+    this.#abort.abort();
+    await this.#chain.catch(() => {});
+    await this.#syncRunning?.catch(() => {});
+  }
+
+  async #runSyncs(): Promise<void> {
+    do {
+      this.#syncAgain = false;
+      try {
+        await this.#syncOnce();
+      } catch (error) {
+        if (this.#abort.signal.aborted) return;
+        this.#phase = "stalled";
+        this.#deps.logger.error(
+          { account: this.#deps.account, err: errorSummary(error) },
+          "fill sync failed; the cursor stays put and the next sync retries",
+        );
+      }
+    } while (this.#syncAgain && !this.#abort.signal.aborted);
+  }
+
+  async #syncOnce(): Promise<void> {
+    const { account, logger, metrics } = this.#deps;
+    if (this.#phase !== "syncing") this.#phase = "syncing";
+    // Let live work already queued finish first, so the cursor we start from is as new as it gets.
+    await this.#chain.catch(() => {});
+    const startTime = this.#cursor?.time ?? this.#deps.backfillSince ?? 0;
+    const started = this.#now();
+    const fetched = new Map<string, Fill>();
+    let pages = 0;
+    for await (const page of this.#deps.fetchFillsSince(startTime, this.#abort.signal)) {
+      pages += 1;
+      const fresh = page.filter((fill) => !this.#coveredByCursor(fill) && !fetched.has(fill.fillId));
+      const unseen = fresh.filter((fill) => !this.#pending.has(fill.fillId));
+      for (const fill of fresh) fetched.set(fill.fillId, fill);
+      if (unseen.length > 0) {
+        await this.#store(unseen);
+        metrics.count("BackfilledFills", unseen.length);
+      }
+    }
+    // Merge with what the socket delivered meanwhile; apply everything in order; repeat while the socket
+    // keeps delivering, then go live in the same tick as the last check, so no frame falls in between.
+    let batch = [...fetched.values()];
+    for (;;) {
+      const fromSocket = [...this.#pending.values()];
+      this.#pending.clear();
+      await Promise.all(fromSocket.map((entry) => entry.stored));
+      for (const { fill } of fromSocket) if (!fetched.has(fill.fillId)) batch.push(fill);
+      if (batch.length > 0) await this.#applyAndAdvance(batch);
+      batch = [];
+      if (this.#pending.size === 0) break;
+    }
+    this.#phase = "live";
+    logger.info(
+      {
+        account,
+        startTime,
+        pages,
+        fetched: fetched.size,
+        cursor: this.#cursor?.time ?? null,
+        ms: this.#now() - started,
+      },
+      "fills in sync",
+    );
+  }
+
+  async #applyAndAdvance(fills: Fill[]): Promise<void> {
+    const ordered = orderFills(fills);
+    await this.#deps.applyInOrder(ordered);
+    this.#deps.metrics.count("FillsStored", ordered.length);
+    await this.#advanceCursor(ordered);
+  }
+
+  async #advanceCursor(ordered: readonly Fill[]): Promise<void> {
+    const newest = ordered.at(-1);
+    if (!newest) return;
+    const current = this.#cursor;
+    if (current && newest.time < current.time) return;
+    const idsAtNewest = ordered.filter((fill) => fill.time === newest.time).map((fill) => fill.fillId);
+    const fillIds =
+      current && current.time === newest.time
+        ? [...new Set([...current.fillIds, ...idsAtNewest])]
+        : idsAtNewest;
+    const next: FillCursor = {
+      account: this.#deps.account,
+      time: newest.time,
+      fillIds,
+      updatedAt: this.#now(),
+    };
+    await this.#deps.store.setFillCursor(next);
+    this.#cursor = next;
+  }
+
+  #coveredByCursor(fill: Fill): boolean {
+    const cursor = this.#cursor;
+    if (!cursor) return false;
+    return fill.time < cursor.time || (fill.time === cursor.time && cursor.fillIds.includes(fill.fillId));
+  }
+
+  #store(fills: readonly Fill[]): Promise<void> {
+    const stored = this.#deps.store.putFills(fills);
+    // A refused write stalls the account; the cursor has not passed these fills, so a later sync
+    // fetches them again. Swallow here; the awaiting side sees the rejection.
+    stored.catch((error) => this.#stall(error));
+    return stored;
+  }
+
+  #stall(error: unknown): void {
+    if (this.#phase === "stalled" || this.#abort.signal.aborted) return;
+    this.#phase = "stalled";
+    this.#pending.clear();
+    this.#deps.logger.error(
+      { account: this.#deps.account, err: errorSummary(error) },
+      "storage refused fills; this account is stalled until storage recovers and a sync refetches them",
+    );
+  }
+
+  #enqueue(work: () => Promise<void>): void {
+    this.#chain = this.#chain.then(work).catch((error) => this.#stall(error));
+  }
+}
+
+export function errorSummary(error: unknown): { name: string; message: string } {
+  if (error instanceof Error) return { name: error.name, message: error.message };
+  return { name: "Error", message: String(error) };
+}

@@ -1,0 +1,44 @@
+/** Real Hyperliquid payloads (see test/fixtures/hyperliquid/SOURCES.md) and helpers to derive test data. */
+import { readFileSync } from "node:fs";
+import type { WireClearinghouseState, WireFill, WireTrade } from "../../monitor/src/domain/wire.ts";
+
+const dir = new URL("../fixtures/hyperliquid/", import.meta.url);
+
+export function fixture<T = unknown>(name: string): T {
+  return JSON.parse(readFileSync(new URL(name, dir), "utf8")) as T;
+}
+
+/** The 500 real legacy fills of 0xb7b6…17b2 (May 2023), newest first as the API sent them. */
+export const LEGACY_ACCOUNT = "0xb7b6f3cea3f66bf525f5d8f965f6dbf6d9b017b2";
+export const legacyFills = (): WireFill[] => fixture<WireFill[]>("info-userFills-1.json");
+/** Two current-shape BTC fills of one maker order, with rebates (negative fees). */
+export const currentFills = (): WireFill[] => fixture<WireFill[]>("info-userFills-2.json");
+/** A real fill that was part of a liquidation. */
+export const liquidationFill = (): WireFill =>
+  fixture<{ data: { fills: WireFill[] } }>("ws-user-1.json").data.fills[0]!;
+export const realTrades = (): WireTrade[] => fixture<{ data: WireTrade[] }>("ws-trades-1.json").data;
+export const realState = (): WireClearinghouseState =>
+  fixture<WireClearinghouseState>("info-clearinghouseState-2.json");
+
+/**
+ * `count` fills cloned from a real current-shape fill, one per millisecond from `startTime`, with fresh
+ * tids; a chain of opens so startPosition stays consistent.
+ */
+export function generatedFills(count: number, startTime: number, firstTid = 1_000_000): WireFill[] {
+  const template = currentFills()[0]!;
+  const fills: WireFill[] = [];
+  let position = 0n; // in units of 0.00001
+  for (let i = 0; i < count; i++) {
+    fills.push({
+      ...template,
+      time: startTime + i,
+      tid: firstTid + i,
+      oid: template.oid + i,
+      sz: "0.00001",
+      startPosition: (Number(position) / 100_000).toFixed(5),
+      dir: "Open Long",
+    });
+    position += 1n;
+  }
+  return fills;
+}
