@@ -1,0 +1,111 @@
+/**
+ * Turns one raw text frame into something the monitor can act on. Never throws: anything unexpected is
+ * classified `malformed` (with a short reason) or `unknownChannel`, to be counted and skipped.
+ *
+ * Arrays of fills, trades and orders are validated item by item: valid items are kept and the invalid
+ * ones reported in `invalid`, so one bad item neither poisons the frame nor vanishes silently.
+ */
+
+import type { z } from "zod";
+import type { WireClearinghouseState, WireFill, WireOrder, WireTrade } from "../domain/wire.ts";
+import {
+  ClearinghouseStateDataSchema,
+  describeIssue,
+  FillSchema,
+  SubscriptionResponseDataSchema,
+  TradeSchema,
+  UserFillsDataSchema,
+  WsOrderSchema,
+} from "./schemas.ts";
+
+export type Frame =
+  | { kind: "userFills"; user: string; isSnapshot: boolean; fills: WireFill[]; invalid: number }
+  | { kind: "trades"; trades: WireTrade[]; invalid: number }
+  | { kind: "orderUpdates"; orders: WireOrder[]; invalid: number }
+  | { kind: "clearinghouseState"; user: string; state: WireClearinghouseState }
+  | { kind: "subscriptionResponse"; method: string; subscription: Record<string, unknown> }
+  | { kind: "pong" }
+  | { kind: "post" }
+  | { kind: "serverError"; message: string }
+  | { kind: "unknownChannel"; channel: string }
+  | { kind: "malformed"; reason: string };
+
+/** Channels we know but do not consume (frames for them are fine, just not used). */
+const IGNORED_CHANNELS = new Set(["post"]);
+
+export function classifyFrame(text: string): Frame {
+  let message: unknown;
+  try {
+    message = JSON.parse(text);
+  } catch {
+    return { kind: "malformed", reason: `not JSON: ${text.slice(0, 60)}` };
+  }
+  if (typeof message !== "object" || message === null || Array.isArray(message)) {
+    return { kind: "malformed", reason: "not a JSON object" };
+  }
+  const { channel, data } = message as { channel?: unknown; data?: unknown };
+  if (typeof channel !== "string") return { kind: "malformed", reason: "no channel" };
+  switch (channel) {
+    case "pong":
+      return { kind: "pong" };
+    case "error":
+      return { kind: "serverError", message: typeof data === "string" ? data : JSON.stringify(data ?? null) };
+    case "subscriptionResponse": {
+      const parsed = SubscriptionResponseDataSchema.safeParse(data);
+      return parsed.success
+        ? { kind: "subscriptionResponse", method: parsed.data.method, subscription: parsed.data.subscription }
+        : malformed(channel, parsed.error);
+    }
+    case "userFills": {
+      const parsed = UserFillsDataSchema.safeParse(data);
+      if (!parsed.success) return malformed(channel, parsed.error);
+      const { items, invalid } = validItems(parsed.data.fills, FillSchema);
+      return {
+        kind: "userFills",
+        user: parsed.data.user.toLowerCase(),
+        isSnapshot: parsed.data.isSnapshot === true,
+        fills: items as WireFill[],
+        invalid,
+      };
+    }
+    case "trades": {
+      if (!Array.isArray(data)) return { kind: "malformed", reason: "trades: data is not an array" };
+      const { items, invalid } = validItems(data, TradeSchema);
+      return { kind: "trades", trades: items as WireTrade[], invalid };
+    }
+    case "orderUpdates": {
+      if (!Array.isArray(data)) return { kind: "malformed", reason: "orderUpdates: data is not an array" };
+      const { items, invalid } = validItems(data, WsOrderSchema);
+      return { kind: "orderUpdates", orders: items as WireOrder[], invalid };
+    }
+    case "clearinghouseState": {
+      const parsed = ClearinghouseStateDataSchema.safeParse(data);
+      return parsed.success
+        ? {
+            kind: "clearinghouseState",
+            user: parsed.data.user.toLowerCase(),
+            state: parsed.data.clearinghouseState,
+          }
+        : malformed(channel, parsed.error);
+    }
+    default:
+      return IGNORED_CHANNELS.has(channel)
+        ? { kind: "post" }
+        : { kind: "unknownChannel", channel: channel.slice(0, 60) };
+  }
+}
+
+function malformed(channel: string, error: z.ZodError): Frame {
+  return { kind: "malformed", reason: `${channel}: ${describeIssue(error)}` };
+}
+
+function validItems(values: readonly unknown[], schema: z.ZodType): { items: unknown[]; invalid: number } {
+  const items: unknown[] = [];
+  let invalid = 0;
+  for (const value of values) {
+    const parsed = schema.safeParse(value);
+    if (parsed.success) items.push(parsed.data);
+    else invalid += 1;
+  }
+  return { items, invalid };
+}

@@ -1,0 +1,102 @@
+/**
+ * The `/info` client: the SDK's HttpTransport sends the request; this layer adds the weight budget,
+ * validation of the answer, and retries of 429, 5xx and network failures with exponential backoff and
+ * full jitter (bounded attempts, abortable).
+ */
+import { HttpRequestError, HttpTransport } from "@nktkas/hyperliquid";
+import type { z } from "zod";
+import { sleep, WeightBudget } from "./_weightBudget.ts";
+import { describeIssue } from "./schemas.ts";
+
+export interface InfoClientOptions {
+  apiUrl: string;
+  budget?: WeightBudget;
+  maxAttempts?: number;
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  timeoutMs?: number;
+  onRequest?: (type: string, weight: number) => void;
+  onRateLimited?: () => void;
+}
+
+/** What one request type needs: its base weight, and the extra weight per item returned. */
+export interface InfoMethod<T> {
+  type: string;
+  weight: number;
+  /** Extra weight per 20 items returned (userFills, userFillsByTime, historicalOrders, recentTrades). */
+  perTwentyItems?: boolean;
+  schema: z.ZodType<T>;
+}
+
+export class InfoRequestError extends Error {
+  override name = "InfoRequestError";
+  readonly status: number | null;
+  constructor(message: string, status: number | null, options?: { cause?: unknown }) {
+    super(message, options);
+    this.status = status;
+  }
+}
+
+export class InfoClient {
+  readonly #transport: HttpTransport;
+  readonly #budget: WeightBudget;
+  readonly #options: InfoClientOptions;
+  requests = 0;
+  retries = 0;
+  rateLimited = 0;
+
+  constructor(options: InfoClientOptions) {
+    this.#options = options;
+    this.#transport = new HttpTransport({ apiUrl: options.apiUrl, timeout: options.timeoutMs ?? 10_000 });
+    this.#budget = options.budget ?? new WeightBudget();
+  }
+
+  get budget(): WeightBudget {
+    return this.#budget;
+  }
+
+  async request<T>(method: InfoMethod<T>, params: Record<string, unknown>, signal?: AbortSignal): Promise<T> {
+    const maxAttempts = this.#options.maxAttempts ?? 5;
+    const base = this.#options.baseDelayMs ?? 500;
+    const cap = this.#options.maxDelayMs ?? 20_000;
+    for (let attempt = 1; ; attempt++) {
+      await this.#budget.acquire(method.weight, signal);
+      this.requests += 1;
+      this.#options.onRequest?.(method.type, method.weight);
+      let body: unknown;
+      try {
+        body = await this.#transport.request("info", { type: method.type, ...params }, signal);
+      } catch (error) {
+        const status = error instanceof HttpRequestError ? (error.response?.status ?? null) : null;
+        if (status === 429) {
+          this.rateLimited += 1;
+          this.#options.onRateLimited?.();
+          // Over the limit the server counts nothing back: drain the bucket so the next tries wait.
+          this.#budget.charge(this.#budget.available);
+        }
+        const retryable = status === null || status === 429 || status >= 500;
+        if (signal?.aborted || !retryable || attempt >= maxAttempts) {
+          throw new InfoRequestError(
+            `info ${method.type} failed after ${attempt} attempt(s): ${status === null ? "no response" : `HTTP ${status}`}`,
+            status,
+            { cause: error },
+          );
+        }
+        this.retries += 1;
+        await sleep(Math.random() * Math.min(cap, base * 2 ** (attempt - 1)), signal);
+        continue;
+      }
+      const parsed = method.schema.safeParse(body);
+      if (!parsed.success) {
+        throw new InfoRequestError(
+          `info ${method.type}: unexpected response (${describeIssue(parsed.error)})`,
+          null,
+        );
+      }
+      if (method.perTwentyItems && Array.isArray(parsed.data)) {
+        this.#budget.charge(Math.floor(parsed.data.length / 20));
+      }
+      return parsed.data;
+    }
+  }
+}

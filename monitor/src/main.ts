@@ -1,0 +1,76 @@
+/**
+ * `npm start`: runs the monitor until SIGTERM/SIGINT.
+ *
+ *   --record FILE   also write every raw frame received (JSON lines, with receive time)
+ *   --replay FILE   play a recording through a local Hyperliquid stand-in instead of the real API, then exit
+ *   --speed N       replay speed factor (default 50)
+ */
+import { parseArgs } from "node:util";
+import { ConfigError, environmentWithDotEnv, loadConfig } from "./config/config.ts";
+import { errorSummary } from "./runtime/fillSync.ts";
+import { Monitor } from "./runtime/monitor.ts";
+import { RecordingWriter } from "./standin/recording.ts";
+import { startReplay } from "./standin/replay.ts";
+import { openStore } from "./storage/openStore.ts";
+import { createLogger } from "./telemetry/logger.ts";
+import { Metrics } from "./telemetry/metrics.ts";
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: { record: { type: "string" }, replay: { type: "string" }, speed: { type: "string" } },
+    strict: true,
+  });
+  let config = loadConfig(environmentWithDotEnv());
+  const logger = createLogger({ level: config.logLevel });
+  const metrics = new Metrics();
+
+  const replay = values.replay
+    ? await startReplay(values.replay, { speed: Number(values.speed ?? 50), maxGapMs: 250 })
+    : null;
+  if (replay) {
+    config = { ...config, wsUrl: replay.wsUrl, apiUrl: replay.apiUrl };
+    logger.info({ file: values.replay }, "replaying a recorded session through the local stand-in");
+  }
+  const recorder = values.record ? new RecordingWriter(values.record) : null;
+  const { store, shutdown } = await openStore(config, logger, metrics);
+  const monitor = new Monitor({ config, store, logger, metrics, recorder });
+
+  let stopping: Promise<void> | null = null;
+  const stop = (reason: string) => {
+    stopping ??= (async () => {
+      logger.info({ reason }, "stopping");
+      await monitor.stop();
+      await recorder?.close();
+      await replay?.stop();
+      await shutdown();
+    })();
+    return stopping;
+  };
+  process.once("SIGTERM", () => void stop("SIGTERM").then(() => process.exit(0)));
+  process.once("SIGINT", () => void stop("SIGINT").then(() => process.exit(0)));
+
+  await monitor.start();
+  if (replay) {
+    await replay.done;
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await monitor.takeSnapshots();
+    await stop("replay finished");
+    return 0;
+  }
+  await new Promise(() => {}); // runs until a signal arrives
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`configuration error: ${error.message}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(
+      `${JSON.stringify({ level: "fatal", msg: "monitor failed", err: errorSummary(error) })}\n`,
+    );
+    process.exit(1);
+  },
+);

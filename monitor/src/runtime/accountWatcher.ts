@@ -1,0 +1,156 @@
+/**
+ * Everything the monitor knows and does for one account: its socket (one per account, because
+ * `orderUpdates` frames carry no user and can only be attributed by connection), its fill sync, its
+ * orders and its latest clearinghouse state.
+ */
+import { normalizeFill } from "../domain/fill.ts";
+import { OrderBook, orderFromWire } from "../domain/orders.ts";
+import type { Fill, OrderState } from "../domain/types.ts";
+import type { WireClearinghouseState, WireFill, WireOrder } from "../domain/wire.ts";
+import { backfillFills } from "../hyperliquid/backfillFills.ts";
+import { clearinghouseState } from "../hyperliquid/info/clearinghouseState.ts";
+import { frontendOpenOrders } from "../hyperliquid/info/frontendOpenOrders.ts";
+import { orderStatus } from "../hyperliquid/info/orderStatus.ts";
+import type { InfoClient } from "../hyperliquid/infoClient.ts";
+import {
+  clearinghouseStateSubscription,
+  orderUpdatesSubscription,
+  userFillsSubscription,
+} from "../hyperliquid/subscriptions.ts";
+import type { MonitorStore } from "../storage/store.ts";
+import type { Logger } from "../telemetry/logger.ts";
+import type { Metrics } from "../telemetry/metrics.ts";
+import type { FeedConnection } from "./feedConnection.ts";
+import { errorSummary, FillSync } from "./fillSync.ts";
+
+/** At most this many stored-open orders are looked up one by one after a reconnect (weight 2 each). */
+const MAX_ORDER_STATUS_LOOKUPS = 40;
+
+export interface AccountWatcherDependencies {
+  account: string;
+  store: MonitorStore;
+  info: InfoClient;
+  metrics: Metrics;
+  logger: Logger;
+  backfillSince: number | null;
+  applyFillsInOrder: (fills: readonly Fill[]) => Promise<void>;
+}
+
+export class AccountWatcher {
+  readonly account: string;
+  readonly fills: FillSync;
+  readonly #deps: AccountWatcherDependencies;
+  readonly #orders = new OrderBook();
+  #state: { state: WireClearinghouseState; receivedAt: number } | null = null;
+  #refreshing: Promise<void> | null = null;
+
+  constructor(deps: AccountWatcherDependencies) {
+    this.account = deps.account;
+    this.#deps = deps;
+    this.fills = new FillSync({
+      account: deps.account,
+      store: deps.store,
+      backfillSince: deps.backfillSince,
+      metrics: deps.metrics,
+      logger: deps.logger,
+      applyInOrder: deps.applyFillsInOrder,
+      fetchFillsSince: (startTime, signal) => this.#fetchFillsSince(startTime, signal),
+    });
+  }
+
+  get latestState(): { state: WireClearinghouseState; receivedAt: number } | null {
+    return this.#state;
+  }
+
+  async start(connection: FeedConnection): Promise<void> {
+    await this.fills.start();
+    for (const order of await this.#deps.store.listOrders(this.account)) this.#orders.offer(order);
+    connection.subscribe(userFillsSubscription(this.account));
+    connection.subscribe(orderUpdatesSubscription(this.account));
+    connection.subscribe(clearinghouseStateSubscription(this.account));
+  }
+
+  /** On every (re)connection: close the fill gap, then bring orders and state up to date over REST. */
+  connected(): void {
+    void this.fills.requestSync();
+    this.#refreshing ??= this.#refreshOrdersAndState().finally(() => {
+      this.#refreshing = null;
+    });
+  }
+
+  disconnected(): void {
+    this.fills.disconnected();
+  }
+
+  receiveFills(wires: readonly WireFill[]): void {
+    this.fills.receive(wires.map((wire) => normalizeFill(this.account, wire)));
+  }
+
+  receiveOrders(wires: readonly WireOrder[]): void {
+    this.#storeOrders(wires.map((wire) => orderFromWire(this.account, wire)));
+  }
+
+  receiveState(state: WireClearinghouseState, receivedAt: number): void {
+    this.#state = { state, receivedAt };
+  }
+
+  /** The latest state if it is younger than `maxAgeMs`, else a fresh one over REST. */
+  async currentState(maxAgeMs: number, now = Date.now()): Promise<WireClearinghouseState> {
+    if (this.#state && now - this.#state.receivedAt <= maxAgeMs) return this.#state.state;
+    const state = await clearinghouseState(this.#deps.info, { user: this.account });
+    this.#state = { state, receivedAt: Date.now() };
+    return state;
+  }
+
+  async stop(): Promise<void> {
+    await this.fills.stop();
+    await this.#refreshing?.catch(() => {});
+  }
+
+  #storeOrders(orders: OrderState[]): void {
+    const changed = orders.filter((order) => this.#orders.offer(order));
+    if (changed.length === 0) return;
+    this.#deps.metrics.count("OrderUpdates", changed.length);
+    this.#deps.store.putOrders(changed).catch((error) => {
+      this.#deps.logger.error({ account: this.account, err: errorSummary(error) }, "order update not stored");
+    });
+  }
+
+  async *#fetchFillsSince(startTime: number, signal: AbortSignal): AsyncIterable<Fill[]> {
+    for await (const page of backfillFills(this.#deps.info, { user: this.account, startTime, signal })) {
+      yield page.map((wire) => normalizeFill(this.account, wire));
+    }
+  }
+
+  async #refreshOrdersAndState(): Promise<void> {
+    const { info, logger } = this.#deps;
+    try {
+      const state = await clearinghouseState(info, { user: this.account });
+      this.#state = { state, receivedAt: Date.now() };
+
+      // No snapshot or replay exists for orderUpdates: what changed while we were away comes from the
+      // open-orders list and, for orders we still hold as open but that left it, their current status.
+      const open = await frontendOpenOrders(info, { user: this.account });
+      const openOids = new Set<number>();
+      const fromList: OrderState[] = open.map((row) => {
+        openOids.add(row.oid);
+        return orderFromWire(this.account, {
+          order: row,
+          status: "open",
+          statusTimestamp: row.timestamp,
+        });
+      });
+      this.#storeOrders(fromList);
+      const vanished = this.#orders
+        .all()
+        .filter((order) => !order.isTerminal && !openOids.has(order.oid))
+        .slice(0, MAX_ORDER_STATUS_LOOKUPS);
+      for (const order of vanished) {
+        const status = await orderStatus(info, { user: this.account, oid: order.oid });
+        if (status) this.#storeOrders([orderFromWire(this.account, status)]);
+      }
+    } catch (error) {
+      logger.warn({ account: this.account, err: errorSummary(error) }, "order and state refresh failed");
+    }
+  }
+}

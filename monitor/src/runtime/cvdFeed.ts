@@ -1,0 +1,89 @@
+/**
+ * Public trades → CVD buckets → storage.
+ *
+ * Deduplication lives in the aggregator's watermark, which is persisted with every bucket: after a restart
+ * the newest bucket per coin restores it, so the ~30 trades the server replays on every subscribe are
+ * recognised as already counted, across restarts too.
+ */
+import { CvdAggregator } from "../domain/cvd.ts";
+import type { Trade } from "../domain/types.ts";
+import type { WireTrade } from "../domain/wire.ts";
+import { tradesSubscription } from "../hyperliquid/subscriptions.ts";
+import type { MonitorStore } from "../storage/store.ts";
+import type { Logger } from "../telemetry/logger.ts";
+import type { Metrics } from "../telemetry/metrics.ts";
+import type { FeedConnection } from "./feedConnection.ts";
+import { errorSummary } from "./fillSync.ts";
+
+export class CvdFeed {
+  readonly #aggregator = new CvdAggregator();
+  readonly #coins = new Set<string>();
+  readonly #store: MonitorStore;
+  readonly #metrics: Metrics;
+  readonly #logger: Logger;
+  #connection: FeedConnection | null = null;
+  #flushing: Promise<void> = Promise.resolve();
+
+  constructor(deps: { store: MonitorStore; metrics: Metrics; logger: Logger }) {
+    this.#store = deps.store;
+    this.#metrics = deps.metrics;
+    this.#logger = deps.logger;
+  }
+
+  get coins(): string[] {
+    return [...this.#coins];
+  }
+
+  attach(connection: FeedConnection): void {
+    this.#connection = connection;
+  }
+
+  /** Starts counting a coin: restores its series from storage first, then subscribes. */
+  async track(coins: readonly string[]): Promise<void> {
+    const fresh = coins.filter((coin) => !this.#coins.has(coin));
+    if (fresh.length === 0) return;
+    for (const coin of fresh) this.#coins.add(coin);
+    this.#aggregator.restore(await this.#store.latestCvdBuckets(fresh));
+    for (const coin of fresh) {
+      this.#aggregator.streamRestarted(coin);
+      this.#connection?.subscribe(tradesSubscription(coin));
+    }
+  }
+
+  /** The trade stream restarts on every reconnect: the next batch tells whether trades were missed. */
+  reconnected(): void {
+    for (const coin of this.#coins) this.#aggregator.streamRestarted(coin);
+  }
+
+  receive(wires: readonly WireTrade[]): void {
+    const trades: Trade[] = wires
+      .filter((wire) => this.#coins.has(wire.coin))
+      .map((wire) => ({
+        coin: wire.coin,
+        side: wire.side,
+        px: wire.px,
+        sz: wire.sz,
+        time: wire.time,
+        tid: wire.tid,
+        hash: wire.hash,
+      }));
+    if (trades.length === 0) return;
+    const { accepted, duplicates } = this.#aggregator.ingest(trades);
+    this.#metrics.count("TradesCounted", accepted);
+    this.#metrics.count("TradesDuplicate", duplicates);
+  }
+
+  /** Writes the buckets changed since the last flush (serialised: a bucket's newest write must win). */
+  flush(): Promise<void> {
+    this.#flushing = this.#flushing.then(async () => {
+      const buckets = this.#aggregator.drainDirtyBuckets();
+      if (buckets.length === 0) return;
+      try {
+        await this.#store.putCvdBuckets(buckets);
+      } catch (error) {
+        this.#logger.error({ err: errorSummary(error), buckets: buckets.length }, "CVD buckets not stored");
+      }
+    });
+    return this.#flushing;
+  }
+}

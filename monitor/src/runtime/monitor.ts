@@ -1,0 +1,377 @@
+/**
+ * The long-running monitor: one socket per account, fills synced and applied to positions, orders,
+ * account snapshots on an interval, CVD from public trades, metrics and probes.
+ *
+ * Thin orchestration only: the rules live in the domain (`domain/`), the protocol in `hyperliquid/`,
+ * persistence behind `MonitorStore`.
+ */
+import { DEFAULT_CVD_COINS, type MonitorConfig } from "../config/config.ts";
+import { accountSnapshotFrom } from "../domain/health.ts";
+import { PositionBook } from "../domain/positions.ts";
+import type { AccountSnapshot, Fill, PositionEvent } from "../domain/types.ts";
+import { classifyFrame } from "../hyperliquid/frames.ts";
+import { InfoClient } from "../hyperliquid/infoClient.ts";
+import { subscriptionKey } from "../hyperliquid/subscriptions.ts";
+import type { RecordingWriter } from "../standin/recording.ts";
+import type { MonitorStore } from "../storage/store.ts";
+import type { Logger } from "../telemetry/logger.ts";
+import type { Metrics } from "../telemetry/metrics.ts";
+import { AccountWatcher } from "./accountWatcher.ts";
+import { CvdFeed } from "./cvdFeed.ts";
+import { FeedConnection } from "./feedConnection.ts";
+import { errorSummary } from "./fillSync.ts";
+import { HealthServer, type Readiness } from "./healthServer.ts";
+import { LogSampler } from "./logSampler.ts";
+
+/** Hyperliquid closes a socket it has not written to for 60 s; a frame older than that means trouble. */
+const READY_MAX_FRAME_AGE_MS = 60_000;
+const CVD_FLUSH_INTERVAL_MS = 5_000;
+
+export interface MonitorOptions {
+  config: MonitorConfig;
+  store: MonitorStore;
+  logger: Logger;
+  metrics: Metrics;
+  recorder?: RecordingWriter | null;
+  /** Test seams: faster keep-alive and reconnects against a loopback stand-in. */
+  keepAlive?: { intervalMs: number; timeoutMs: number };
+  reconnect?: { baseDelayMs: number; maxDelayMs: number };
+  /** Milliseconds between metric flushes; defaults to the snapshot interval. */
+  metricsIntervalMs?: number;
+  startHealthServer?: boolean;
+}
+
+export class Monitor {
+  readonly #options: MonitorOptions;
+  readonly #config: MonitorConfig;
+  readonly #logger: Logger;
+  readonly #metrics: Metrics;
+  readonly #store: MonitorStore;
+  readonly #info: InfoClient;
+  readonly #positions = new PositionBook();
+  readonly #watchers = new Map<string, AccountWatcher>();
+  readonly #connections: FeedConnection[] = [];
+  readonly #cvd: CvdFeed;
+  readonly #sampler = new LogSampler();
+  readonly #timers: NodeJS.Timeout[] = [];
+  #health: HealthServer | null = null;
+  #healthPort: number | null = null;
+  #stopping = false;
+  /** Serialises position persistence across accounts' fill batches. */
+  #positionWrites: Promise<void> = Promise.resolve();
+  readonly #latestSnapshots = new Map<string, AccountSnapshot>();
+
+  constructor(options: MonitorOptions) {
+    this.#options = options;
+    this.#config = options.config;
+    this.#logger = options.logger;
+    this.#metrics = options.metrics;
+    this.#store = options.store;
+    this.#info = new InfoClient({
+      apiUrl: this.#config.apiUrl,
+      onRequest: () => this.#metrics.count("RestRequests"),
+      onRateLimited: () => this.#metrics.count("RestRateLimited"),
+    });
+    this.#cvd = new CvdFeed({ store: this.#store, metrics: this.#metrics, logger: this.#logger });
+  }
+
+  get healthPort(): number | null {
+    return this.#healthPort;
+  }
+
+  get positions(): PositionBook {
+    return this.#positions;
+  }
+
+  watcher(account: string): AccountWatcher | undefined {
+    return this.#watchers.get(account.toLowerCase());
+  }
+
+  latestSnapshot(account: string): AccountSnapshot | undefined {
+    return this.#latestSnapshots.get(account.toLowerCase());
+  }
+
+  async start(): Promise<void> {
+    const { config, logger } = this;
+    await this.#store.init();
+    for (const account of config.accounts) {
+      this.#positions.restore(await this.#store.loadPositionStates(account));
+    }
+    for (const account of config.accounts) {
+      const watcher = new AccountWatcher({
+        account,
+        store: this.#store,
+        info: this.#info,
+        metrics: this.#metrics,
+        logger,
+        backfillSince: config.backfillSince,
+        applyFillsInOrder: (fills) => this.#applyFills(fills),
+      });
+      this.#watchers.set(account, watcher);
+      const connection = this.#connect(account, watcher);
+      await watcher.start(connection);
+    }
+    // Public trades ride on the first account's socket: Hyperliquid allows 10 connections per IP, and
+    // trades frames name their coin, so they need no connection of their own.
+    this.#cvd.attach(this.#connections[0]!);
+    await this.#cvd.track(this.#cvdCoinsNow());
+
+    if (this.#options.startHealthServer ?? true) {
+      this.#health = new HealthServer(() => this.readiness());
+      this.#healthPort = await this.#health.listen(config.healthPort);
+    }
+    this.#every(config.snapshotIntervalMs, () => this.#takeSnapshots());
+    this.#every(this.#options.metricsIntervalMs ?? config.snapshotIntervalMs, () => this.#metrics.flush());
+    this.#every(CVD_FLUSH_INTERVAL_MS, () => this.#cvd.flush());
+    logger.info(
+      {
+        accounts: config.accounts,
+        cvdCoins: this.#cvd.coins,
+        dbMode: config.dbMode,
+        healthPort: this.#healthPort,
+      },
+      "monitor started",
+    );
+  }
+
+  private get config(): MonitorConfig {
+    return this.#config;
+  }
+
+  private get logger(): Logger {
+    return this.#logger;
+  }
+
+  readiness(now = Date.now()): Readiness {
+    const connections = this.#connections.map((connection) => ({
+      label: connection.label,
+      open: connection.isOpen,
+      acknowledged: connection.allAcknowledged,
+      lastFrameAgeMs: connection.lastFrameAt === null ? null : now - connection.lastFrameAt,
+    }));
+    const ready =
+      !this.#stopping &&
+      connections.length > 0 &&
+      connections.every(
+        (c) => c.acknowledged && c.lastFrameAgeMs !== null && c.lastFrameAgeMs <= READY_MAX_FRAME_AGE_MS,
+      );
+    return { ready, connections };
+  }
+
+  /** Takes one snapshot per account now (also runs on the interval). */
+  async takeSnapshots(): Promise<void> {
+    await this.#takeSnapshots();
+  }
+
+  /**
+   * Graceful stop (SIGTERM from ECS or Spot, SIGINT): stop taking frames, finish the work on hand, flush
+   * pending writes, within `deadlineMs`.
+   */
+  async stop(deadlineMs = 25_000): Promise<void> {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    for (const timer of this.#timers) clearInterval(timer);
+    for (const connection of this.#connections) connection.close();
+    const work = (async () => {
+      await Promise.all([...this.#watchers.values()].map((watcher) => watcher.stop()));
+      await this.#positionWrites.catch(() => {});
+      await this.#cvd.flush();
+      await this.#store.close();
+    })();
+    const deadline = new Promise<"timeout">((resolve) =>
+      setTimeout(() => resolve("timeout"), deadlineMs).unref(),
+    );
+    if ((await Promise.race([work.then(() => "done" as const), deadline])) === "timeout") {
+      this.#logger.error(
+        { deadlineMs },
+        "shutdown deadline reached; unflushed fills are recovered by the next backfill",
+      );
+    }
+    this.#metrics.flush();
+    await this.#health?.close();
+    this.#logger.info("monitor stopped");
+  }
+
+  #connect(account: string, watcher: AccountWatcher): FeedConnection {
+    const recorder = this.#options.recorder ?? null;
+    const connection: FeedConnection = new FeedConnection({
+      label: account,
+      url: this.#config.wsUrl,
+      logger: this.#logger,
+      keepAlive: this.#options.keepAlive,
+      reconnect: this.#options.reconnect,
+      subscriptionKey,
+      onFrame: (text, receivedAt) => {
+        recorder?.writeFrame(account, text, receivedAt);
+        this.#handleFrame(connection, watcher, text, receivedAt);
+      },
+      onOpen: (reconnect) => {
+        recorder?.writeEvent(account, "open", Date.now());
+        if (reconnect) {
+          this.#metrics.count("Reconnects");
+          if (connection === this.#connections[0]) this.#cvd.reconnected();
+        }
+        watcher.connected();
+      },
+      onClose: () => {
+        recorder?.writeEvent(account, "close", Date.now());
+        watcher.disconnected();
+      },
+    });
+    this.#connections.push(connection);
+    return connection;
+  }
+
+  #handleFrame(connection: FeedConnection, watcher: AccountWatcher, text: string, receivedAt: number): void {
+    if (this.#stopping) return;
+    this.#metrics.count("FramesReceived");
+    const frame = classifyFrame(text);
+    switch (frame.kind) {
+      case "userFills":
+        if (frame.user === watcher.account) watcher.receiveFills(frame.fills);
+        else
+          this.#skip("FramesUnknown", "userFills for an account this connection does not watch", frame.user);
+        break;
+      case "orderUpdates":
+        watcher.receiveOrders(frame.orders);
+        break;
+      case "clearinghouseState":
+        if (frame.user === watcher.account) watcher.receiveState(frame.state, receivedAt);
+        break;
+      case "trades":
+        this.#cvd.receive(frame.trades);
+        break;
+      case "subscriptionResponse":
+        if (frame.method === "subscribe") connection.acknowledge(frame.subscription);
+        break;
+      case "pong":
+      case "post":
+        break;
+      case "serverError":
+        this.#skip("FramesUnknown", "server error frame", frame.message);
+        break;
+      case "unknownChannel":
+        this.#skip("FramesUnknown", "frame of an unknown channel skipped", frame.channel);
+        break;
+      case "malformed":
+        this.#skip("FramesMalformed", "malformed frame skipped", frame.reason);
+        break;
+    }
+  }
+
+  #skip(counter: "FramesUnknown" | "FramesMalformed", message: string, detail: string): void {
+    this.#metrics.count(counter);
+    const seen = this.#sampler.sample(`${counter}:${message}`);
+    if (seen !== null) this.#logger.warn({ detail: detail.slice(0, 200), seen }, message);
+  }
+
+  /** Applies fills (in order) to the positions and persists what changed before the cursor moves. */
+  async #applyFills(fills: readonly Fill[]): Promise<void> {
+    const events: PositionEvent[] = [];
+    for (const fill of fills) {
+      const result = this.#positions.apply(fill);
+      events.push(...result.events);
+      if (result.mismatch) {
+        this.#logger.debug(
+          { account: fill.account, coin: fill.coin, fillId: fill.fillId },
+          "tracked position size differs from the fill's startPosition",
+        );
+      }
+    }
+    const { states, closed } = this.#positions.drainChanges();
+    const write = this.#positionWrites.then(() => this.#store.savePositions(states, closed));
+    this.#positionWrites = write.catch(() => {});
+    await write;
+    for (const event of events) this.#reportPositionEvent(event);
+  }
+
+  #reportPositionEvent(event: PositionEvent): void {
+    if (event.kind === "opened" || event.kind === "flipped") {
+      if (this.#config.cvdCoins === null) {
+        this.#cvd.track([event.coin]).catch((error) => {
+          this.#logger.warn({ coin: event.coin, err: errorSummary(error) }, "could not start CVD for coin");
+        });
+      }
+    }
+    if (event.closed) {
+      this.#metrics.count("PositionsClosed");
+      const { coin, side, closedSize, entryPx, exitPx, realizedPnl, fees, liquidated } = event.closed;
+      this.#logger.info(
+        { account: event.account, coin, side, closedSize, entryPx, exitPx, realizedPnl, fees, liquidated },
+        "position closed",
+      );
+    } else if (event.kind === "opened") {
+      this.#logger.info(
+        {
+          account: event.account,
+          coin: event.coin,
+          size: event.position.size,
+          entryPx: event.position.entryPx,
+        },
+        "position opened",
+      );
+    }
+  }
+
+  #cvdCoinsNow(): string[] {
+    if (this.#config.cvdCoins !== null) return this.#config.cvdCoins;
+    const open = this.#positions.openPositions().map((position) => position.coin);
+    return [...new Set([...DEFAULT_CVD_COINS, ...open])];
+  }
+
+  async #takeSnapshots(): Promise<void> {
+    const snapshots: AccountSnapshot[] = [];
+    for (const watcher of this.#watchers.values()) {
+      try {
+        const state = await watcher.currentState(this.#config.snapshotIntervalMs * 2);
+        const snapshot = accountSnapshotFrom(watcher.account, state, Date.now());
+        this.#latestSnapshots.set(watcher.account, snapshot);
+        snapshots.push(snapshot);
+        await this.#store.putAccountSnapshot(snapshot);
+      } catch (error) {
+        this.#logger.warn({ account: watcher.account, err: errorSummary(error) }, "account snapshot failed");
+      }
+    }
+    this.#gaugeAccounts(snapshots);
+  }
+
+  /** Gauges without dimensions: summed values, worst ratio, lowest health (see telemetry/metrics.ts). */
+  #gaugeAccounts(snapshots: readonly AccountSnapshot[]): void {
+    if (snapshots.length === 0) return;
+    const num = (value: string | null) => (value === null ? null : Number(value));
+    const sum = (pick: (s: AccountSnapshot) => string) =>
+      snapshots.reduce((acc, s) => acc + Number(pick(s)), 0);
+    const ratios = snapshots.map((s) => num(s.crossMarginRatio)).filter((v): v is number => v !== null);
+    const distances = snapshots
+      .map((s) => num(s.minLiquidationDistance))
+      .filter((v): v is number => v !== null);
+    const leverages = snapshots.map((s) => num(s.leverage)).filter((v): v is number => v !== null);
+    // Gauges are display figures for CloudWatch (a float is what it stores); stored values stay decimal.
+    this.#metrics.gauge(
+      "AccountValue",
+      sum((s) => s.accountValue),
+    );
+    this.#metrics.gauge(
+      "UnrealizedPnl",
+      sum((s) => s.totalUnrealizedPnl),
+    );
+    this.#metrics.gauge("MarginRatio", ratios.length ? Math.max(...ratios) : null);
+    this.#metrics.gauge("HealthScore", Math.min(...snapshots.map((s) => Number(s.healthScore))));
+    this.#metrics.gauge("Leverage", leverages.length ? Math.max(...leverages) : null);
+    this.#metrics.gauge("MinLiquidationDistance", distances.length ? Math.min(...distances) : null);
+    this.#metrics.gauge(
+      "OpenPositions",
+      snapshots.reduce((acc, s) => acc + s.positionsCount, 0),
+    );
+  }
+
+  #every(intervalMs: number, task: () => unknown): void {
+    const timer = setInterval(() => {
+      Promise.resolve()
+        .then(task)
+        .catch((error) => this.#logger.error({ err: errorSummary(error) }, "periodic task failed"));
+    }, intervalMs);
+    timer.unref();
+    this.#timers.push(timer);
+  }
+}
