@@ -97,11 +97,13 @@ export class FeedConnection {
     const holdSubscription = () => {};
     this.#transport
       .subscribe(channel, subscription, holdSubscription, {
-        onError: (error) =>
+        onError: (error) => {
+          if (this.#closed) return;
           this.#options.logger.warn(
             { connection: this.label, subscription: key, err: String(error) },
             "re-subscription failed; retried on the next reconnect",
-          ),
+          );
+        },
       })
       .catch((error: unknown) => {
         if (this.#closed) return;

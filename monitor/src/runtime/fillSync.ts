@@ -33,6 +33,8 @@ export interface FillSyncDependencies {
   backfillSince: number | null;
   metrics: Metrics;
   logger: Logger;
+  /** Delay before a stalled account (storage refused a write, REST failed) syncs again. */
+  stallRetryMs?: number;
   now?: () => number;
 }
 
@@ -47,6 +49,11 @@ export class FillSync {
   /** Serialises work on the domain so fills are applied in arrival order of their batches. */
   #chain: Promise<void> = Promise.resolve();
   #syncRunning: Promise<void> | null = null;
+  /**
+   * Ids submitted since the cursor, so a fill repeated by a snapshot, a re-sent frame or an overlapping
+   * backfill page is neither written nor counted twice. Pruned as the cursor passes; cleared on a stall.
+   */
+  readonly #submitted = new Map<string, number>();
   #syncAgain = false;
 
   constructor(deps: FillSyncDependencies) {
@@ -86,8 +93,9 @@ export class FillSync {
 
   /** Fills from a `userFills` frame (snapshot or live) of this account. */
   receive(fills: readonly Fill[]): void {
-    const fresh = fills.filter((fill) => !this.#coveredByCursor(fill));
-    if (fresh.length === 0 || this.#phase === "stalled") return;
+    if (this.#phase === "stalled") return;
+    const fresh = this.#unseen(fills);
+    if (fresh.length === 0) return;
     const stored = this.#store(fresh);
     if (this.#phase !== "live") {
       for (const fill of fresh) this.#pending.set(fill.fillId, { fill, stored });
@@ -113,11 +121,7 @@ export class FillSync {
         await this.#syncOnce();
       } catch (error) {
         if (this.#abort.signal.aborted) return;
-        this.#phase = "stalled";
-        this.#deps.logger.error(
-          { account: this.#deps.account, err: errorSummary(error) },
-          "fill sync failed; the cursor stays put and the next sync retries",
-        );
+        this.#stall(error);
       }
     } while (this.#syncAgain && !this.#abort.signal.aborted);
   }
@@ -134,8 +138,8 @@ export class FillSync {
     for await (const page of this.#deps.fetchFillsSince(startTime, this.#abort.signal)) {
       pages += 1;
       const fresh = page.filter((fill) => !this.#coveredByCursor(fill) && !fetched.has(fill.fillId));
-      const unseen = fresh.filter((fill) => !this.#pending.has(fill.fillId));
       for (const fill of fresh) fetched.set(fill.fillId, fill);
+      const unseen = this.#unseen(fresh);
       if (unseen.length > 0) {
         await this.#store(unseen);
         metrics.count("BackfilledFills", unseen.length);
@@ -192,6 +196,14 @@ export class FillSync {
     };
     await this.#deps.store.setFillCursor(next);
     this.#cursor = next;
+    for (const [id, time] of this.#submitted) if (time < next.time) this.#submitted.delete(id);
+  }
+
+  /** Fills neither behind the cursor nor already submitted; marks them submitted. */
+  #unseen(fills: readonly Fill[]): Fill[] {
+    const fresh = fills.filter((fill) => !this.#coveredByCursor(fill) && !this.#submitted.has(fill.fillId));
+    for (const fill of fresh) this.#submitted.set(fill.fillId, fill.time);
+    return fresh;
   }
 
   #coveredByCursor(fill: Fill): boolean {
@@ -212,10 +224,13 @@ export class FillSync {
     if (this.#phase === "stalled" || this.#abort.signal.aborted) return;
     this.#phase = "stalled";
     this.#pending.clear();
+    this.#submitted.clear();
+    const retryMs = this.#deps.stallRetryMs ?? 15_000;
     this.#deps.logger.error(
-      { account: this.#deps.account, err: errorSummary(error) },
-      "storage refused fills; this account is stalled until storage recovers and a sync refetches them",
+      { account: this.#deps.account, err: errorSummary(error), retryMs },
+      "fill sync stalled; the cursor stays put and a new sync refetches from it",
     );
+    setTimeout(() => void this.requestSync(), retryMs).unref();
   }
 
   #enqueue(work: () => Promise<void>): void {

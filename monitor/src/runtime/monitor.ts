@@ -39,6 +39,8 @@ export interface MonitorOptions {
   /** Milliseconds between metric flushes; defaults to the snapshot interval. */
   metricsIntervalMs?: number;
   startHealthServer?: boolean;
+  /** `/ready` turns false when the newest frame is older than this (default 60 s). */
+  readyMaxFrameAgeMs?: number;
 }
 
 export class Monitor {
@@ -153,7 +155,10 @@ export class Monitor {
       !this.#stopping &&
       connections.length > 0 &&
       connections.every(
-        (c) => c.acknowledged && c.lastFrameAgeMs !== null && c.lastFrameAgeMs <= READY_MAX_FRAME_AGE_MS,
+        (c) =>
+          c.acknowledged &&
+          c.lastFrameAgeMs !== null &&
+          c.lastFrameAgeMs <= (this.#options.readyMaxFrameAgeMs ?? READY_MAX_FRAME_AGE_MS),
       );
     return { ready, connections };
   }
