@@ -60,4 +60,77 @@ describe("monitor ingestion", () => {
     expect(cursor?.time).toBe(live.at(-1)!.time);
     expect(metrics.total("FillsStored")).toBe(history.length + 20);
   });
+
+  it("after a dropped connection, reconnects and backfills fills that arrived only over REST", async () => {
+    // The subscribe snapshot holds only the newest 5 fills: everything older must come from the backfill.
+    harness = await startHarness({ standIn: { snapshotSize: 5 } });
+    const h = harness;
+    h.standIn.addFills(ACCOUNT, generatedFills(10, T0));
+    const { monitor, metrics } = await h.startMonitor();
+    const watcher = monitor.watcher(ACCOUNT)!;
+    await eventually("initial sync", () => watcher.fills.phase === "live");
+    h.standIn.rejectConnections(3); // the first reconnect attempts fail too
+    h.standIn.dropConnections();
+    const missed = generatedFills(25, T0 + 1_000, 7_000_000);
+    h.standIn.addFills(ACCOUNT, missed); // made while we were away: REST only, never pushed
+    await eventually(
+      "reconnected and in sync",
+      () => metrics.total("Reconnects") >= 1 && watcher.fills.phase === "live",
+    );
+    await eventually("missed fills stored", async () => (await storedFills(h)).length === 35);
+    // 5 of the first 10 and 20 of the 25 missed fills were beyond the snapshot: only REST had them.
+    expect(metrics.total("BackfilledFills")).toBe(25);
+    expect((await h.reader.getFillCursor(ACCOUNT))?.time).toBe(missed.at(-1)!.time);
+  });
+
+  it("backfills more than one 2000-fill page completely on a first start", async () => {
+    harness = await startHarness();
+    const h = harness;
+    const history = generatedFills(4_500, T0);
+    h.standIn.addFills(ACCOUNT, history);
+    const { monitor } = await h.startMonitor();
+    await eventually("sync", () => monitor.watcher(ACCOUNT)!.fills.phase === "live", 30_000);
+    const stored = await storedFills(h);
+    expect(stored).toHaveLength(4_500);
+    expect(new Set(stored.map((f) => f.tid)).size).toBe(4_500);
+    const pages = h.standIn.requests.filter((r) => r.type === "userFillsByTime");
+    expect(pages.length).toBe(3); // 2000 + 2000 + 500 (inclusive bounds repeat one fill per page)
+    expect(monitor.positions.get(ACCOUNT, "BTC")!.size).toBe("0.045");
+  });
+
+  it("honours BACKFILL_SINCE on a first start", async () => {
+    harness = await startHarness({ env: { BACKFILL_SINCE: String(T0 + 100) } });
+    const h = harness;
+    h.standIn.addFills(ACCOUNT, generatedFills(200, T0));
+    const { monitor } = await h.startMonitor();
+    await eventually("sync", () => monitor.watcher(ACCOUNT)!.fills.phase === "live");
+    expect(await storedFills(h)).toHaveLength(100);
+  });
+
+  it("replayed trades do not change the CVD: on resubscribe, and after a restart", async () => {
+    harness = await startHarness();
+    const h = harness;
+    const start = 1_785_251_400_000;
+    h.standIn.addTrades("BTC", trades(40, start, 100));
+    const first = await h.startMonitor();
+    await eventually("trade replay counted", () => first.metrics.total("TradesCounted") === 30);
+    h.standIn.pushTrades("BTC", trades(10, start + 4_000, 140));
+    await eventually("live trades counted", () => first.metrics.total("TradesCounted") === 40);
+    h.standIn.dropConnections(); // the resubscribe replays the last 30 trades
+    await eventually("replay after reconnect seen", () => first.metrics.total("TradesDuplicate") >= 30);
+    await first.stop();
+    const before = await h.reader.listCvdBuckets("BTC");
+    // A new process on the same store: the subscribe replay again must count nothing.
+    const second = await h.startMonitor();
+    await eventually("replay after restart seen", () => second.metrics.total("TradesDuplicate") >= 30);
+    expect(second.metrics.total("TradesCounted")).toBe(0);
+    await second.stop();
+    const after = await h.reader.listCvdBuckets("BTC");
+    expect(after).toEqual(before);
+    const last = after.at(-1)!;
+    // 40 trades of 0.00016, alternating aggressor: 20 buys, 20 sells.
+    expect(after.reduce((n, b) => n + b.tradeCount, 0)).toBe(40);
+    expect(last.cvd).toBe("0");
+    expect(after.some((b) => b.gap)).toBe(false);
+  });
 });

@@ -208,7 +208,8 @@ export class FillSync {
 
   #coveredByCursor(fill: Fill): boolean {
     const cursor = this.#cursor;
-    if (!cursor) return false;
+    // Without a cursor, BACKFILL_SINCE is the floor for every source, snapshots included.
+    if (!cursor) return this.#deps.backfillSince !== null && fill.time < this.#deps.backfillSince;
     return fill.time < cursor.time || (fill.time === cursor.time && cursor.fillIds.includes(fill.fillId));
   }
 
