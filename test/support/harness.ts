@@ -85,6 +85,7 @@ export async function startHarness(
         keepAlive: { intervalMs: 200, timeoutMs: 300 },
         reconnect: { baseDelayMs: 20, maxDelayMs: 100 },
         readyMaxFrameAgeMs: 1_000,
+        ackTimeoutMs: 1_000,
       });
       await monitor.start();
       const handle = { monitor, metrics, store, stop: () => monitor.stop(5_000) };

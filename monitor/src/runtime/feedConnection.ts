@@ -24,6 +24,11 @@ export interface FeedConnectionOptions {
   keepAlive?: { intervalMs: number; timeoutMs: number };
   /** Backoff bounds for reconnecting (full jitter between 0 and the exponential bound). */
   reconnect?: { baseDelayMs: number; maxDelayMs: number };
+  /**
+   * A socket whose subscriptions are not all acknowledged this long after opening is replaced: a server
+   * that swallowed a subscribe would otherwise leave us connected but deaf.
+   */
+  ackTimeoutMs?: number;
   /** How to match an ack to a subscription; the server normalises the echo, so not by bytes. */
   subscriptionKey: (subscription: Record<string, unknown>) => string;
   onFrame: (text: string, receivedAt: number) => void;
@@ -37,7 +42,9 @@ export class FeedConnection {
   readonly #transport: WebSocketTransport;
   readonly #subscriptions = new Map<string, SubscriptionPayload>();
   readonly #acknowledged = new Set<string>();
+  readonly #unsent = new Set<string>();
   #opens = 0;
+  #ackTimer: NodeJS.Timeout | null = null;
   #open = false;
   #closed = false;
   lastFrameAt: number | null = null;
@@ -72,6 +79,12 @@ export class FeedConnection {
       this.#acknowledged.clear();
       this.#opens += 1;
       options.logger.info({ connection: this.label, opens: this.#opens }, "socket open");
+      this.#armAckWatchdog();
+      for (const key of [...this.#unsent]) {
+        this.#unsent.delete(key);
+        const subscription = this.#subscriptions.get(key);
+        if (subscription) this.#send(key, subscription);
+      }
       this.#options.onOpen(this.#opens > 1);
     });
     socket.addEventListener("close", () => {
@@ -83,6 +96,24 @@ export class FeedConnection {
     });
   }
 
+  #armAckWatchdog(): void {
+    if (this.#ackTimer) clearTimeout(this.#ackTimer);
+    this.#ackTimer = setTimeout(() => {
+      this.#ackTimer = null;
+      if (this.#closed || !this.#open || this.allAcknowledged || this.#subscriptions.size === 0) return;
+      this.#options.logger.warn(
+        {
+          connection: this.label,
+          acknowledged: this.#acknowledged.size,
+          subscriptions: this.#subscriptions.size,
+        },
+        "subscriptions not acknowledged in time; replacing the socket",
+      );
+      this.#transport.socket.reconnect();
+    }, this.#options.ackTimeoutMs ?? 20_000);
+    this.#ackTimer.unref();
+  }
+
   get isOpen(): boolean {
     return this.#open;
   }
@@ -92,6 +123,10 @@ export class FeedConnection {
     const key = this.#options.subscriptionKey(subscription);
     if (this.#subscriptions.has(key)) return;
     this.#subscriptions.set(key, subscription);
+    this.#send(key, subscription);
+  }
+
+  #send(key: string, subscription: SubscriptionPayload): void {
     const channel = subscription.type;
     // Frames are consumed from the raw socket; the SDK needs a listener to hold the subscription.
     const holdSubscription = () => {};
@@ -107,9 +142,12 @@ export class FeedConnection {
       })
       .catch((error: unknown) => {
         if (this.#closed) return;
+        // The SDK forgets a first subscribe that failed (e.g. the socket dropped before the ack): we
+        // send it again on the next open.
+        this.#unsent.add(key);
         this.#options.logger.warn(
           { connection: this.label, subscription: key, err: String(error) },
-          "subscribe not acknowledged yet; retried on the next reconnect",
+          "subscribe not acknowledged; sent again on the next open",
         );
       });
   }
@@ -132,6 +170,7 @@ export class FeedConnection {
 
   close(): void {
     this.#closed = true;
+    if (this.#ackTimer) clearTimeout(this.#ackTimer);
     this.#transport.close();
   }
 }

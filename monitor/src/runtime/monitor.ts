@@ -36,6 +36,7 @@ export interface MonitorOptions {
   /** Test seams: faster keep-alive and reconnects against a loopback stand-in. */
   keepAlive?: { intervalMs: number; timeoutMs: number };
   reconnect?: { baseDelayMs: number; maxDelayMs: number };
+  ackTimeoutMs?: number;
   /** Milliseconds between metric flushes; defaults to the snapshot interval. */
   metricsIntervalMs?: number;
   startHealthServer?: boolean;
@@ -205,6 +206,7 @@ export class Monitor {
       logger: this.#logger,
       keepAlive: this.#options.keepAlive,
       reconnect: this.#options.reconnect,
+      ackTimeoutMs: this.#options.ackTimeoutMs,
       subscriptionKey,
       onFrame: (text, receivedAt) => {
         recorder?.writeFrame(account, text, receivedAt);
