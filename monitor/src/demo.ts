@@ -20,13 +20,15 @@ const DATA_DIR = process.env.DATA_DIR ?? "./data/demo";
 async function demo(): Promise<void> {
   // A fresh store each run, so the summary shows exactly what this replay produced.
   rmSync(DATA_DIR, { recursive: true, force: true });
-  const replay = await startReplay(SESSION, { speed: 200, maxGapMs: 20 });
+  // Snapshots of 100 fills: like the real service's, they hold only the newest fills, so the replay also
+  // shows the REST backfill closing the gap behind them.
+  const replay = await startReplay(SESSION, { speed: 200, maxGapMs: 20, snapshotSize: 100 });
   const config = loadConfig({
     ACCOUNT_ADDRESS: DEMO_ACCOUNT,
     DB_MODE: "local",
     DATA_DIR,
     HEALTH_PORT: "0",
-    LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
+    LOG_LEVEL: process.env.LOG_LEVEL ?? "error", // the summary reports what the warnings would
   });
   const runConfig = { ...config, wsUrl: replay.wsUrl, apiUrl: replay.apiUrl };
   const logger = createLogger({ level: config.logLevel });

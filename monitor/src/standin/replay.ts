@@ -15,6 +15,8 @@ import { HyperliquidStandIn, type StandInSubscription } from "./server.ts";
 export interface ReplayOptions {
   speed?: number;
   maxGapMs?: number;
+  /** Fills in the stand-in's subscribe snapshots (older ones must then come from the REST backfill). */
+  snapshotSize?: number;
   /** How long a live frame waits for a subscriber before it is skipped. */
   subscriberWaitMs?: number;
 }
@@ -34,7 +36,7 @@ export async function startReplay(path: string, options: ReplayOptions = {}): Pr
   const speed = options.speed ?? 50;
   const maxGapMs = options.maxGapMs ?? 250;
   const subscriberWaitMs = options.subscriberWaitMs ?? 10_000;
-  const standIn = new HyperliquidStandIn();
+  const standIn = new HyperliquidStandIn(options.snapshotSize ? { snapshotSize: options.snapshotSize } : {});
   const { wsUrl, apiUrl } = await standIn.start();
   let stopped = false;
 
@@ -57,13 +59,13 @@ export async function startReplay(path: string, options: ReplayOptions = {}): Pr
       }
       applyToHistory(standIn, entry);
       if (!isLiveFrame(entry)) continue;
-      const match = targetOf(entry);
+      // Wait only while the recorded connection is not (re)subscribed yet; once it is, a frame nobody
+      // subscribed to (trades of a coin the client does not follow) is skipped at once.
+      const account = entry.conn.toLowerCase();
+      const connected = (sub: StandInSubscription) => sub.type === "userFills" && sub.user === account;
       const deadline = Date.now() + subscriberWaitMs;
-      let sent = standIn.sendTo(match, entry.frame);
-      while (sent === 0 && Date.now() < deadline && !stopped) {
-        await sleep(20);
-        sent = standIn.sendTo(match, entry.frame);
-      }
+      while (!standIn.hasSubscriber(connected) && Date.now() < deadline && !stopped) await sleep(20);
+      const sent = standIn.sendTo(targetOf(entry), entry.frame);
       if (sent > 0) delivered += 1;
       else skipped += 1;
     }

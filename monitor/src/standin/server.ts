@@ -177,6 +177,10 @@ export class HyperliquidStandIn {
     for (const client of this.#clients) this.#send(client, text);
   }
 
+  hasSubscriber(match: (sub: StandInSubscription) => boolean): boolean {
+    return [...this.#clients].some((client) => [...client.subscriptions.values()].some(match));
+  }
+
   /** Sends a raw frame to the connections holding a matching subscription; returns how many got it. */
   sendTo(match: (sub: StandInSubscription) => boolean, text: string): number {
     let sent = 0;
