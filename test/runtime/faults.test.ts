@@ -92,7 +92,7 @@ describe("faults", () => {
       }),
       { baseDelayMs: 20, maxDelayMs: 200 },
     );
-    const { monitor, metrics } = await h.startMonitor({ store });
+    const { monitor } = await h.startMonitor({ store });
     await eventually("live", () => monitor.watcher(ACCOUNT)!.fills.phase === "live");
     const fills = generatedFills(600, T0);
     proxy.fault = "throttle";

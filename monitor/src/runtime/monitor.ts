@@ -233,6 +233,9 @@ export class Monitor {
     if (this.#stopping) return;
     this.#metrics.count("FramesReceived");
     const frame = classifyFrame(text);
+    if ("invalid" in frame && frame.invalid > 0) {
+      this.#skip("FramesMalformed", `invalid ${frame.kind} items skipped`, `${frame.invalid} item(s)`);
+    }
     switch (frame.kind) {
       case "userFills":
         if (frame.user === watcher.account) watcher.receiveFills(frame.fills);

@@ -1,0 +1,88 @@
+import { readdirSync, readFileSync } from "node:fs";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { classifyFrame } from "../../monitor/src/hyperliquid/frames.ts";
+import { subscriptionKey, userFillsSubscription } from "../../monitor/src/hyperliquid/subscriptions.ts";
+
+const dir = new URL("../fixtures/hyperliquid/", import.meta.url);
+const frameFile = (name: string) => readFileSync(new URL(name, dir), "utf8");
+
+describe("classifyFrame on real frames", () => {
+  it("classifies every recorded WebSocket frame", () => {
+    const kinds: Record<string, string> = {};
+    for (const name of readdirSync(dir).filter((n) => n.startsWith("ws-"))) {
+      const value = JSON.parse(frameFile(name));
+      const frames = Array.isArray(value) ? value : [value];
+      kinds[name] = frames.map((f) => classifyFrame(JSON.stringify(f)).kind).join(",");
+    }
+    expect(kinds).toEqual({
+      "ws-activeAssetCtx-frames-1.json":
+        "unknownChannel,unknownChannel,unknownChannel,unknownChannel,unknownChannel",
+      "ws-bbo-1.json": "unknownChannel",
+      "ws-error-1.json": "serverError",
+      "ws-l2Book-1.json": "unknownChannel",
+      "ws-orderUpdates-1.json": "orderUpdates",
+      "ws-pong-1.json": "pong",
+      "ws-subscriptionResponse-1.json": "subscriptionResponse",
+      "ws-subscriptionResponse-2.json": "subscriptionResponse",
+      "ws-trades-1.json": "trades",
+      "ws-user-1.json": "unknownChannel",
+      "ws-userTwapSliceFills-1.json": "unknownChannel",
+      "ws-webData2-frames-1.json": "subscriptionResponse,unknownChannel,subscriptionResponse",
+    });
+  });
+
+  it("keeps decimals as the exact strings sent, legacy fills included", () => {
+    const legacy = JSON.parse(frameFile("info-userFills-1.json"));
+    const frame = classifyFrame(
+      JSON.stringify({
+        channel: "userFills",
+        data: { isSnapshot: true, user: "0xB7B6F3CEA3F66BF525F5D8F965F6DBF6D9B017B2", fills: legacy },
+      }),
+    );
+    expect(frame).toMatchObject({
+      kind: "userFills",
+      isSnapshot: true,
+      user: "0xb7b6f3cea3f66bf525f5d8f965f6dbf6d9b017b2",
+      invalid: 0,
+    });
+    if (frame.kind !== "userFills") throw new Error("unexpected");
+    expect(frame.fills).toHaveLength(500);
+    expect(frame.fills[0]!.px).toBe(legacy[0].px);
+    const trades = classifyFrame(frameFile("ws-trades-1.json"));
+    expect(trades).toMatchObject({
+      kind: "trades",
+      trades: [{ px: "63719.0", sz: "0.00016", tid: 447757798903687 }, {}],
+    });
+  });
+
+  it("reports invalid items of a frame instead of dropping them silently", () => {
+    const good = JSON.parse(frameFile("ws-trades-1.json")).data[0];
+    const frame = classifyFrame(JSON.stringify({ channel: "trades", data: [good, { ...good, px: 63719 }] }));
+    expect(frame).toMatchObject({ kind: "trades", invalid: 1 });
+  });
+
+  it("matches the server's normalised ack to our subscription", () => {
+    const ack = classifyFrame(frameFile("ws-subscriptionResponse-2.json"));
+    if (ack.kind !== "subscriptionResponse") throw new Error("unexpected");
+    const ours = userFillsSubscription("0x70997970C51812dc3A010C7d01b50e0d17dc79C8");
+    expect(subscriptionKey(ack.subscription)).toBe(subscriptionKey(ours));
+  });
+
+  it("never throws, whatever arrives (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.json(),
+          fc.jsonValue().map((v) => JSON.stringify({ channel: "userFills", data: v })),
+        ),
+        (text) => {
+          const frame = classifyFrame(text);
+          expect(typeof frame.kind).toBe("string");
+        },
+      ),
+      { numRuns: 2_000 },
+    );
+  });
+});
