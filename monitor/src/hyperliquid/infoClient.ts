@@ -17,6 +17,8 @@ export interface InfoClientOptions {
   timeoutMs?: number;
   onRequest?: (type: string, weight: number) => void;
   onRateLimited?: () => void;
+  /** Every successful exchange (for `--record`, so a replay can answer the same backfills). */
+  onResponse?: (request: Record<string, unknown>, response: unknown) => void;
 }
 
 /** What one request type needs: its base weight, and the extra weight per item returned. */
@@ -64,8 +66,9 @@ export class InfoClient {
       this.requests += 1;
       this.#options.onRequest?.(method.type, method.weight);
       let body: unknown;
+      const request = { type: method.type, ...params };
       try {
-        body = await this.#transport.request("info", { type: method.type, ...params }, signal);
+        body = await this.#transport.request("info", request, signal);
       } catch (error) {
         const status = error instanceof HttpRequestError ? (error.response?.status ?? null) : null;
         if (status === 429) {
@@ -86,6 +89,7 @@ export class InfoClient {
         await sleep(Math.random() * Math.min(cap, base * 2 ** (attempt - 1)), signal);
         continue;
       }
+      this.#options.onResponse?.(request, body);
       const parsed = method.schema.safeParse(body);
       if (!parsed.success) {
         throw new InfoRequestError(

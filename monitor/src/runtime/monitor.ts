@@ -74,6 +74,9 @@ export class Monitor {
       apiUrl: this.#config.apiUrl,
       onRequest: () => this.#metrics.count("RestRequests"),
       onRateLimited: () => this.#metrics.count("RestRateLimited"),
+      ...(options.recorder
+        ? { onResponse: (request, response) => options.recorder?.writeRest(request, response, Date.now()) }
+        : {}),
     });
     this.#cvd = new CvdFeed({ store: this.#store, metrics: this.#metrics, logger: this.#logger });
   }
