@@ -16,7 +16,7 @@ afterEach(async () => {
 });
 
 describe("weight budget", () => {
-  it("waits for weight, books extra weight after the fact, and can be aborted", async () => {
+  it("keeps any window within capacity, books extra weight after the fact, and can be aborted", async () => {
     let now = 0;
     const slept: number[] = [];
     const budget = new WeightBudget({
@@ -29,11 +29,13 @@ describe("weight budget", () => {
       },
     });
     await budget.acquire(60);
-    await budget.acquire(40);
+    const page = await budget.acquire(30); // reserves the most a page could cost
+    expect(budget.available).toBe(10);
+    page.settle(60); // the answer's size made it cost 60: 120 spent in this window
     expect(slept).toEqual([]);
-    budget.charge(20); // 20 in debt
-    await budget.acquire(10); // needs 30 ms of refill at 0.1 per ms
-    expect(slept).toEqual([300]);
+    await budget.acquire(10); // waits until everything spent at t=0 has left the 1 s window
+    expect(slept).toEqual([1001]);
+    expect(budget.available).toBe(90);
     const controller = new AbortController();
     controller.abort(new Error("stop"));
     await expect(budget.acquire(1, controller.signal)).rejects.toThrow("stop");
@@ -70,7 +72,7 @@ describe("InfoClient and backfill", () => {
       apiUrl,
       baseDelayMs: 50,
       maxDelayMs: 400,
-      budget: new WeightBudget({ capacity: 1000 }),
+      budget: new WeightBudget({ capacity: 1000, periodMs: 300 }),
     });
     await clearinghouseState(info, { user: USER });
     await clearinghouseState(info, { user: USER });

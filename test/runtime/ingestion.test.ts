@@ -134,3 +134,28 @@ describe("monitor ingestion", () => {
     expect(after.some((b) => b.gap)).toBe(false);
   });
 });
+
+describe("REST weight budget", () => {
+  it("syncs ten accounts within the per-IP weight limit, without a single 429", async () => {
+    // The stand-in enforces 150 weight per 2 s (Hyperliquid: 1200 per 60 s); the monitor's budget matches.
+    const accounts = Array.from({ length: 10 }, (_, i) => `0x${String(i + 1).padStart(40, "0")}`);
+    harness = await startHarness({
+      standIn: { weightPerMinute: 150, weightWindowMs: 2_000, snapshotSize: 10 },
+      env: { ACCOUNT_ADDRESS: accounts.join(",") },
+    });
+    const h = harness;
+    accounts.forEach((account, i) => {
+      h.standIn.addFills(account, generatedFills(150, T0 + i * 1_000, 10_000_000 * (i + 1)));
+    });
+    const { monitor, metrics } = await h.startMonitor({ restBudget: { capacity: 150, periodMs: 2_000 } });
+    await eventually(
+      "all accounts in sync",
+      () => accounts.every((a) => monitor.watcher(a)!.fills.phase === "live"),
+      30_000,
+    );
+    for (const account of accounts) expect(await h.reader.listFills(account)).toHaveLength(150);
+    expect(metrics.total("RestRateLimited")).toBe(0);
+    expect(h.standIn.connectionCount).toBe(10); // one socket per account, public trades on the first
+    expect(h.standIn.weightUsed).toBeGreaterThan(150); // it really needed more than one window
+  }, 60_000);
+});

@@ -24,7 +24,11 @@ export interface Harness {
   config: MonitorConfig;
   /** A store on the same tables, for assertions (not the monitor's own). */
   reader: DynamoStore;
-  startMonitor(options?: { store?: MonitorStore; env?: Record<string, string> }): Promise<RunningMonitor>;
+  startMonitor(options?: {
+    store?: MonitorStore;
+    env?: Record<string, string>;
+    restBudget?: { capacity: number; periodMs: number };
+  }): Promise<RunningMonitor>;
   close(): Promise<void>;
 }
 
@@ -86,6 +90,7 @@ export async function startHarness(
         reconnect: { baseDelayMs: 20, maxDelayMs: 100 },
         readyMaxFrameAgeMs: 1_000,
         ackTimeoutMs: 1_000,
+        ...(start.restBudget ? { restBudget: start.restBudget } : {}),
       });
       await monitor.start();
       const handle = { monitor, metrics, store, stop: () => monitor.stop(5_000) };

@@ -1,7 +1,9 @@
 /**
- * Hyperliquid's REST limit is a weight budget per IP (1200 per minute). A token bucket refilled
- * continuously: `acquire` waits for the base weight of a request before sending it; `charge` books the
- * weight that depends on the response size afterwards (it may go below zero, so later requests wait).
+ * Hyperliquid's REST limit is a weight budget per IP (1200 per minute). The service's exact accounting is
+ * not documented, so this keeps the strictest reading: a sliding window, in which the weight of requests
+ * sent in any `periodMs` never exceeds `capacity`. `acquire` waits (in order, abortable) until the most a
+ * request can cost fits (the service charges a page of fills by its size), then `settle` books what it
+ * really cost; `charge` books extra spending (a 429 fills the window, to back off).
  */
 export interface WeightBudgetOptions {
   capacity?: number;
@@ -12,55 +14,62 @@ export interface WeightBudgetOptions {
 
 export class WeightBudget {
   readonly #capacity: number;
-  readonly #perMs: number;
+  readonly #periodMs: number;
   readonly #now: () => number;
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
-  #tokens: number;
-  #updatedAt: number;
+  readonly #spent: { at: number; weight: number }[] = [];
   /** Waiters are served in order, so a heavy request is not starved by light ones. */
   #queue: Promise<void> = Promise.resolve();
 
   constructor(options: WeightBudgetOptions = {}) {
     this.#capacity = options.capacity ?? 1200;
-    this.#perMs = this.#capacity / (options.periodMs ?? 60_000);
+    this.#periodMs = options.periodMs ?? 60_000;
     this.#now = options.now ?? Date.now;
     this.#sleep = options.sleep ?? sleep;
-    this.#tokens = this.#capacity;
-    this.#updatedAt = this.#now();
   }
 
   get available(): number {
-    this.#refill();
-    return this.#tokens;
+    return this.#capacity - this.#used(this.#now());
   }
 
-  acquire(weight: number, signal?: AbortSignal): Promise<void> {
+  /**
+   * Reserves `weight` (the most a request can cost, answer size included) once it fits the window; the
+   * returned `settle` corrects the reservation to what the request really cost.
+   */
+  acquire(weight: number, signal?: AbortSignal): Promise<{ settle(actual: number): void }> {
     const turn = this.#queue.then(async () => {
-      for (let attempt = 0; attempt < 1000; attempt++) {
+      const needed = Math.min(weight, this.#capacity);
+      for (let attempt = 0; attempt < 10_000; attempt++) {
         signal?.throwIfAborted();
-        this.#refill();
-        const needed = Math.min(weight, this.#capacity);
-        if (this.#tokens >= needed) {
-          this.#tokens -= weight;
-          return;
+        const now = this.#now();
+        if (this.#used(now) + needed <= this.#capacity) {
+          const entry = { at: now, weight };
+          this.#spent.push(entry);
+          return {
+            settle: (actual: number) => {
+              entry.weight = actual;
+            },
+          };
         }
-        await this.#sleep(Math.ceil((needed - this.#tokens) / this.#perMs), signal);
+        // Wait until the oldest spending leaves the window.
+        await this.#sleep(Math.max(1, this.#spent[0]!.at + this.#periodMs - now + 1), signal);
       }
       throw new Error("weight budget: gave up waiting");
     });
-    this.#queue = turn.catch(() => {});
+    this.#queue = turn.then(
+      () => {},
+      () => {},
+    );
     return turn;
   }
 
   charge(weight: number): void {
-    this.#refill();
-    this.#tokens -= weight;
+    if (weight > 0) this.#spent.push({ at: this.#now(), weight });
   }
 
-  #refill(): void {
-    const now = this.#now();
-    this.#tokens = Math.min(this.#capacity, this.#tokens + (now - this.#updatedAt) * this.#perMs);
-    this.#updatedAt = now;
+  #used(now: number): number {
+    while (this.#spent.length > 0 && this.#spent[0]!.at <= now - this.#periodMs) this.#spent.shift();
+    return this.#spent.reduce((sum, entry) => sum + entry.weight, 0);
   }
 }
 

@@ -27,6 +27,8 @@ export interface InfoMethod<T> {
   weight: number;
   /** Extra weight per 20 items returned (userFills, userFillsByTime, historicalOrders, recentTrades). */
   perTwentyItems?: boolean;
+  /** Most items one answer can hold (2000 for fills), to reserve the worst-case weight up front. */
+  maxItems?: number;
   schema: z.ZodType<T>;
 }
 
@@ -62,7 +64,8 @@ export class InfoClient {
     const base = this.#options.baseDelayMs ?? 500;
     const cap = this.#options.maxDelayMs ?? 20_000;
     for (let attempt = 1; ; attempt++) {
-      await this.#budget.acquire(method.weight, signal);
+      const reserved = method.weight + (method.perTwentyItems ? Math.floor((method.maxItems ?? 0) / 20) : 0);
+      const spending = await this.#budget.acquire(reserved, signal);
       this.requests += 1;
       this.#options.onRequest?.(method.type, method.weight);
       let body: unknown;
@@ -70,6 +73,7 @@ export class InfoClient {
       try {
         body = await this.#transport.request("info", request, signal);
       } catch (error) {
+        spending.settle(method.weight);
         const status = error instanceof HttpRequestError ? (error.response?.status ?? null) : null;
         if (status === 429) {
           this.rateLimited += 1;
@@ -97,9 +101,8 @@ export class InfoClient {
           null,
         );
       }
-      if (method.perTwentyItems && Array.isArray(parsed.data)) {
-        this.#budget.charge(Math.floor(parsed.data.length / 20));
-      }
+      const items = method.perTwentyItems && Array.isArray(parsed.data) ? parsed.data.length : 0;
+      spending.settle(method.weight + Math.floor(items / 20));
       return parsed.data;
     }
   }

@@ -9,6 +9,7 @@ import { DEFAULT_CVD_COINS, type MonitorConfig } from "../config/config.ts";
 import { accountSnapshotFrom } from "../domain/health.ts";
 import { PositionBook } from "../domain/positions.ts";
 import type { AccountSnapshot, Fill, PositionEvent } from "../domain/types.ts";
+import { WeightBudget } from "../hyperliquid/_weightBudget.ts";
 import { classifyFrame } from "../hyperliquid/frames.ts";
 import { InfoClient } from "../hyperliquid/infoClient.ts";
 import { subscriptionKey } from "../hyperliquid/subscriptions.ts";
@@ -40,6 +41,8 @@ export interface MonitorOptions {
   /** Milliseconds between metric flushes; defaults to the snapshot interval. */
   metricsIntervalMs?: number;
   startHealthServer?: boolean;
+  /** REST weight budget (Hyperliquid: 1200 per minute per IP); tests shrink it. */
+  restBudget?: { capacity: number; periodMs: number };
   /** `/ready` turns false when the newest frame is older than this (default 60 s). */
   readyMaxFrameAgeMs?: number;
 }
@@ -72,6 +75,7 @@ export class Monitor {
     this.#store = options.store;
     this.#info = new InfoClient({
       apiUrl: this.#config.apiUrl,
+      ...(options.restBudget ? { budget: new WeightBudget(options.restBudget) } : {}),
       onRequest: () => this.#metrics.count("RestRequests"),
       onRateLimited: () => this.#metrics.count("RestRateLimited"),
       ...(options.recorder
@@ -127,7 +131,7 @@ export class Monitor {
       this.#healthPort = await this.#health.listen(config.healthPort);
     }
     this.#every(config.snapshotIntervalMs, () => this.#takeSnapshots());
-    this.#every(this.#options.metricsIntervalMs ?? config.snapshotIntervalMs, () => this.#metrics.flush());
+    this.#every(this.#options.metricsIntervalMs ?? config.snapshotIntervalMs, () => this.#flushMetrics());
     this.#every(CVD_FLUSH_INTERVAL_MS, () => this.#cvd.flush());
     logger.info(
       {
@@ -308,6 +312,7 @@ export class Monitor {
     }
     if (event.closed) {
       this.#metrics.count("PositionsClosed");
+      this.#metrics.count("RealizedPnl", Number(event.closed.realizedPnl));
       const { coin, side, closedSize, entryPx, exitPx, realizedPnl, fees, liquidated } = event.closed;
       this.#logger.info(
         { account: event.account, coin, side, closedSize, entryPx, exitPx, realizedPnl, fees, liquidated },
@@ -324,6 +329,12 @@ export class Monitor {
         "position opened",
       );
     }
+  }
+
+  #flushMetrics(): void {
+    const pending = (this.#store as { pendingItems?: number }).pendingItems;
+    if (typeof pending === "number") this.#metrics.gauge("PendingWrites", pending);
+    this.#metrics.flush();
   }
 
   #cvdCoinsNow(): string[] {

@@ -32,7 +32,8 @@ export function createLogger(options: { level?: string; destination?: pino.Desti
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: SECRET_KEYS.flatMap((key) => [key, `*.${key}`]), censor: "[redacted]" },
     },
-    options.destination ?? pino.destination({ dest: 1, sync: false }),
+    // Synchronous: the last lines before an exit (SIGTERM on Spot) must not be lost; the volume is small.
+    options.destination ?? pino.destination({ dest: 1, sync: true }),
   );
 }
 

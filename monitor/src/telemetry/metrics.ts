@@ -7,6 +7,8 @@
  * the worst, health the lowest). Per-account detail lives in the database.
  */
 
+import { writeSync } from "node:fs";
+
 export const METRIC_NAMESPACE = "HyperliquidMonitor";
 
 /** Counters accumulate between flushes and are emitted as the count for that interval. */
@@ -25,13 +27,14 @@ export const COUNTERS = {
   WritesDropped: "Count",
   RestRequests: "Count",
   RestRateLimited: "Count",
+  /** Σ realised PnL of the positions closed in the interval (a display figure; stored values stay exact). */
+  RealizedPnl: "None",
 } as const;
 
 /** Gauges hold their last value. */
 export const GAUGES = {
   AccountValue: "None",
   UnrealizedPnl: "None",
-  RealizedPnl: "None",
   MarginRatio: "None",
   HealthScore: "None",
   Leverage: "None",
@@ -50,7 +53,8 @@ export class Metrics {
   readonly #totals = new Map<CounterName, number>();
   readonly #write: (line: string) => void;
 
-  constructor(write: (line: string) => void = (line) => process.stdout.write(`${line}\n`)) {
+  /** Writes synchronously by default, so the final flush before an exit reaches CloudWatch. */
+  constructor(write: (line: string) => void = (line) => writeSync(1, `${line}\n`)) {
     this.#write = write;
   }
 

@@ -14,6 +14,7 @@ export const USER_FILLS_BY_TIME: InfoMethod<WireFill[]> = {
   type: "userFillsByTime",
   weight: 20,
   perTwentyItems: true,
+  maxItems: 2000,
   schema: z.array(FillSchema) as z.ZodType<WireFill[]>,
 };
 
