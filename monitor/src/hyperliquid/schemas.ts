@@ -45,17 +45,21 @@ export const TradeSchema = z.object({
   users: z.array(z.string()).optional(),
 });
 
+/** A resting order as `frontendOpenOrders` / `openOrders` list it. */
+export const OpenOrderSchema = z.object({
+  coin: z.string().min(1),
+  side,
+  limitPx: decimalString,
+  sz: decimalString,
+  oid: z.number().int(),
+  timestamp: millis,
+  origSz: decimalString.optional(),
+  cloid: z.string().nullable().optional(),
+});
+
+/** An order with its status, as `orderUpdates` frames and `orderStatus` answers carry it. */
 export const WsOrderSchema = z.object({
-  order: z.object({
-    coin: z.string().min(1),
-    side,
-    limitPx: decimalString,
-    sz: decimalString,
-    oid: z.number().int(),
-    timestamp: millis,
-    origSz: decimalString.optional(),
-    cloid: z.string().nullable().optional(),
-  }),
+  order: OpenOrderSchema,
   status: z.string().min(1),
   statusTimestamp: millis,
 });
@@ -94,18 +98,6 @@ export const ClearinghouseStateSchema = z.object({
     }),
   ),
   time: millis.optional(),
-});
-
-/** A resting order as `frontendOpenOrders` / `openOrders` list it. */
-export const OpenOrderSchema = z.object({
-  coin: z.string().min(1),
-  side,
-  limitPx: decimalString,
-  sz: decimalString,
-  oid: z.number().int(),
-  timestamp: millis,
-  origSz: decimalString.optional(),
-  cloid: z.string().nullable().optional(),
 });
 
 export const UserFillsDataSchema = z.object({
