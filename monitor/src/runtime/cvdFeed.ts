@@ -6,7 +6,7 @@
  * recognised as already counted, across restarts too.
  */
 import { CvdAggregator } from "../domain/cvd.ts";
-import type { Trade } from "../domain/types.ts";
+import type { CvdBucket, Trade } from "../domain/types.ts";
 import type { WireTrade } from "../domain/wire.ts";
 import { tradesSubscription } from "../hyperliquid/subscriptions.ts";
 import type { MonitorStore } from "../storage/store.ts";
@@ -23,6 +23,8 @@ export class CvdFeed {
   readonly #logger: Logger;
   #connection: FeedConnection | null = null;
   #flushing: Promise<void> = Promise.resolve();
+  /** Buckets whose write failed, by coin+bucket: written with the next flush unless a newer one replaces them. */
+  readonly #unwritten = new Map<string, CvdBucket>();
 
   constructor(deps: { store: MonitorStore; metrics: Metrics; logger: Logger }) {
     this.#store = deps.store;
@@ -76,12 +78,22 @@ export class CvdFeed {
   /** Writes the buckets changed since the last flush (serialised: a bucket's newest write must win). */
   flush(): Promise<void> {
     this.#flushing = this.#flushing.then(async () => {
-      const buckets = this.#aggregator.drainDirtyBuckets();
-      if (buckets.length === 0) return;
+      for (const bucket of this.#aggregator.drainDirtyBuckets()) {
+        this.#unwritten.set(`${bucket.coin}|${bucket.bucket}`, bucket);
+      }
+      if (this.#unwritten.size === 0) return;
+      const buckets = [...this.#unwritten.values()];
       try {
         await this.#store.putCvdBuckets(buckets);
+        for (const bucket of buckets) {
+          const key = `${bucket.coin}|${bucket.bucket}`;
+          if (this.#unwritten.get(key) === bucket) this.#unwritten.delete(key);
+        }
       } catch (error) {
-        this.#logger.error({ err: errorSummary(error), buckets: buckets.length }, "CVD buckets not stored");
+        this.#logger.error(
+          { err: errorSummary(error), buckets: buckets.length },
+          "CVD buckets not stored yet; retried with the next flush",
+        );
       }
     });
     return this.#flushing;

@@ -102,7 +102,8 @@ export class Monitor {
   }
 
   async start(): Promise<void> {
-    const { config, logger } = this;
+    const config = this.#config;
+    const logger = this.#logger;
     await this.#store.init();
     for (const account of config.accounts) {
       this.#positions.restore(await this.#store.loadPositionStates(account));
@@ -142,14 +143,6 @@ export class Monitor {
       },
       "monitor started",
     );
-  }
-
-  private get config(): MonitorConfig {
-    return this.#config;
-  }
-
-  private get logger(): Logger {
-    return this.#logger;
   }
 
   readiness(now = Date.now()): Readiness {
