@@ -12,6 +12,11 @@ export class DynamoFaultProxy {
   readonly #target: URL;
   readonly #server: Server;
   fault: Fault = null;
+  /**
+   * While > 0, each BatchWriteItem is forwarded with only its first item and the rest are answered as
+   * UnprocessedItems, as DynamoDB does under load; counts down per rewritten response.
+   */
+  partialBatches = 0;
   faultsServed = 0;
   forwarded = 0;
 
@@ -39,21 +44,43 @@ export class DynamoFaultProxy {
           return;
         }
         this.forwarded += 1;
+        let body = Buffer.concat(chunks);
+        let unprocessed: Record<string, unknown[]> | null = null;
+        if (this.partialBatches > 0 && String(req.headers["x-amz-target"]).endsWith("BatchWriteItem")) {
+          const input = JSON.parse(body.toString("utf8")) as { RequestItems: Record<string, unknown[]> };
+          const [table, requests] = Object.entries(input.RequestItems)[0]!;
+          if (requests.length > 1) {
+            this.partialBatches -= 1;
+            unprocessed = { [table]: requests.slice(1) };
+            body = Buffer.from(JSON.stringify({ RequestItems: { [table]: requests.slice(0, 1) } }));
+          }
+        }
         const upstream = httpRequest(
           {
             host: this.#target.hostname,
             port: this.#target.port,
             method: req.method,
             path: req.url,
-            headers: req.headers,
+            headers: { ...req.headers, "content-length": String(body.length) },
           },
           (answer) => {
-            res.writeHead(answer.statusCode ?? 500, answer.headers);
-            answer.pipe(res);
+            if (!unprocessed) {
+              res.writeHead(answer.statusCode ?? 500, answer.headers);
+              answer.pipe(res);
+              return;
+            }
+            const parts: Buffer[] = [];
+            answer.on("data", (chunk: Buffer) => parts.push(chunk));
+            answer.on("end", () => {
+              const out = Buffer.from(JSON.stringify({ UnprocessedItems: unprocessed }));
+              const { "content-length": _length, "x-amz-crc32": _crc, ...rest } = answer.headers;
+              res.writeHead(answer.statusCode ?? 200, { ...rest, "content-length": String(out.length) });
+              res.end(out);
+            });
           },
         );
         upstream.on("error", () => res.destroy());
-        upstream.end(Buffer.concat(chunks));
+        upstream.end(body);
       });
     });
   }
