@@ -1,175 +1,264 @@
 /**
- * Plays a recording through the stand-in, so the whole monitor runs offline against recorded traffic.
+ * Plays a recording through the stand-in, so the whole monitor runs offline against recorded traffic
+ * (`--replay`, `npm run demo`).
  *
- * The stand-in's history grows as the replay passes each entry (userFills frames, snapshots and recorded
- * REST answers add fills; trades frames add trades; clearinghouseState frames set the state), so REST
- * backfills and subscribe snapshots see what the real service would have shown at that moment. Live
- * frames are delivered to the connections subscribed for them, with the recorded delays divided by
- * `speed` (each capped at `maxGapMs`); a recorded `close` drops the connections, and delivery waits until
- * the client has re-subscribed.
+ * - Timing: recorded frames are delivered in order, each after the recorded gap since the previous entry
+ *   divided by `speed` and capped at `maxGapMs`.
+ * - Clock: the replay clock is the recorded time of the entry being played. REST and the stand-in's own
+ *   snapshots see only what existed then: fills and trades up to the clock (from every userFills frame,
+ *   trades frame and REST answer in the recording), the latest account state and order statuses recorded
+ *   up to it. At a recorded `close` the clock jumps to the account's next `open`, the moment the recorded
+ *   client was back, so the live client's reconnect backfill finds what the recorded one found.
+ * - Routing (see replayPlan.ts): a frame waits until a connection for the recorded connection's account
+ *   is there (bounded by `subscriberWaitMs`), then goes to the subscribers it belongs to; a frame whose
+ *   subscription the live client has not made within `subscribeGraceMs` of connecting is skipped.
+ * - Snapshots: a recorded snapshot frame is sent as the snapshot (the stand-in then sends none of its own);
+ *   a subscription the recording has no upcoming snapshot for (made later than recorded, or not recorded
+ *   at all) gets the stand-in's snapshot made from the history at the clock.
+ * - A recorded `close` drops the account's live connection; the client reconnects and the replay goes on.
+ * `done` resolves once every recorded entry was played.
  */
-import type { WireClearinghouseState, WireFill, WireTrade } from "../domain/wire.ts";
-import { type RecordingEntry, readRecording } from "./recording.ts";
-import { HyperliquidStandIn, type StandInSubscription } from "./server.ts";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { StandInSubscription } from "./clientRequests.ts";
+import { readRecording } from "./recording.ts";
+import { planReplay, type ReplayPlan, type ReplayStep, snapshotKeyOf } from "./replayPlan.ts";
+import { type ConnectionView, HyperliquidStandIn, type StandInOptions, type StandInUrls } from "./server.ts";
 
 export interface ReplayOptions {
+  /** Recorded delays are divided by this (default 50). */
   speed?: number;
+  /** No single delay is longer than this after dividing (default 250 ms). */
   maxGapMs?: number;
-  /** Fills in the stand-in's subscribe snapshots (older ones must then come from the REST backfill). */
+  /**
+   * Fills in userFills snapshots: recorded snapshots are cut to their newest N fills (the older ones are
+   * then found only by the REST backfill), and the stand-in's own snapshots hold at most N. Default: as
+   * recorded, and 2000.
+   */
   snapshotSize?: number;
-  /** How long a live frame waits for a subscriber before it is skipped. */
+  /** How long a frame waits for a connection of its recorded account before it is skipped (default 10 s). */
   subscriberWaitMs?: number;
+  /** How long after that connection opened a frame waits for its subscription (default 1 s). */
+  subscribeGraceMs?: number;
+  /** More stand-in settings (idle timeout, weight limits). */
+  standIn?: Omit<StandInOptions, "visibleUntil" | "sendsSnapshot" | "snapshotSize">;
 }
 
-export interface Replay {
-  wsUrl: string;
-  apiUrl: string;
+export interface ReplayResult {
+  /** Recorded frames sent to at least one live connection. */
+  delivered: number;
+  /** Recorded frames no live connection was subscribed to (acks, pongs and errors are not counted). */
+  skipped: number;
+  /** Lines of the recording that were not valid entries. */
+  malformedLines: number;
+}
+
+export interface Replay extends StandInUrls {
   standIn: HyperliquidStandIn;
-  done: Promise<{ delivered: number; skipped: number }>;
+  done: Promise<ReplayResult>;
+  /** Stops playing (done then resolves with what was played) and stops the stand-in. */
   stop(): Promise<void>;
 }
 
-type Parsed = { channel?: string; data?: unknown };
+const POLL_MS = 10;
 
 export async function startReplay(path: string, options: ReplayOptions = {}): Promise<Replay> {
-  const { entries } = readRecording(path);
-  const speed = options.speed ?? 50;
-  const maxGapMs = options.maxGapMs ?? 250;
-  const subscriberWaitMs = options.subscriberWaitMs ?? 10_000;
-  const standIn = new HyperliquidStandIn(options.snapshotSize ? { snapshotSize: options.snapshotSize } : {});
-  const { wsUrl, apiUrl } = await standIn.start();
-  let stopped = false;
-
-  // Everything before the first live frame sets the scene before the client connects.
-  let index = 0;
-  while (index < entries.length && !isLiveFrame(entries[index]!)) applyToHistory(standIn, entries[index++]!);
-
-  const done = (async () => {
-    let delivered = 0;
-    let skipped = 0;
-    let previous = entries[index]?.t ?? 0;
-    for (; index < entries.length && !stopped; index++) {
-      const entry = entries[index]!;
-      const gap = Math.min(maxGapMs, Math.max(0, (entry.t - previous) / speed));
-      previous = entry.t;
-      if (gap > 0) await sleep(gap);
-      if ("event" in entry) {
-        if (entry.event === "close") standIn.dropConnections();
-        continue;
-      }
-      applyToHistory(standIn, entry);
-      if (!isLiveFrame(entry)) continue;
-      // Wait only while the recorded connection is not (re)subscribed yet; once it is, a frame nobody
-      // subscribed to (trades of a coin the client does not follow) is skipped at once.
-      const account = entry.conn.toLowerCase();
-      const connected = (sub: StandInSubscription) => sub.type === "userFills" && sub.user === account;
-      const deadline = Date.now() + subscriberWaitMs;
-      while (!standIn.hasSubscriber(connected) && Date.now() < deadline && !stopped) await sleep(20);
-      const sent = standIn.sendTo(targetOf(entry), entry.frame);
-      if (sent > 0) delivered += 1;
-      else skipped += 1;
-    }
-    return { delivered, skipped };
-  })();
-
+  const recording = readRecording(path);
+  const plan = planReplay(recording.entries);
+  let player: ReplayPlayer | null = null;
+  const standIn = new HyperliquidStandIn({
+    ...options.standIn,
+    ...(options.snapshotSize ? { snapshotSize: options.snapshotSize } : {}),
+    visibleUntil: () => player?.clock ?? Number.NEGATIVE_INFINITY,
+    sendsSnapshot: (subscription) => !(player?.hasUpcomingSnapshot(subscription) ?? false),
+  });
+  player = new ReplayPlayer(plan, standIn, options);
+  const urls = await standIn.start();
+  const running = player;
+  const done = running.play().then((counts) => ({ ...counts, malformedLines: recording.malformedLines }));
   return {
-    wsUrl,
-    apiUrl,
+    ...urls,
     standIn,
     done,
     stop: async () => {
-      stopped = true;
+      running.abort();
       await done.catch(() => {});
       await standIn.stop();
     },
   };
 }
 
-function parse(frame: string): Parsed | null {
-  try {
-    const value = JSON.parse(frame);
-    return typeof value === "object" && value !== null ? (value as Parsed) : null;
-  } catch {
-    return null;
+class ReplayPlayer {
+  readonly #plan: ReplayPlan;
+  readonly #standIn: HyperliquidStandIn;
+  readonly #speed: number;
+  readonly #maxGapMs: number;
+  readonly #snapshotSize: number | null;
+  readonly #subscriberWaitMs: number;
+  readonly #subscribeGraceMs: number;
+  readonly #abort = new AbortController();
+  /** Accounts whose connection did not come within subscriberWaitMs: their frames do not wait again. */
+  readonly #absent = new Set<string>();
+  #stateCursor = 0;
+  #orderCursor = 0;
+  /** Index of the first step not yet played (a frame waiting for its subscriber is not played yet). */
+  #next = 0;
+  #clock: number;
+
+  constructor(plan: ReplayPlan, standIn: HyperliquidStandIn, options: ReplayOptions) {
+    this.#plan = plan;
+    this.#standIn = standIn;
+    this.#speed = options.speed && options.speed > 0 ? options.speed : 50;
+    this.#maxGapMs = options.maxGapMs ?? 250;
+    this.#snapshotSize = options.snapshotSize ?? null;
+    this.#subscriberWaitMs = options.subscriberWaitMs ?? 10_000;
+    this.#subscribeGraceMs = options.subscribeGraceMs ?? 1_000;
+    this.#clock = plan.steps[0]?.t ?? 0;
+    for (const [user, fills] of plan.fills) standIn.addFills(user, fills);
+    for (const [coin, trades] of plan.trades) standIn.addTrades(coin, trades);
+    // Before its first recorded state an account is assumed as first recorded: the best guess there is.
+    const firstStates = new Map(plan.states.toReversed().map((state) => [state.user, state.value]));
+    for (const [user, state] of firstStates) standIn.setClearinghouseState(user, state);
+    this.#advanceClock(this.#clock);
   }
-}
 
-/** A frame the client must be sent (not an ack, pong or snapshot, which the stand-in makes itself). */
-function isLiveFrame(entry: RecordingEntry): entry is RecordingEntry & { frame: string; conn: string } {
-  if (!("frame" in entry)) return false;
-  const parsed = parse(entry.frame);
-  if (!parsed) return true;
-  if (parsed.channel === "subscriptionResponse" || parsed.channel === "pong") return false;
-  if (parsed.channel === "userFills" && (parsed.data as { isSnapshot?: boolean })?.isSnapshot) return false;
-  return true;
-}
+  /** Recorded time being played: what the stand-in shows over REST and in its own snapshots. */
+  get clock(): number {
+    return this.#clock;
+  }
 
-function applyToHistory(standIn: HyperliquidStandIn, entry: RecordingEntry): void {
-  if ("rest" in entry) {
-    const user = entry.rest.request.user;
-    if (
-      typeof user === "string" &&
-      Array.isArray(entry.rest.response) &&
-      String(entry.rest.request.type).startsWith("userFills")
-    ) {
-      addNewFills(standIn, user, entry.rest.response as WireFill[]);
+  abort(): void {
+    this.#abort.abort();
+  }
+
+  async play(): Promise<{ delivered: number; skipped: number }> {
+    let delivered = 0;
+    let skipped = 0;
+    let previous = this.#clock;
+    for (const step of this.#plan.steps) {
+      if (this.#abort.signal.aborted) break;
+      this.#next = step.index;
+      const gap = Math.min(this.#maxGapMs, Math.max(0, (step.t - previous) / this.#speed));
+      previous = Math.max(previous, step.t);
+      if (gap > 0 && !(await this.#sleep(gap))) break;
+      this.#advanceClock(step.t);
+      if (step.kind === "close") this.#dropConnection(step);
+      if (step.kind === "frame" && step.route.to !== "nobody") {
+        if (await this.#deliver(step)) delivered += 1;
+        else skipped += 1;
+      }
+      this.#next = step.index + 1;
     }
-    return;
+    return { delivered, skipped };
   }
-  if (!("frame" in entry)) return;
-  const parsed = parse(entry.frame);
-  if (!parsed) return;
-  if (parsed.channel === "userFills") {
-    const data = parsed.data as { user?: string; fills?: WireFill[] };
-    if (data?.user && Array.isArray(data.fills)) addNewFills(standIn, data.user, data.fills);
-  } else if (parsed.channel === "trades" && Array.isArray(parsed.data)) {
-    const trades = parsed.data as WireTrade[];
-    for (const coin of new Set(trades.map((t) => t.coin)))
-      standIn.addTrades(
-        coin,
-        trades.filter((t) => t.coin === coin),
+
+  /**
+   * True if the recording holds a snapshot for this subscription still to be played in the recorded
+   * session the live client is in: the replay sends that one, the stand-in must not send its own.
+   */
+  hasUpcomingSnapshot(subscription: StandInSubscription): boolean {
+    const key = snapshotKeyOf(subscription);
+    if (!key) return false;
+    const accounts = typeof subscription.user === "string" ? [subscription.user] : null;
+    return this.#plan.steps.some((step, index) => {
+      if (index < this.#next || step.kind !== "frame" || step.snapshotOf !== key) return false;
+      if (accounts && !accounts.includes(step.account)) return false;
+      // The session the live client is in: the recorded one not yet over (or the next, after a close).
+      const session = this.#plan.sessions.find((s) => s.account === step.account && s.last >= this.#next);
+      return session !== undefined && index <= session.last;
+    });
+  }
+
+  #advanceClock(to: number): void {
+    this.#clock = Math.max(this.#clock, to);
+    const { states, orders } = this.#plan;
+    while (this.#stateCursor < states.length && states[this.#stateCursor]!.t <= this.#clock) {
+      const { user, value } = states[this.#stateCursor++]!;
+      this.#standIn.setClearinghouseState(user, value);
+    }
+    while (this.#orderCursor < orders.length && orders[this.#orderCursor]!.t <= this.#clock) {
+      const { user, value } = orders[this.#orderCursor++]!;
+      this.#standIn.addOrders(user, value);
+    }
+  }
+
+  /** The recorded connection ended: so does the live one; the clock moves to the recorded reconnect. */
+  #dropConnection(step: Extract<ReplayStep, { account: string; kind: "open" | "close" }>): void {
+    this.#standIn.dropConnections(connectionOf(step.account));
+    const reopened = this.#plan.steps.find(
+      (later) => later.index > step.index && later.kind === "open" && later.account === step.account,
+    );
+    if (reopened) this.#advanceClock(reopened.t);
+  }
+
+  /** Sends a recorded frame where it belongs; false if no live connection could take it. */
+  async #deliver(step: Extract<ReplayStep, { kind: "frame" }>): Promise<boolean> {
+    const ofAccount = connectionOf(step.account);
+    const mine = await this.#waitFor(
+      () => this.#standIn.connections().filter(ofAccount),
+      this.#absent.has(step.account) ? 0 : this.#subscriberWaitMs,
+    );
+    if (mine.length === 0) {
+      this.#absent.add(step.account);
+      return false;
+    }
+    this.#absent.delete(step.account);
+    let targets = mine;
+    if (step.route.to === "subscribers") {
+      const { match } = step.route;
+      const openedAt = Math.max(...mine.map((connection) => connection.openedAt));
+      targets = await this.#waitFor(
+        () => this.#standIn.connections().filter((c) => c.subscriptions.some(match)),
+        openedAt + this.#subscribeGraceMs - Date.now(),
       );
-  } else if (parsed.channel === "clearinghouseState") {
-    const data = parsed.data as { user?: string; clearinghouseState?: WireClearinghouseState };
-    if (data?.user && data.clearinghouseState)
-      standIn.setClearinghouseState(data.user, data.clearinghouseState);
-  } else if (parsed.channel === "orderUpdates" && Array.isArray(parsed.data) && "conn" in entry) {
-    standIn.trackOrders(entry.conn, parsed.data as never);
-  }
-}
-
-/** Adds fills the stand-in does not hold yet (snapshots and REST answers repeat fills). */
-function addNewFills(standIn: HyperliquidStandIn, user: string, fills: readonly WireFill[]): void {
-  const known = new Set(standIn.fillsOf(user).map(identity));
-  const fresh = fills.filter((fill) => !known.has(identity(fill)));
-  if (fresh.length > 0) standIn.addFills(user, fresh);
-}
-
-function identity(fill: WireFill): string {
-  return `${fill.tid ?? ""}|${fill.time}|${fill.oid}|${fill.px}|${fill.sz}|${fill.startPosition}`;
-}
-
-/** Which subscriptions a recorded frame goes to. */
-function targetOf(entry: { frame: string; conn: string }): (sub: StandInSubscription) => boolean {
-  const parsed = parse(entry.frame);
-  const account = entry.conn.toLowerCase();
-  const data = parsed?.data as { user?: string } | undefined;
-  switch (parsed?.channel) {
-    case "trades": {
-      const coins = new Set((parsed.data as WireTrade[]).map((t) => t.coin));
-      return (sub) => sub.type === "trades" && coins.has(String(sub.coin));
     }
-    case "userFills":
-    case "clearinghouseState":
-      return (sub) => sub.type === parsed.channel && sub.user === data?.user?.toLowerCase();
-    case "orderUpdates":
-      return (sub) => sub.type === "orderUpdates" && sub.user === account;
-    default:
-      // Frames of unknown channels and malformed frames go to the connection they were recorded on.
-      return (sub) => sub.type === "userFills" && sub.user === account;
+    const text =
+      this.#snapshotSize && step.snapshotOf?.startsWith("userFills|") ? this.#trim(step.text) : step.text;
+    let sent = 0;
+    for (const target of targets) if (this.#standIn.sendToConnection(target.id, text)) sent += 1;
+    return sent > 0;
+  }
+
+  /** A recorded userFills snapshot with only its newest `snapshotSize` fills, in the recorded order. */
+  #trim(text: string): string {
+    const message = JSON.parse(text) as { data: { fills?: unknown } };
+    const fills = message.data.fills;
+    if (!Array.isArray(fills)) return text;
+    const newest = fills
+      .map((fill: { time?: unknown }, index) => ({ time: Number(fill?.time), index }))
+      .sort((a, b) => b.time - a.time)
+      .slice(0, this.#snapshotSize ?? fills.length);
+    const kept = new Set(newest.map(({ index }) => index));
+    return JSON.stringify({
+      ...message,
+      data: { ...message.data, fills: fills.filter((_, i) => kept.has(i)) },
+    });
+  }
+
+  /** Polls until `find` returns something or `withinMs` passed (or the replay stopped). */
+  async #waitFor<T>(find: () => T[], withinMs: number): Promise<T[]> {
+    const rounds = Math.max(0, Math.ceil(withinMs / POLL_MS));
+    for (let round = 0; ; round++) {
+      const found = find();
+      if (found.length > 0 || round >= rounds || !(await this.#sleep(POLL_MS))) return found;
+    }
+  }
+
+  /** False if the replay was stopped meanwhile. */
+  async #sleep(ms: number): Promise<boolean> {
+    try {
+      await sleep(ms, undefined, { signal: this.#abort.signal });
+      return true;
+    } catch {
+      return false;
+    }
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+const ADDRESS = /^0x[0-9a-f]{40}$/;
+
+/** The live connections of a recorded connection label: those subscribed for that account. */
+function connectionOf(label: string): (connection: ConnectionView) => boolean {
+  // A label that is not an address (a connection for public data only) matches any subscribed connection.
+  if (!ADDRESS.test(label)) return (connection) => connection.subscriptions.length > 0;
+  return (connection) => connection.subscriptions.some((subscription) => subscription.user === label);
 }

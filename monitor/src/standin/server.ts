@@ -1,71 +1,96 @@
 /**
- * A Hyperliquid stand-in on loopback: a real WebSocket and HTTP server speaking Hyperliquid's wire format,
- * for tests and for offline replays. It behaves like the real service where a monitor can tell:
- * - subscribe → ack with the normalised echo, then the snapshot the real server sends (userFills with
- *   `isSnapshot:true`, the full clearinghouseState, the last 30 trades replayed unflagged; none for
- *   orderUpdates); duplicate subscribes and bad requests → the real `error` frames; ping → pong;
- * - it closes a connection it has not written to for `idleTimeoutMs` (60 s on the real service);
- * - `/info` pages `userFillsByTime` with inclusive bounds, at most 2000 fills a response, and only the
- *   10,000 most recent fills reachable; weights are charged per IP and over the budget it answers 429.
- * Test controls push frames, drop or silence connections, and inject raw frames.
+ * A Hyperliquid stand-in on loopback: one HTTP server on 127.0.0.1 serving `POST /info` and WebSocket
+ * upgrades on `/ws`, speaking Hyperliquid's wire format (PROTOCOL.md), for the tests and for `--replay`.
+ * It behaves like the real service wherever a monitor can tell:
+ * - subscribe → ack with the normalised echo, then the snapshot the real server sends: userFills with
+ *   `isSnapshot:true` (newest fills first, up to `snapshotSize`), the full clearinghouseState, the last 30
+ *   trades of the coin replayed unflagged with their original tids; nothing for orderUpdates. Bad
+ *   requests, duplicate subscribes and unknown unsubscribes get the real `error` frames; ping → pong;
+ *   more than 10 users or 1000 subscriptions per IP are refused with the real error texts;
+ * - it closes a connection it has not sent anything to for `idleTimeoutMs` (60 s on the real service);
+ * - `/info` pages fills with inclusive bounds, at most 2000 per answer, only the 10,000 most recent
+ *   reachable, and charges request weights per client IP over a rolling window, answering 429 beyond it.
+ * Test controls push live frames, add history without pushing, drop, silence or refuse connections, inject
+ * raw frames and failing REST answers.
+ *
+ * Simplifications: a user it knows no state for gets no clearinghouseState snapshot (REST answers a flat
+ * account); only the four channels a monitor consumes carry data; `post` answers info requests only.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
 import { type WebSocket, WebSocketServer } from "ws";
 import type { WireClearinghouseState, WireFill, WireOrder, WireTrade } from "../domain/wire.ts";
+import {
+  type ClientRequest,
+  parseClientRequest,
+  type StandInSubscription,
+  subscriptionIdentity,
+} from "./clientRequests.ts";
+import { ExchangeRecords } from "./exchangeRecords.ts";
+import { answerInfo } from "./infoAnswers.ts";
+import { InfoEndpoint } from "./infoEndpoint.ts";
+import {
+  ackFrame,
+  clearinghouseStateFrame,
+  errorFrame,
+  errorText,
+  orderUpdatesFrame,
+  pongFrame,
+  postFrame,
+  tradesFrame,
+  userFillsFrame,
+} from "./serverFrames.ts";
+import { type ConnectionView, StandInConnection } from "./standInConnection.ts";
+
+export type { StandInSubscription } from "./clientRequests.ts";
+export type { ConnectionView } from "./standInConnection.ts";
 
 export interface StandInOptions {
+  /** Closes a connection it has sent nothing to for this long (real service: 60 s). */
   idleTimeoutMs?: number;
   /** Fills in a userFills snapshot (the real size is unconfirmed; reports say ~2000). */
   snapshotSize?: number;
-  /** Trades replayed on a trades subscribe. */
+  /** Trades replayed on a trades subscribe (and answered by `recentTrades`). */
   tradeReplay?: number;
+  /** REST weight allowed per client IP within `weightWindowMs` (real service: 1200 per minute). */
   weightPerMinute?: number;
   weightWindowMs?: number;
-  /** Clock for what REST and snapshots can see (a replay moves it through the recording). */
-  now?: () => number;
+  /** Distinct users in user subscriptions per IP (DOCS: 10). */
+  maxUsersPerIp?: number;
+  /** Subscriptions per IP (DOCS: 1000). */
+  maxSubscriptionsPerIp?: number;
+  /** Exchange time up to which fills and trades exist (a replay moves it; default: everything). */
+  visibleUntil?: () => number;
+  /** Whether the stand-in sends its own snapshot after acking this subscription (a replay sends recorded ones). */
+  sendsSnapshot?: (subscription: StandInSubscription) => boolean;
 }
 
-export type StandInSubscription = Record<string, unknown> & { type: string };
-
-interface Client {
-  socket: WebSocket;
-  subscriptions: Map<string, StandInSubscription>;
-  lastSentAt: number;
+export interface StandInUrls {
+  /** `ws://127.0.0.1:<port>/ws` */
+  wsUrl: string;
+  /** `http://127.0.0.1:<port>`: clients post to `${apiUrl}/info`. */
+  apiUrl: string;
 }
 
-const MAX_FILLS_PER_RESPONSE = 2000;
-const REACHABLE_FILLS = 10_000;
-const KNOWN_TYPES = new Set([
-  "userFills",
-  "orderUpdates",
-  "clearinghouseState",
-  "trades",
-  "userEvents",
-  "allMids",
-]);
+type SubscriptionMatch = (subscription: StandInSubscription) => boolean;
 
 export class HyperliquidStandIn {
-  readonly #options: Required<StandInOptions>;
+  readonly #options: Required<Omit<StandInOptions, "visibleUntil" | "sendsSnapshot">> &
+    Pick<StandInOptions, "sendsSnapshot">;
+  readonly #records: ExchangeRecords;
+  readonly #info: InfoEndpoint;
   readonly #http: Server;
-  readonly #wss: WebSocketServer;
-  readonly #clients = new Set<Client>();
-  readonly #fills = new Map<string, WireFill[]>();
-  readonly #states = new Map<string, WireClearinghouseState>();
-  readonly #openOrders = new Map<string, WireOrder[]>();
-  readonly #trades = new Map<string, WireTrade[]>();
-  readonly #weightLog: { at: number; weight: number }[] = [];
-  #idleTimer: NodeJS.Timeout | null = null;
+  readonly #wss = new WebSocketServer({ noServer: true });
+  readonly #connections = new Map<number, StandInConnection>();
+  #nextConnectionId = 1;
   #silent = false;
-  #rejectConnections = 0;
-  #failRest = 0;
-  /** Bodies of every `/info` request, for assertions. */
-  readonly requests: Record<string, unknown>[] = [];
-  weightUsed = 0;
-  pingsReceived = 0;
+  #connectionsToReject = 0;
+  #started = false;
+  /** Connections accepted since start (reconnects show up here). */
   connectionsAccepted = 0;
-  /** Called after a subscription is acknowledged (replays start delivering on it). */
-  onSubscribe: ((subscription: StandInSubscription) => void) | null = null;
+  connectionsRejected = 0;
+  /** `{"method":"ping"}` frames received, answered or not. */
+  pingsReceived = 0;
 
   constructor(options: StandInOptions = {}) {
     this.#options = {
@@ -74,354 +99,325 @@ export class HyperliquidStandIn {
       tradeReplay: 30,
       weightPerMinute: 1200,
       weightWindowMs: 60_000,
-      now: () => Number.POSITIVE_INFINITY,
-      ...options,
+      maxUsersPerIp: 10,
+      maxSubscriptionsPerIp: 1000,
+      ...withoutUndefined(options),
     };
-    this.#http = createServer((request, response) => void this.#serveInfo(request, response));
-    this.#wss = new WebSocketServer({ noServer: true });
-    this.#http.on("upgrade", (request, socket, head) => {
-      if (request.url !== "/ws" || this.#rejectConnections > 0) {
-        this.#rejectConnections = Math.max(0, this.#rejectConnections - 1);
-        socket.destroy();
-        return;
+    this.#records = new ExchangeRecords(options.visibleUntil);
+    this.#info = new InfoEndpoint(this.#records, {
+      weightLimit: this.#options.weightPerMinute,
+      weightWindowMs: this.#options.weightWindowMs,
+      recentTrades: this.#options.tradeReplay,
+    });
+    this.#http = createServer((request, response) => {
+      // A client that hangs up mid-request fails the read: end the exchange, keep serving.
+      this.#info.handle(request, response).catch(() => response.destroy());
+    });
+    this.#http.on("upgrade", (request, socket: Socket, head) => {
+      if (request.url !== "/ws") return refuseUpgrade(socket, 404, "Not Found");
+      if (this.#connectionsToReject > 0) {
+        this.#connectionsToReject -= 1;
+        this.connectionsRejected += 1;
+        return refuseUpgrade(socket, 503, "Service Unavailable");
       }
-      this.#wss.handleUpgrade(request, socket, head, (ws) => this.#accept(ws));
+      this.#wss.handleUpgrade(request, socket, head, (ws) =>
+        this.#accept(ws, request.socket.remoteAddress ?? "unknown"),
+      );
     });
   }
 
-  async start(): Promise<{ wsUrl: string; apiUrl: string }> {
-    await new Promise<void>((resolve) => this.#http.listen(0, "127.0.0.1", resolve));
+  async start(): Promise<StandInUrls> {
+    if (this.#started) throw new Error("the stand-in is already started");
+    this.#started = true;
+    await new Promise<void>((resolve, reject) => {
+      this.#http.once("error", reject);
+      this.#http.listen(0, "127.0.0.1", () => {
+        this.#http.off("error", reject);
+        resolve();
+      });
+    });
     const { port } = this.#http.address() as AddressInfo;
-    this.#idleTimer = setInterval(
-      () => this.#closeIdle(),
-      Math.max(20, Math.min(1000, this.#options.idleTimeoutMs / 4)),
-    );
-    this.#idleTimer.unref();
     return { wsUrl: `ws://127.0.0.1:${port}/ws`, apiUrl: `http://127.0.0.1:${port}` };
   }
 
+  /** Ends every connection and the server; leaves no handle behind. */
   async stop(): Promise<void> {
-    if (this.#idleTimer) clearInterval(this.#idleTimer);
-    for (const client of this.#clients) client.socket.terminate();
-    this.#clients.clear();
+    for (const connection of this.#connections.values()) connection.terminate();
+    this.#connections.clear();
     this.#wss.close();
+    if (!this.#started) return;
+    this.#started = false;
     this.#http.closeAllConnections();
     await new Promise<void>((resolve) => this.#http.close(() => resolve()));
   }
 
-  // --- state and pushes ------------------------------------------------------------------------------
+  // --- history and live pushes ------------------------------------------------------------------------
 
-  /** Adds fills to the history only: visible over REST, not pushed (fills made while disconnected). */
+  /** Adds fills to the history only: visible over REST and in later snapshots, never pushed. */
   addFills(user: string, fills: readonly WireFill[]): void {
-    const u = user.toLowerCase();
-    const history = this.#fills.get(u) ?? [];
-    history.push(...fills);
-    history.sort((a, b) => a.time - b.time);
-    this.#fills.set(u, history);
+    this.#records.addFills(user, fills);
   }
 
-  /** Adds fills to the history and pushes them to the user's userFills subscribers. */
-  pushFills(user: string, fills: readonly WireFill[]): void {
-    this.addFills(user, fills);
+  /** Adds fills to the history and pushes them to the connections subscribed to the user's userFills. */
+  pushFills(user: string, fills: readonly WireFill[]): number {
     const u = user.toLowerCase();
-    this.#broadcast((sub) => sub.type === "userFills" && sub.user === u, {
-      channel: "userFills",
-      data: { user: u, fills },
-    });
+    this.#records.addFills(u, fills);
+    return this.sendTo((s) => s.type === "userFills" && s.user === u, userFillsFrame(u, fills, false));
   }
 
   addTrades(coin: string, trades: readonly WireTrade[]): void {
-    const history = this.#trades.get(coin) ?? [];
-    history.push(...trades);
-    this.#trades.set(coin, history.slice(-1000));
+    this.#records.addTrades(coin, trades);
   }
 
-  pushTrades(coin: string, trades: readonly WireTrade[]): void {
-    this.addTrades(coin, trades);
-    this.#broadcast((sub) => sub.type === "trades" && sub.coin === coin, { channel: "trades", data: trades });
+  pushTrades(coin: string, trades: readonly WireTrade[]): number {
+    this.#records.addTrades(coin, trades);
+    return this.sendTo((s) => s.type === "trades" && s.coin === coin, tradesFrame(trades));
   }
 
-  pushOrderUpdates(user: string, orders: readonly WireOrder[]): void {
+  /** Records orders' latest statuses (REST `openOrders`, `orderStatus`, `historicalOrders`), no push. */
+  addOrders(user: string, orders: readonly WireOrder[]): void {
+    this.#records.addOrders(user, orders);
+  }
+
+  /** Records and pushes order updates to the connections that subscribed orderUpdates for this user. */
+  pushOrderUpdates(user: string, orders: readonly WireOrder[]): number {
     const u = user.toLowerCase();
-    this.trackOrders(u, orders);
-    // The frame carries no user: only the connections that subscribed for this user get it.
-    this.#broadcast((sub) => sub.type === "orderUpdates" && sub.user === u, {
-      channel: "orderUpdates",
-      data: orders,
-    });
-  }
-
-  /** Keeps the open-orders view (for `frontendOpenOrders` and `orderStatus`) up to date. */
-  trackOrders(user: string, orders: readonly WireOrder[]): void {
-    const u = user.toLowerCase();
-    const kept = (this.#openOrders.get(u) ?? []).filter(
-      (o) => !orders.some((n) => n.order.oid === o.order.oid),
-    );
-    kept.push(...orders);
-    this.#openOrders.set(u, kept);
+    this.#records.addOrders(u, orders);
+    return this.sendTo((s) => s.type === "orderUpdates" && s.user === u, orderUpdatesFrame(orders));
   }
 
   setClearinghouseState(user: string, state: WireClearinghouseState, options: { push?: boolean } = {}): void {
     const u = user.toLowerCase();
-    this.#states.set(u, state);
+    this.#records.setState(u, state);
     if (options.push) {
-      this.#broadcast((sub) => sub.type === "clearinghouseState" && sub.user === u, {
-        channel: "clearinghouseState",
-        data: { dex: "", user: u, clearinghouseState: state },
-      });
+      this.sendTo((s) => s.type === "clearinghouseState" && s.user === u, clearinghouseStateFrame(u, state));
     }
   }
 
-  /** Sends a raw text frame to every connection (malformed or unknown frames for fault tests). */
-  sendRaw(text: string): void {
-    for (const client of this.#clients) this.#send(client, text);
+  /** Every fill of the user the stand-in holds, oldest first, regardless of `visibleUntil`. */
+  fillsOf(user: string): WireFill[] {
+    return this.#records.allFills(user);
   }
 
-  hasSubscriber(match: (sub: StandInSubscription) => boolean): boolean {
-    return [...this.#clients].some((client) => [...client.subscriptions.values()].some(match));
-  }
+  // --- raw frames and faults ----------------------------------------------------------------------------
 
-  /** Sends a raw frame to the connections holding a matching subscription; returns how many got it. */
-  sendTo(match: (sub: StandInSubscription) => boolean, text: string): number {
+  /** Sends a text frame as is to every connection (malformed or unknown frames for fault tests). */
+  sendRaw(text: string): number {
     let sent = 0;
-    for (const client of this.#clients) {
-      if ([...client.subscriptions.values()].some(match)) {
-        this.#send(client, text);
-        sent += 1;
-      }
+    for (const connection of this.#connections.values()) if (connection.send(text)) sent += 1;
+    return sent;
+  }
+
+  /** Sends a text frame as is to the connections holding a matching subscription; returns how many. */
+  sendTo(match: SubscriptionMatch, text: string): number {
+    let sent = 0;
+    for (const connection of this.#connections.values()) {
+      if (connection.hasSubscription(match) && connection.send(text)) sent += 1;
     }
     return sent;
   }
 
-  dropConnections(): void {
-    for (const client of this.#clients) client.socket.terminate();
+  /** Sends a text frame as is to one connection (by `ConnectionView.id`); false if gone or silenced. */
+  sendToConnection(id: number, text: string): boolean {
+    return this.#connections.get(id)?.send(text) ?? false;
   }
 
-  /** Half-dead sockets: they stay open, but nothing is sent and no ping is answered. */
+  hasSubscriber(match: SubscriptionMatch): boolean {
+    for (const connection of this.#connections.values()) if (connection.hasSubscription(match)) return true;
+    return false;
+  }
+
+  /**
+   * Terminates sockets abruptly (no close frame), all or those `which` selects. They leave
+   * `connectionCount` at once, so a reconnect is never mistaken for the dropped socket.
+   */
+  dropConnections(which: (connection: ConnectionView) => boolean = () => true): number {
+    let dropped = 0;
+    for (const connection of [...this.#connections.values()]) {
+      if (!which(connection.view())) continue;
+      this.#connections.delete(connection.id);
+      connection.terminate();
+      dropped += 1;
+    }
+    return dropped;
+  }
+
+  /** Half-dead sockets: they stay open, but nothing is sent (no acks, pongs, pushes) and no idle close. */
   setSilent(silent: boolean): void {
     this.#silent = silent;
   }
 
+  /** Refuses the next `count` WebSocket upgrades with HTTP 503. */
   rejectConnections(count: number): void {
-    this.#rejectConnections = count;
+    this.#connectionsToReject = Math.max(0, Math.floor(count));
   }
 
+  /** The next `count` `/info` requests fail with HTTP 500. */
   failNextRestRequests(count: number): void {
-    this.#failRest = count;
+    this.#info.failNext(count);
   }
+
+  // --- observability --------------------------------------------------------------------------------------
 
   get connectionCount(): number {
-    return this.#clients.size;
+    return this.#connections.size;
   }
 
+  /** The subscriptions of each open connection. */
   subscriptions(): StandInSubscription[][] {
-    return [...this.#clients].map((client) => [...client.subscriptions.values()]);
+    return [...this.#connections.values()].map((connection) => connection.view().subscriptions);
   }
 
-  fillsOf(user: string): WireFill[] {
-    return [...(this.#fills.get(user.toLowerCase()) ?? [])];
+  connections(): ConnectionView[] {
+    return [...this.#connections.values()].map((connection) => connection.view());
   }
 
-  // --- WebSocket -------------------------------------------------------------------------------------
+  /** Every `/info` body received, in order. */
+  get requests(): Record<string, unknown>[] {
+    return this.#info.requests;
+  }
 
-  #accept(socket: WebSocket): void {
-    const client: Client = { socket, subscriptions: new Map(), lastSentAt: Date.now() };
-    this.#clients.add(client);
+  /** REST weight charged for answered requests since start. */
+  get weightUsed(): number {
+    return this.#info.weightUsed;
+  }
+
+  /** `/info` requests refused with 429. */
+  get rateLimitedCount(): number {
+    return this.#info.rateLimitedCount;
+  }
+
+  // --- WebSocket ------------------------------------------------------------------------------------------
+
+  #accept(socket: WebSocket, remoteAddress: string): void {
+    const connection = new StandInConnection(socket, {
+      id: this.#nextConnectionId++,
+      remoteAddress,
+      idleTimeoutMs: this.#options.idleTimeoutMs,
+      isSilent: () => this.#silent,
+    });
+    this.#connections.set(connection.id, connection);
     this.connectionsAccepted += 1;
-    socket.on("close", () => this.#clients.delete(client));
-    socket.on("error", () => this.#clients.delete(client));
-    socket.on("message", (raw) => this.#onMessage(client, String(raw)));
+    const forget = () => {
+      connection.dispose();
+      this.#connections.delete(connection.id);
+    };
+    socket.on("close", forget);
+    socket.on("error", forget);
+    socket.on("message", (data, isBinary) => {
+      if (!isBinary) this.#onRequest(connection, String(data));
+    });
   }
 
-  #onMessage(client: Client, text: string): void {
+  #onRequest(connection: StandInConnection, text: string): void {
+    const request = parseClientRequest(text);
+    if (request.method === "ping") this.pingsReceived += 1;
     if (this.#silent) return;
-    let request: { method?: unknown; subscription?: unknown };
-    try {
-      request = JSON.parse(text);
-    } catch {
-      this.#send(client, {
-        channel: "error",
-        data: `Error parsing JSON into valid websocket request: ${text}`,
-      });
-      return;
-    }
-    if (request.method === "ping") {
-      this.pingsReceived += 1;
-      this.#send(client, { channel: "pong" });
-      return;
-    }
-    const sub = normalise(request.subscription);
-    if ((request.method !== "subscribe" && request.method !== "unsubscribe") || !sub) {
-      this.#send(client, {
-        channel: "error",
-        data: `Error parsing JSON into valid websocket request: ${text}`,
-      });
-      return;
-    }
-    const key = JSON.stringify(sub);
-    if (request.method === "unsubscribe") {
-      if (!client.subscriptions.delete(key))
-        this.#send(client, { channel: "error", data: `Already unsubscribed: ${text}` });
-      else
-        this.#send(client, {
-          channel: "subscriptionResponse",
-          data: { method: "unsubscribe", subscription: sub },
-        });
-      return;
-    }
-    if (client.subscriptions.has(key)) {
-      this.#send(client, { channel: "error", data: `Already subscribed: ${text}` });
-      return;
-    }
-    client.subscriptions.set(key, sub);
-    this.#send(client, { channel: "subscriptionResponse", data: { method: "subscribe", subscription: sub } });
-    this.#sendSnapshot(client, sub);
-    this.onSubscribe?.(sub);
-  }
-
-  #sendSnapshot(client: Client, sub: StandInSubscription): void {
-    const user = typeof sub.user === "string" ? sub.user : "";
-    if (sub.type === "userFills") {
-      const fills = this.#visibleFills(user).slice(-this.#options.snapshotSize).reverse();
-      this.#send(client, { channel: "userFills", data: { isSnapshot: true, user, fills } });
-    } else if (sub.type === "clearinghouseState") {
-      const state = this.#states.get(user);
-      if (state)
-        this.#send(client, {
-          channel: "clearinghouseState",
-          data: { dex: "", user, clearinghouseState: state },
-        });
-    } else if (sub.type === "trades") {
-      const trades = (this.#trades.get(String(sub.coin)) ?? []).slice(-this.#options.tradeReplay);
-      if (trades.length > 0) this.#send(client, { channel: "trades", data: trades });
-    }
-  }
-
-  #broadcast(match: (sub: StandInSubscription) => boolean, frame: unknown): void {
-    this.sendTo(match, JSON.stringify(frame));
-  }
-
-  #send(client: Client, frame: unknown): void {
-    if (this.#silent || client.socket.readyState !== client.socket.OPEN) return;
-    client.socket.send(typeof frame === "string" ? frame : JSON.stringify(frame));
-    client.lastSentAt = Date.now();
-  }
-
-  #closeIdle(): void {
-    const now = Date.now();
-    for (const client of this.#clients) {
-      if (now - client.lastSentAt > this.#options.idleTimeoutMs) client.socket.close(1000, "idle");
-    }
-  }
-
-  // --- REST ------------------------------------------------------------------------------------------
-
-  #visibleFills(user: string): WireFill[] {
-    const now = this.#options.now();
-    return (this.#fills.get(user) ?? []).filter((fill) => fill.time <= now);
-  }
-
-  async #serveInfo(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    if (request.method !== "POST" || request.url !== "/info") return reply(response, 404, "Not Found");
-    let body: Record<string, unknown>;
-    try {
-      body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
-    } catch {
-      return reply(response, 422, "Failed to deserialize the JSON body into the target type");
-    }
-    this.requests.push(body);
-    if (this.#failRest > 0) {
-      this.#failRest -= 1;
-      return reply(response, 500, "Internal Server Error");
-    }
-    const user = typeof body.user === "string" ? body.user.toLowerCase() : "";
-    let result: unknown;
-    let weight = 20;
-    let items = 0;
-    switch (body.type) {
-      case "userFillsByTime": {
-        const start = Number(body.startTime ?? 0);
-        const end = body.endTime === undefined ? Number.POSITIVE_INFINITY : Number(body.endTime);
-        const reachable = this.#visibleFills(user).slice(-REACHABLE_FILLS);
-        const page = reachable
-          .filter((f) => f.time >= start && f.time <= end)
-          .slice(0, MAX_FILLS_PER_RESPONSE);
-        result = page;
-        items = page.length;
-        break;
+    switch (request.method) {
+      case "ping":
+        connection.send(pongFrame());
+        return;
+      case "unparseable":
+        connection.send(errorFrame(errorText.unparseable(text)));
+        return;
+      case "post":
+        connection.send(this.#answerPost(request));
+        return;
+      case "unsubscribe": {
+        const removed = connection.subscriptions.delete(subscriptionIdentity(request.subscription));
+        connection.send(
+          removed
+            ? ackFrame("unsubscribe", request.subscription)
+            : errorFrame(errorText.alreadyUnsubscribed(request.subscription)),
+        );
+        return;
       }
+      case "subscribe":
+        this.#subscribe(connection, request.subscription);
+        return;
+    }
+  }
+
+  #subscribe(connection: StandInConnection, subscription: StandInSubscription): void {
+    const identity = subscriptionIdentity(subscription);
+    if (connection.subscriptions.has(identity)) {
+      connection.send(errorFrame(errorText.alreadySubscribed(subscription)));
+      return;
+    }
+    const refusal = this.#limitRefusal(connection, subscription);
+    if (refusal) {
+      connection.send(errorFrame(refusal));
+      return;
+    }
+    connection.subscriptions.set(identity, subscription);
+    connection.send(ackFrame("subscribe", subscription));
+    if (this.#options.sendsSnapshot?.(subscription) ?? true) this.#sendSnapshot(connection, subscription);
+  }
+
+  /** The real server's per-IP limits on distinct users and subscriptions (PROTOCOL.md §6). */
+  #limitRefusal(connection: StandInConnection, subscription: StandInSubscription): string | null {
+    const sameIp = [...this.#connections.values()].filter(
+      (c) => c.remoteAddress === connection.remoteAddress,
+    );
+    const subscriptions = sameIp.reduce((sum, c) => sum + c.subscriptions.size, 0);
+    if (subscriptions >= this.#options.maxSubscriptionsPerIp) {
+      return errorText.tooManySubscriptions(this.#options.maxSubscriptionsPerIp);
+    }
+    if (typeof subscription.user === "string") {
+      const users = new Set(sameIp.flatMap((c) => [...c.users()]));
+      if (!users.has(subscription.user) && users.size >= this.#options.maxUsersPerIp) {
+        return errorText.tooManyUsers(this.#options.maxUsersPerIp);
+      }
+    }
+    return null;
+  }
+
+  #sendSnapshot(connection: StandInConnection, subscription: StandInSubscription): void {
+    const user = typeof subscription.user === "string" ? subscription.user : "";
+    switch (subscription.type) {
       case "userFills": {
-        const page = this.#visibleFills(user).slice(-MAX_FILLS_PER_RESPONSE).reverse();
-        result = page;
-        items = page.length;
-        break;
+        // Newest first, like REST userFills (the order of the WS snapshot is unconfirmed).
+        const fills = this.#records.visibleFills(user).slice(-this.#options.snapshotSize).reverse();
+        connection.send(userFillsFrame(user, fills, true));
+        return;
       }
-      case "clearinghouseState":
-        weight = 2;
-        result = this.#states.get(user) ?? emptyState();
-        break;
-      case "openOrders":
-      case "frontendOpenOrders":
-        result = (this.#openOrders.get(user) ?? []).filter((o) => o.status === "open").map((o) => o.order);
-        break;
-      case "orderStatus": {
-        weight = 2;
-        const found = (this.#openOrders.get(user) ?? []).find((o) => o.order.oid === body.oid);
-        result = found ? { status: "order", order: found } : { status: "unknownOid" };
-        break;
+      case "clearinghouseState": {
+        const state = this.#records.state(user);
+        if (state) connection.send(clearinghouseStateFrame(user, state));
+        return;
       }
-      case "recentTrades": {
-        const trades = (this.#trades.get(String(body.coin)) ?? []).slice(-this.#options.tradeReplay);
-        result = trades;
-        items = trades.length;
-        break;
+      case "trades": {
+        // Oldest first, unflagged, original tids (CAP-T: exactly 30 on every subscribe).
+        const trades = this.#records
+          .visibleTrades(String(subscription.coin))
+          .slice(-this.#options.tradeReplay);
+        if (trades.length > 0) connection.send(tradesFrame(trades));
+        return;
       }
       default:
-        return reply(response, 422, "Failed to deserialize the JSON body into the target type");
+        return; // orderUpdates and the rest: no snapshot
     }
-    if (!this.#chargeWeight(weight + Math.floor(items / 20)))
-      return reply(response, 429, '{"error":"rate limited"}');
-    reply(response, 200, JSON.stringify(result), "application/json");
   }
 
-  #chargeWeight(weight: number): boolean {
-    const now = Date.now();
-    while (this.#weightLog.length > 0 && now - this.#weightLog[0]!.at > this.#options.weightWindowMs) {
-      this.#weightLog.shift();
+  /** WebSocket `post` (PROTOCOL.md §2): info requests answered like `/info`, without charging weight. */
+  #answerPost(request: Extract<ClientRequest, { method: "post" }>): string {
+    if (request.request.type !== "info") {
+      return postFrame(request.id, { type: "error", payload: "the stand-in answers info requests only" });
     }
-    const used = this.#weightLog.reduce((sum, entry) => sum + entry.weight, 0);
-    if (used + weight > this.#options.weightPerMinute) return false;
-    this.#weightLog.push({ at: now, weight });
-    this.weightUsed += weight;
-    return true;
+    const payload = request.request.payload;
+    const answer = answerInfo(payload, this.#records, { recentTrades: this.#options.tradeReplay });
+    if (answer.status !== 200) return postFrame(request.id, { type: "error", payload: answer.text });
+    const type = String((payload as { type: unknown }).type);
+    return postFrame(request.id, { type: "info", payload: { type, data: answer.result } });
   }
 }
 
-/** The server's normalised echo: user lower-cased, userFills gains `aggregateByTime:false`. */
-function normalise(value: unknown): StandInSubscription | null {
-  if (typeof value !== "object" || value === null) return null;
-  const sub = { ...(value as Record<string, unknown>) };
-  if (typeof sub.type !== "string" || !KNOWN_TYPES.has(sub.type)) return null;
-  if (typeof sub.user === "string") sub.user = sub.user.toLowerCase();
-  if (sub.type === "userFills") sub.aggregateByTime = sub.aggregateByTime ?? false;
-  return sub as StandInSubscription;
+/** Answers a refused upgrade with a plain HTTP status and closes the socket. */
+function refuseUpgrade(socket: Socket, status: number, text: string): void {
+  socket.on("error", () => {}); // a client that already gave up must not crash the server
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }
 
-function emptyState(): WireClearinghouseState {
-  const zero = { accountValue: "0.0", totalNtlPos: "0.0", totalRawUsd: "0.0", totalMarginUsed: "0.0" };
-  return {
-    marginSummary: zero,
-    crossMarginSummary: zero,
-    crossMaintenanceMarginUsed: "0.0",
-    withdrawable: "0.0",
-    assetPositions: [],
-    time: Date.now(),
-  };
-}
-
-function reply(response: ServerResponse, status: number, body: string, type = "text/plain"): void {
-  response.writeHead(status, { "content-type": type, "content-length": Buffer.byteLength(body) });
-  response.end(body);
+function withoutUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -1,0 +1,93 @@
+/**
+ * What the stand-in knows, as the exchange would: per user (lower-case) the fill history, the latest
+ * clearinghouseState and every order's latest status; per coin the public trade history.
+ *
+ * `visibleUntil` is a horizon in exchange time: fills and trades later than it do not exist yet. Tests
+ * leave it at +Infinity; a replay moves it along the recording so REST and snapshots show what the real
+ * service would have shown at that moment.
+ */
+import type { WireClearinghouseState, WireFill, WireOrder, WireTrade } from "../domain/wire.ts";
+
+/** Public trades kept per coin: far more than the 30 a subscribe replays, bounded for long replays. */
+const TRADES_KEPT_PER_COIN = 10_000;
+
+export class ExchangeRecords {
+  readonly #visibleUntil: () => number;
+  readonly #fills = new Map<string, WireFill[]>();
+  readonly #states = new Map<string, WireClearinghouseState>();
+  readonly #orders = new Map<string, Map<number, WireOrder>>();
+  readonly #trades = new Map<string, WireTrade[]>();
+
+  constructor(visibleUntil: () => number = () => Number.POSITIVE_INFINITY) {
+    this.#visibleUntil = visibleUntil;
+  }
+
+  get horizon(): number {
+    return this.#visibleUntil();
+  }
+
+  addFills(user: string, fills: readonly WireFill[]): void {
+    this.#fills.set(user.toLowerCase(), appendByTime(this.#fills.get(user.toLowerCase()) ?? [], fills));
+  }
+
+  /** Every fill of the user, oldest first, regardless of the horizon (for assertions). */
+  allFills(user: string): WireFill[] {
+    return [...(this.#fills.get(user.toLowerCase()) ?? [])];
+  }
+
+  /** Fills that exist at the horizon, oldest first (same-millisecond fills in the order they were added). */
+  visibleFills(user: string): WireFill[] {
+    const horizon = this.horizon;
+    const fills = this.#fills.get(user.toLowerCase()) ?? [];
+    return horizon === Number.POSITIVE_INFINITY ? [...fills] : fills.filter((fill) => fill.time <= horizon);
+  }
+
+  addTrades(coin: string, trades: readonly WireTrade[]): void {
+    const kept = appendByTime(this.#trades.get(coin) ?? [], trades);
+    this.#trades.set(coin, kept.length > TRADES_KEPT_PER_COIN ? kept.slice(-TRADES_KEPT_PER_COIN) : kept);
+  }
+
+  /** Public trades of the coin that exist at the horizon, oldest first. */
+  visibleTrades(coin: string): WireTrade[] {
+    const horizon = this.horizon;
+    return (this.#trades.get(coin) ?? []).filter((trade) => trade.time <= horizon);
+  }
+
+  setState(user: string, state: WireClearinghouseState): void {
+    this.#states.set(user.toLowerCase(), state);
+  }
+
+  state(user: string): WireClearinghouseState | undefined {
+    return this.#states.get(user.toLowerCase());
+  }
+
+  /** Records each order's latest status (an order keeps its place; a newer status replaces the older). */
+  addOrders(user: string, orders: readonly WireOrder[]): void {
+    const u = user.toLowerCase();
+    const byOid = this.#orders.get(u) ?? new Map<number, WireOrder>();
+    for (const order of orders) {
+      const known = byOid.get(order.order.oid);
+      if (!known || known.statusTimestamp <= order.statusTimestamp) byOid.set(order.order.oid, order);
+    }
+    this.#orders.set(u, byOid);
+  }
+
+  /** Every order of the user with its latest status, in the order first seen. */
+  orders(user: string): WireOrder[] {
+    return [...(this.#orders.get(user.toLowerCase())?.values() ?? [])];
+  }
+}
+
+/** Appends keeping time order; a stable sort only when the new items are not already the newest. */
+function appendByTime<T extends { time: number }>(history: T[], added: readonly T[]): T[] {
+  const last = history.at(-1)?.time ?? Number.NEGATIVE_INFINITY;
+  let ordered = true;
+  let previous = last;
+  for (const item of added) {
+    if (item.time < previous) ordered = false;
+    previous = item.time;
+  }
+  for (const item of added) history.push(item); // no spread: a large batch would overflow the stack
+  if (!ordered) history.sort((a, b) => a.time - b.time);
+  return history;
+}
