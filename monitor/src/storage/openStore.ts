@@ -34,6 +34,7 @@ export async function openStore(
     logger.info({ dataDir: config.dataDir }, "embedded store started");
   }
   const dynamo = new DynamoStore({
+    logger,
     tablePrefix: config.tablePrefix,
     retentionDays: config.retentionDays,
     createTables: endpoint !== null,

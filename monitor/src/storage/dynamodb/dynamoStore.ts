@@ -1,26 +1,41 @@
 /**
- * MonitorStore on DynamoDB (AWS, or any DynamoDB-compatible server such as the embedded one).
+ * MonitorStore on DynamoDB: AWS, or any DynamoDB-compatible server such as the embedded one (local.ts).
  *
- * Idempotency: fills, closed positions and CVD buckets are items whose content follows from their key,
- * so writing them again changes nothing; orders and the fill cursor are conditional writes that only move
- * forward. Batches go through BatchWriteItem (25 items a request), retrying UnprocessedItems with
- * backoff; the SDK itself retries throttling (adaptive mode).
+ * Idempotency, per kind of record:
+ * - Fills, closed positions and CVD buckets are items whose key follows from their content (fillId,
+ *   positionId, coin+minute), so writing one again rewrites the same item. Current position states and
+ *   CVD buckets are upserts: the last write of a key wins (RetryingStore keeps those writes in order).
+ * - Orders are conditional puts on `version` = statusTimestamp·2 + (terminal ? 1 : 0): an item is
+ *   replaced only by a strictly higher version, so the newest state wins, a terminal status wins a tie,
+ *   and an older or equal state is ignored.
+ * - The fill cursor never moves backwards: a newer time replaces it; the same time merges the fill ids
+ *   (union); an older time is ignored. A merge is an optimistic read-modify-write guarded by `revision`.
+ * A ConditionalCheckFailedException on these guarded writes means "the stored item is newer": not an error.
+ *
+ * Batches go through BatchWriteItem (25 items a request, no duplicate keys in one request), retrying
+ * UnprocessedItems with exponential backoff and full jitter. The SDK client itself retries throttling and
+ * transient errors (adaptive mode, which also slows the client down while DynamoDB throttles). Whatever
+ * still fails is thrown as a StorageError that says whether trying again may help.
  */
 import {
   CreateTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
   type DynamoDBClientConfig,
-  ResourceNotFoundException,
+  type TableDescription,
   UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
 import {
   BatchWriteCommand,
+  type BatchWriteCommandInput,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  type PutCommandInput,
   QueryCommand,
   type QueryCommandInput,
+  UpdateCommand,
+  type UpdateCommandInput,
 } from "@aws-sdk/lib-dynamodb";
 import { orderVersion } from "../../domain/orders.ts";
 import type {
@@ -32,90 +47,147 @@ import type {
   OrderState,
   PositionState,
 } from "../../domain/types.ts";
+import { type BackoffPolicy, backoffDelayMs, sleep } from "../backoff.ts";
 import { type MonitorStore, StorageError } from "../store.ts";
-import { createTableInput, TABLES, type TableRole, TTL_ATTRIBUTE, tableName } from "./tables.ts";
+import { toStorageError } from "./errors.ts";
+import {
+  CURSOR_REVISION_ATTRIBUTE,
+  closedPositionToItem,
+  cursorKey,
+  cvdBucketKey,
+  cvdBucketToItem,
+  fillKey,
+  fillToItem,
+  type Item,
+  itemToClosedPosition,
+  itemToCvdBucket,
+  itemToFill,
+  itemToOrder,
+  itemToPositionState,
+  itemToSnapshot,
+  itemToStoredCursor,
+  ORDER_VERSION_ATTRIBUTE,
+  orderToItem,
+  positionKey,
+  positionKeyPrefix,
+  positionStateToItem,
+  SNAPSHOT_PREFIX,
+  type StoredCursor,
+  snapshotToItem,
+} from "./items.ts";
+import {
+  createTableInput,
+  DEFAULT_TABLE_PREFIX,
+  FILLS_BY_TIME_INDEX,
+  schemaMismatch,
+  TABLES,
+  type TableDefinition,
+  type TableRole,
+  tableName,
+} from "./tables.ts";
 
-export interface DynamoStoreOptions {
-  clientConfig?: DynamoDBClientConfig;
-  tablePrefix?: string;
-  /** Create missing tables (DynamoDB-compatible servers); in AWS the stack owns them. */
-  createTables?: boolean;
-  retentionDays?: number;
-  /** Attempts for a batch's UnprocessedItems before giving up with a retryable StorageError. */
-  batchAttempts?: number;
+/** The part of a pino logger the store uses; optional. */
+export interface StorageLogger {
+  debug(fields: object, message: string): void;
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
 }
 
-const BATCH_SIZE = 25;
-const CURSOR_SK = "CURSOR#fills";
-const pad13 = (time: number) => String(time).padStart(13, "0");
+export interface BatchRetryPolicy extends BackoffPolicy {
+  /** BatchWriteItem requests per batch (the first included) before giving up on its UnprocessedItems. */
+  attempts: number;
+}
+
+export interface DynamoStoreOptions {
+  /** Endpoint, region, credentials… Defaults apply for AWS; set `endpoint` for a compatible server. */
+  clientConfig?: DynamoDBClientConfig;
+  /** Table names are `<prefix>fills` etc.; default `hl-`. */
+  tablePrefix?: string;
+  /**
+   * Create missing tables in `init()` (DynamoDB-compatible servers). Default: true when
+   * `clientConfig.endpoint` is set; in AWS the stack owns the tables and `init()` only checks them.
+   */
+  createTables?: boolean;
+  /** Snapshots and CVD buckets expire this many days after their time (DynamoDB TTL). Default 30. */
+  retentionDays?: number;
+  /** Retries of UnprocessedItems. Default: 8 attempts, waits up to 50 ms · 2^n, at most 5 s. */
+  batchRetry?: Partial<BatchRetryPolicy>;
+  /** How long `init()` waits for a created table to become ACTIVE. Default 120 s. */
+  tableActiveTimeoutMs?: number;
+  logger?: StorageLogger;
+}
+
+/** DynamoDB's limit of items in one BatchWriteItem request. */
+const BATCH_WRITE_LIMIT = 25;
+/** BatchWriteItem requests of one call in flight at once. */
+const BATCH_CONCURRENCY = 4;
+/** Single-item conditional writes (orders) and per-coin queries in flight at once. */
+const ITEM_CONCURRENCY = 8;
+/**
+ * SDK attempts per request, instead of its default 3: a throttled request is better retried inside the
+ * SDK, which in adaptive mode also paces the whole client, than failed back to the caller.
+ */
+const SDK_MAX_ATTEMPTS = 5;
+const DEFAULT_BATCH_RETRY: BatchRetryPolicy = { attempts: 8, baseDelayMs: 50, maxDelayMs: 5_000 };
+/** Read-merge-write rounds of a cursor at the same time before giving up (another writer kept winning). */
+const CURSOR_MERGE_ATTEMPTS = 5;
+/** Safety bound on Query pages of one read (1 MB a page). */
+const MAX_QUERY_PAGES = 10_000;
+
+type Range = { from?: number; to?: number };
+type WriteRequest = NonNullable<BatchWriteCommandInput["RequestItems"]>[string][number];
 
 export class DynamoStore implements MonitorStore {
   readonly #client: DynamoDBClient;
-  readonly #doc: DynamoDBDocumentClient;
-  readonly #prefix: string;
+  readonly #documents: DynamoDBDocumentClient;
+  readonly #tablePrefix: string;
   readonly #createTables: boolean;
-  readonly #retentionSeconds: number;
-  readonly #batchAttempts: number;
+  readonly #retentionDays: number;
+  readonly #batchRetry: BatchRetryPolicy;
+  readonly #tableActiveTimeoutMs: number;
+  readonly #logger: StorageLogger | undefined;
 
   constructor(options: DynamoStoreOptions = {}) {
-    this.#client = new DynamoDBClient({ maxAttempts: 6, retryMode: "adaptive", ...options.clientConfig });
-    this.#doc = DynamoDBDocumentClient.from(this.#client, {
+    this.#client = new DynamoDBClient({
+      maxAttempts: SDK_MAX_ATTEMPTS,
+      retryMode: "adaptive",
+      ...options.clientConfig,
+    });
+    this.#documents = DynamoDBDocumentClient.from(this.#client, {
+      // Absent optional fields are left out; nulls are stored as NULL; empty strings stay empty strings.
       marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false },
     });
-    this.#prefix = options.tablePrefix ?? "hl-";
-    this.#createTables = options.createTables ?? false;
-    this.#retentionSeconds = (options.retentionDays ?? 30) * 86_400;
-    this.#batchAttempts = options.batchAttempts ?? 8;
+    this.#tablePrefix = options.tablePrefix ?? DEFAULT_TABLE_PREFIX;
+    const compatibleServer = options.clientConfig?.endpoint !== undefined;
+    this.#createTables = options.createTables ?? compatibleServer;
+    this.#retentionDays = options.retentionDays ?? 30;
+    this.#batchRetry = { ...DEFAULT_BATCH_RETRY, ...options.batchRetry };
+    this.#tableActiveTimeoutMs = options.tableActiveTimeoutMs ?? 120_000;
+    this.#logger = options.logger;
   }
 
-  #table(role: TableRole): string {
-    return tableName(this.#prefix, role);
-  }
+  // --- lifecycle ---------------------------------------------------------------------------------------
 
+  /** Checks the five tables (key schema included); creates the missing ones when allowed. Idempotent. */
   async init(): Promise<void> {
+    const missing: string[] = [];
     for (const table of TABLES) {
       const name = this.#table(table.role);
-      const exists = await this.#call(`describe ${name}`, async () => {
-        try {
-          await this.#client.send(new DescribeTableCommand({ TableName: name }));
-          return true;
-        } catch (error) {
-          if (error instanceof ResourceNotFoundException) return false;
-          throw error;
-        }
-      });
-      if (exists) continue;
-      if (!this.#createTables) {
-        throw new StorageError(
-          `table ${name} does not exist: deploy the stack, or check TABLE_PREFIX and AWS_REGION`,
-          { retryable: false },
-        );
+      const description = await this.#describeTable(name);
+      if (description) {
+        this.#assertSchema(table, description);
+        if (description.TableStatus !== "ACTIVE") await this.#waitUntilActive(name);
+      } else if (this.#createTables) {
+        await this.#createTable(table);
+      } else {
+        missing.push(name);
       }
-      await this.#call(`create ${name}`, async () => {
-        try {
-          await this.#client.send(new CreateTableCommand(createTableInput(this.#prefix, table)));
-        } catch (error) {
-          if ((error as Error).name !== "ResourceInUseException") throw error;
-        }
-        for (let i = 0; i < 100; i++) {
-          const { Table } = await this.#client.send(new DescribeTableCommand({ TableName: name }));
-          if (Table?.TableStatus === "ACTIVE") break;
-          await new Promise((resolve) => setTimeout(resolve, 100));
-        }
-        if (table.ttl) {
-          try {
-            await this.#client.send(
-              new UpdateTimeToLiveCommand({
-                TableName: name,
-                TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
-              }),
-            );
-          } catch (error) {
-            // The embedded server has no TTL sweeper: items still carry `expiresAt` for when they move to AWS.
-            if ((error as Error).name !== "UnknownOperationException") throw error;
-          }
-        }
-      });
+    }
+    if (missing.length > 0) {
+      throw new StorageError(
+        `DynamoDB table(s) missing: ${missing.join(", ")}. Deploy the stack, or check TABLE_PREFIX and AWS_REGION`,
+        { retryable: false },
+      );
     }
   }
 
@@ -126,283 +198,459 @@ export class DynamoStore implements MonitorStore {
   // --- fills -------------------------------------------------------------------------------------------
 
   async putFills(fills: readonly Fill[]): Promise<void> {
-    await this.#batchPut(
-      "fills",
-      fills.map((fill) => ({ ...fill })),
-      (item) => `${item.account}|${item.fillId}`,
-    );
+    await this.#batchPut("fills", fills.map(fillToItem), fillKey);
   }
 
-  async listFills(account: string, range: { from?: number; to?: number } = {}): Promise<Fill[]> {
-    return this.#query<Fill>({
+  async listFills(account: string, range: Range = {}): Promise<Fill[]> {
+    if (isEmptyRange(range)) return [];
+    const items = await this.#query({
       TableName: this.#table("fills"),
-      IndexName: "byTime",
-      KeyConditionExpression: "#a = :a AND #t BETWEEN :from AND :to",
-      ExpressionAttributeNames: { "#a": "account", "#t": "time" },
-      ExpressionAttributeValues: {
-        ":a": account,
-        ":from": range.from ?? 0,
-        ":to": range.to ?? Number.MAX_SAFE_INTEGER,
-      },
+      IndexName: FILLS_BY_TIME_INDEX,
+      KeyConditionExpression: "#account = :account AND #time BETWEEN :from AND :to",
+      ExpressionAttributeNames: { "#account": "account", "#time": "time" },
+      ExpressionAttributeValues: { ":account": account, ...rangeValues(range) },
     });
+    // The index orders by time; within one millisecond its order is unspecified, so fix it by fillId.
+    return items.map(itemToFill).sort((a, b) => a.time - b.time || compareStrings(a.fillId, b.fillId));
   }
+
+  // --- fill cursor -------------------------------------------------------------------------------------
 
   async getFillCursor(account: string): Promise<FillCursor | null> {
-    const item = await this.#call("get cursor", () =>
-      this.#doc.send(
-        new GetCommand({ TableName: this.#table("dashboard"), Key: { account, sk: CURSOR_SK } }),
-      ),
-    );
-    if (!item.Item) return null;
-    const { sk: _sk, ...cursor } = item.Item;
-    return cursor as FillCursor;
+    return (await this.#readStoredCursor(account))?.cursor ?? null;
   }
 
-  /** Moves forward only: an older cursor is ignored; at the same time the ids are replaced by the caller's union. */
   async setFillCursor(cursor: FillCursor): Promise<void> {
-    await this.#conditionalPut(
-      "dashboard",
-      { ...cursor, sk: CURSOR_SK },
-      "attribute_not_exists(#t) OR #t <= :t",
-      { "#t": "time" },
-      { ":t": cursor.time },
+    // The common case, a cursor moving forward, is one conditional write.
+    if (await this.#advanceCursor(cursor)) return;
+    for (let attempt = 1; attempt <= CURSOR_MERGE_ATTEMPTS; attempt++) {
+      const stored = await this.#readStoredCursor(cursor.account);
+      if (!stored || stored.cursor.time < cursor.time) {
+        if (await this.#advanceCursor(cursor)) return;
+        continue;
+      }
+      if (stored.cursor.time > cursor.time) {
+        this.#logger?.debug({ account: cursor.account, time: cursor.time }, "older fill cursor ignored");
+        return;
+      }
+      if (await this.#mergeCursorIds(stored, cursor)) return;
+    }
+    throw new StorageError(
+      `fill cursor of ${cursor.account} changed under ${CURSOR_MERGE_ATTEMPTS} merge attempts in a row`,
+      { retryable: true },
     );
   }
 
   // --- positions ---------------------------------------------------------------------------------------
 
   async loadPositionStates(account: string): Promise<PositionState[]> {
-    const items = await this.#query<PositionState & { sk: string }>({
-      TableName: this.#table("positions"),
-      KeyConditionExpression: "#a = :a AND begins_with(#sk, :p)",
-      ExpressionAttributeNames: { "#a": "account", "#sk": "sk" },
-      ExpressionAttributeValues: { ":a": account, ":p": "CUR#" },
-    });
-    return items.map(({ sk: _sk, ...state }) => state);
+    const items = await this.#queryByPrefix("positions", account, positionKeyPrefix.current);
+    return items.map(itemToPositionState);
   }
 
   async savePositions(states: readonly PositionState[], closed: readonly ClosedPosition[]): Promise<void> {
-    const items = [
-      ...closed.map((position) => ({
-        ...position,
-        sk: `HIST#${position.coin}#${pad13(position.closedAt)}#${position.positionId}`,
-        isOpen: false,
-      })),
-      ...states.map((state) => ({ ...state, sk: `CUR#${state.coin}` })),
-    ];
-    await this.#batchPut("positions", items, (item) => `${item.account}|${item.sk}`);
+    const items = [...closed.map(closedPositionToItem), ...states.map(positionStateToItem)];
+    await this.#batchPut("positions", items, positionKey);
   }
 
   async listClosedPositions(account: string): Promise<ClosedPosition[]> {
-    const items = await this.#query<ClosedPosition & { sk: string; isOpen: boolean }>({
-      TableName: this.#table("positions"),
-      KeyConditionExpression: "#a = :a AND begins_with(#sk, :p)",
-      ExpressionAttributeNames: { "#a": "account", "#sk": "sk" },
-      ExpressionAttributeValues: { ":a": account, ":p": "HIST#" },
-    });
+    const items = await this.#queryByPrefix("positions", account, positionKeyPrefix.closed);
+    // Stored by coin, then close time; callers want one timeline.
     return items
-      .map(({ sk: _sk, isOpen: _open, ...position }) => position)
-      .sort((a, b) => a.closedAt - b.closedAt);
+      .map(itemToClosedPosition)
+      .sort((a, b) => a.closedAt - b.closedAt || compareStrings(a.positionId, b.positionId));
   }
 
   // --- orders ------------------------------------------------------------------------------------------
 
   async putOrders(orders: readonly OrderState[]): Promise<void> {
-    for (const order of orders) {
-      const version = orderVersion(order);
-      await this.#conditionalPut(
-        "orders",
-        { ...order, version },
-        "attribute_not_exists(#v) OR #v < :v",
-        { "#v": "version" },
-        { ":v": version },
-      );
-    }
+    await forEachConcurrently(newestOrderPerKey(orders), ITEM_CONCURRENCY, (order) =>
+      this.#putOrderIfNewer(order),
+    );
   }
 
   async listOrders(account: string): Promise<OrderState[]> {
-    const items = await this.#query<OrderState & { version: number }>({
+    const items = await this.#query({
       TableName: this.#table("orders"),
-      KeyConditionExpression: "#a = :a",
-      ExpressionAttributeNames: { "#a": "account" },
-      ExpressionAttributeValues: { ":a": account },
+      KeyConditionExpression: "#account = :account",
+      ExpressionAttributeNames: { "#account": "account" },
+      ExpressionAttributeValues: { ":account": account },
     });
-    return items.map(({ version: _v, ...order }) => order);
+    return items.map(itemToOrder);
   }
 
-  // --- dashboard ---------------------------------------------------------------------------------------
+  // --- account snapshots -------------------------------------------------------------------------------
 
   async putAccountSnapshot(snapshot: AccountSnapshot): Promise<void> {
-    await this.#call("put snapshot", () =>
-      this.#doc.send(
-        new PutCommand({
-          TableName: this.#table("dashboard"),
-          Item: {
-            ...snapshot,
-            sk: `SNAP#${pad13(snapshot.time)}`,
-            [TTL_ATTRIBUTE]: this.#expiry(snapshot.time),
-          },
-        }),
+    const table = this.#table("dashboard");
+    await this.#call(`PutItem ${table}`, () =>
+      this.#documents.send(
+        new PutCommand({ TableName: table, Item: snapshotToItem(snapshot, this.#retentionDays) }),
       ),
     );
   }
 
   async latestAccountSnapshot(account: string): Promise<AccountSnapshot | null> {
-    const items = await this.#query<AccountSnapshot & { sk: string; expiresAt: number }>(
-      {
-        TableName: this.#table("dashboard"),
-        KeyConditionExpression: "#a = :a AND begins_with(#sk, :p)",
-        ExpressionAttributeNames: { "#a": "account", "#sk": "sk" },
-        ExpressionAttributeValues: { ":a": account, ":p": "SNAP#" },
-        ScanIndexForward: false,
-        Limit: 1,
-      },
-      1,
-    );
-    const item = items[0];
-    if (!item) return null;
-    const { sk: _sk, expiresAt: _e, ...snapshot } = item;
-    return snapshot;
+    const [latest] = await this.#queryByPrefix("dashboard", account, SNAPSHOT_PREFIX, { count: 1 });
+    return latest ? itemToSnapshot(latest) : null;
   }
 
   // --- cvd ---------------------------------------------------------------------------------------------
 
   async putCvdBuckets(buckets: readonly CvdBucket[]): Promise<void> {
-    await this.#batchPut(
-      "cvd",
-      buckets.map((bucket) => ({ ...bucket, [TTL_ATTRIBUTE]: this.#expiry(bucket.bucket) })),
-      (item) => `${item.coin}|${item.bucket}`,
-    );
+    const items = buckets.map((bucket) => cvdBucketToItem(bucket, this.#retentionDays));
+    await this.#batchPut("cvd", items, cvdBucketKey);
   }
 
   async latestCvdBuckets(coins: readonly string[]): Promise<Map<string, CvdBucket>> {
-    const out = new Map<string, CvdBucket>();
-    for (const coin of coins) {
-      const [latest] = await this.#queryCvd(coin, {}, false, 1);
-      if (latest) out.set(coin, latest);
+    const latest = new Map<string, CvdBucket>();
+    const unique = [...new Set(coins)];
+    const found = new Array<CvdBucket | undefined>(unique.length);
+    await forEachConcurrently(unique, ITEM_CONCURRENCY, async (coin, index) => {
+      [found[index]] = await this.#queryCvd(coin, {}, { count: 1 });
+    });
+    // Filled in the callers' coin order, whatever order the queries finished in.
+    unique.forEach((coin, index) => {
+      const bucket = found[index];
+      if (bucket) latest.set(coin, bucket);
+    });
+    return latest;
+  }
+
+  listCvdBuckets(coin: string, range: Range = {}): Promise<CvdBucket[]> {
+    return this.#queryCvd(coin, range);
+  }
+
+  // --- private: table management -----------------------------------------------------------------------
+
+  #table(role: TableRole): string {
+    return tableName(this.#tablePrefix, role);
+  }
+
+  /** The table's description, or null when it does not exist. */
+  async #describeTable(name: string): Promise<TableDescription | null> {
+    try {
+      const { Table } = await this.#client.send(new DescribeTableCommand({ TableName: name }));
+      return Table ?? null;
+    } catch (error) {
+      if ((error as Error).name === "ResourceNotFoundException") return null;
+      throw toStorageError(`DescribeTable ${name}`, error);
     }
-    return out;
   }
 
-  listCvdBuckets(coin: string, range: { from?: number; to?: number } = {}): Promise<CvdBucket[]> {
-    return this.#queryCvd(coin, range, true);
+  #assertSchema(table: TableDefinition, description: TableDescription): void {
+    const mismatch = schemaMismatch(table, description);
+    if (mismatch) {
+      throw new StorageError(`DynamoDB table ${description.TableName} cannot be used: ${mismatch}`, {
+        retryable: false,
+      });
+    }
   }
 
-  async #queryCvd(coin: string, range: { from?: number; to?: number }, forward: boolean, limit?: number) {
-    const items = await this.#query<CvdBucket & { expiresAt: number }>(
-      {
-        TableName: this.#table("cvd"),
-        KeyConditionExpression: "#c = :c AND #b BETWEEN :from AND :to",
-        ExpressionAttributeNames: { "#c": "coin", "#b": "bucket" },
-        ExpressionAttributeValues: {
-          ":c": coin,
-          ":from": range.from ?? 0,
-          ":to": range.to ?? Number.MAX_SAFE_INTEGER,
-        },
-        ScanIndexForward: forward,
-        ...(limit ? { Limit: limit } : {}),
-      },
-      limit,
+  async #createTable(table: TableDefinition): Promise<void> {
+    const name = this.#table(table.role);
+    try {
+      await this.#client.send(new CreateTableCommand(createTableInput(this.#tablePrefix, table)));
+      this.#logger?.info({ table: name }, "DynamoDB table created");
+    } catch (error) {
+      // Another process created it between our describe and create: the same outcome.
+      if ((error as Error).name !== "ResourceInUseException") {
+        throw toStorageError(`CreateTable ${name}`, error);
+      }
+    }
+    await this.#waitUntilActive(name);
+    if (table.ttlAttribute) await this.#enableTimeToLive(name, table.ttlAttribute);
+  }
+
+  async #waitUntilActive(name: string): Promise<void> {
+    const deadline = Date.now() + this.#tableActiveTimeoutMs;
+    for (let poll = 0; poll < 1_000; poll++) {
+      const description = await this.#describeTable(name);
+      if (description?.TableStatus === "ACTIVE") return;
+      if (Date.now() >= deadline) break;
+      await sleep(Math.min(2_000, 50 * 2 ** poll));
+    }
+    throw new StorageError(
+      `DynamoDB table ${name} is not ACTIVE after ${Math.round(this.#tableActiveTimeoutMs / 1000)} s`,
+      { retryable: true },
     );
-    return items.map(({ expiresAt: _e, ...bucket }) => bucket);
   }
 
-  // --- helpers -----------------------------------------------------------------------------------------
-
-  #expiry(time: number): number {
-    return Math.floor(time / 1000) + this.#retentionSeconds;
-  }
-
-  /** BatchWriteItem in chunks of 25, without duplicate keys in one request, retrying UnprocessedItems. */
-  async #batchPut<T extends Record<string, unknown>>(
-    role: TableRole,
-    items: T[],
-    keyOf: (item: T) => string,
-  ) {
-    const unique = [...new Map(items.map((item) => [keyOf(item), item])).values()];
-    const table = this.#table(role);
-    for (let start = 0; start < unique.length; start += BATCH_SIZE) {
-      let requests = unique.slice(start, start + BATCH_SIZE).map((Item) => ({ PutRequest: { Item } }));
-      for (let attempt = 1; requests.length > 0; attempt++) {
-        if (attempt > this.#batchAttempts) {
-          throw new StorageError(
-            `${table}: ${requests.length} item(s) still unprocessed after ${this.#batchAttempts} attempts`,
-            {
-              retryable: true,
-            },
-          );
-        }
-        if (attempt > 1) await backoff(attempt);
-        const result = await this.#call(`batch write ${table}`, () =>
-          this.#doc.send(new BatchWriteCommand({ RequestItems: { [table]: requests } })),
-        );
-        requests = (result.UnprocessedItems?.[table] ?? []) as typeof requests;
-      }
+  async #enableTimeToLive(name: string, attribute: string): Promise<void> {
+    try {
+      await this.#client.send(
+        new UpdateTimeToLiveCommand({
+          TableName: name,
+          TimeToLiveSpecification: { AttributeName: attribute, Enabled: true },
+        }),
+      );
+    } catch (error) {
+      const { name: errorName, message } = error as Error;
+      // DynamoDB-compatible servers without a TTL sweeper do not know the operation; the items still carry
+      // the attribute, so they expire once they live in AWS. Enabling it twice is not a failure either.
+      if (errorName === "UnknownOperationException") return;
+      if (errorName === "ValidationException" && /already enabled/i.test(message)) return;
+      throw toStorageError(`UpdateTimeToLive ${name}`, error);
     }
   }
 
-  async #conditionalPut(
-    role: TableRole,
-    item: Record<string, unknown>,
-    condition: string,
-    names: Record<string, string>,
-    values: Record<string, unknown>,
-  ): Promise<void> {
-    await this.#call(`conditional put ${this.#table(role)}`, async () => {
-      try {
-        await this.#doc.send(
-          new PutCommand({
-            TableName: this.#table(role),
-            Item: item,
-            ConditionExpression: condition,
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
-          }),
-        );
-      } catch (error) {
-        // The stored item is newer: that is the point of the condition, not a failure.
-        if ((error as Error).name !== "ConditionalCheckFailedException") throw error;
-      }
+  // --- private: writes ---------------------------------------------------------------------------------
+
+  /** Puts items with BatchWriteItem: the last item of each key only, 25 a request, a few requests at once. */
+  async #batchPut(role: TableRole, items: readonly Item[], keyOf: (item: Item) => string): Promise<void> {
+    const table = this.#table(role);
+    const batches = chunk(lastItemPerKey(items, keyOf), BATCH_WRITE_LIMIT);
+    await forEachConcurrently(batches, BATCH_CONCURRENCY, (batch) => this.#writeBatch(table, batch));
+  }
+
+  /** One BatchWriteItem, then its UnprocessedItems again with backoff until none are left (bounded). */
+  async #writeBatch(table: string, items: readonly Item[]): Promise<void> {
+    let requests: WriteRequest[] = items.map((Item) => ({ PutRequest: { Item } }));
+    for (let attempt = 1; attempt <= this.#batchRetry.attempts; attempt++) {
+      if (attempt > 1) await sleep(backoffDelayMs(attempt - 1, this.#batchRetry));
+      const result = await this.#call(`BatchWriteItem ${table}`, () =>
+        this.#documents.send(new BatchWriteCommand({ RequestItems: { [table]: requests } })),
+      );
+      requests = result.UnprocessedItems?.[table] ?? [];
+      if (requests.length === 0) return;
+      this.#logger?.debug(
+        { table, unprocessed: requests.length, attempt },
+        "BatchWriteItem left items unprocessed; retrying them",
+      );
+    }
+    throw new StorageError(
+      `DynamoDB BatchWriteItem ${table}: ${requests.length} of ${items.length} item(s) still unprocessed after ${this.#batchRetry.attempts} attempts`,
+      { retryable: true },
+    );
+  }
+
+  async #putOrderIfNewer(order: OrderState): Promise<void> {
+    const written = await this.#conditionalPut({
+      TableName: this.#table("orders"),
+      Item: orderToItem(order),
+      ConditionExpression: "attribute_not_exists(#version) OR #version < :version",
+      ExpressionAttributeNames: { "#version": ORDER_VERSION_ATTRIBUTE },
+      ExpressionAttributeValues: { ":version": orderVersion(order) },
+    });
+    if (!written) {
+      this.#logger?.debug({ account: order.account, oid: order.oid }, "order state not newer; ignored");
+    }
+  }
+
+  /** Writes `cursor` if there is none yet or the stored one is older; false when the stored one is not older. */
+  #advanceCursor(cursor: FillCursor): Promise<boolean> {
+    return this.#conditionalUpdate({
+      TableName: this.#table("dashboard"),
+      Key: cursorKey(cursor.account),
+      UpdateExpression:
+        "SET #time = :time, #fillIds = :fillIds, #updatedAt = :updatedAt, #revision = if_not_exists(#revision, :zero) + :one",
+      ConditionExpression: "attribute_not_exists(#time) OR #time < :time",
+      ExpressionAttributeNames: {
+        "#time": "time",
+        "#fillIds": "fillIds",
+        "#updatedAt": "updatedAt",
+        "#revision": CURSOR_REVISION_ATTRIBUTE,
+      },
+      ExpressionAttributeValues: {
+        ":time": cursor.time,
+        ":fillIds": cursor.fillIds,
+        ":updatedAt": cursor.updatedAt,
+        ":zero": 0,
+        ":one": 1,
+      },
     });
   }
 
-  async #query<T>(input: QueryCommandInput, limit?: number): Promise<T[]> {
-    const items: T[] = [];
-    let start: Record<string, unknown> | undefined;
-    for (let page = 0; page < 10_000; page++) {
-      const result = await this.#call(`query ${input.TableName}`, () =>
-        this.#doc.send(new QueryCommand({ ...input, ExclusiveStartKey: start })),
-      );
-      items.push(...((result.Items ?? []) as T[]));
-      start = result.LastEvaluatedKey;
-      if (!start || (limit !== undefined && items.length >= limit)) break;
-    }
-    return items;
+  /**
+   * Same time as stored: adds the cursor's fill ids to the stored ones, if nobody wrote since we read
+   * (`revision` unchanged). True when done or nothing was new; false when it has to be read again.
+   */
+  async #mergeCursorIds(stored: StoredCursor, cursor: FillCursor): Promise<boolean> {
+    const storedIds = new Set(stored.cursor.fillIds);
+    const added = cursor.fillIds.filter((id) => !storedIds.has(id));
+    if (added.length === 0) return true;
+    return this.#conditionalUpdate({
+      TableName: this.#table("dashboard"),
+      Key: cursorKey(cursor.account),
+      UpdateExpression: "SET #fillIds = :fillIds, #updatedAt = :updatedAt, #revision = :next",
+      ConditionExpression:
+        stored.revision === 0
+          ? "#time = :time AND (attribute_not_exists(#revision) OR #revision = :revision)"
+          : "#time = :time AND #revision = :revision",
+      ExpressionAttributeNames: {
+        "#time": "time",
+        "#fillIds": "fillIds",
+        "#updatedAt": "updatedAt",
+        "#revision": CURSOR_REVISION_ATTRIBUTE,
+      },
+      ExpressionAttributeValues: {
+        ":time": stored.cursor.time,
+        ":fillIds": [...stored.cursor.fillIds, ...added],
+        ":updatedAt": Math.max(stored.cursor.updatedAt, cursor.updatedAt),
+        ":revision": stored.revision,
+        ":next": stored.revision + 1,
+      },
+    });
   }
 
-  /** Runs an SDK call, turning failures into StorageError with a clean message (no request details). */
-  async #call<T>(what: string, action: () => Promise<T>): Promise<T> {
+  /** PutItem with a condition; false (not an error) when the condition says the stored item wins. */
+  async #conditionalPut(input: PutCommandInput): Promise<boolean> {
     try {
-      return await action();
+      await this.#documents.send(new PutCommand(input));
+      return true;
     } catch (error) {
-      if (error instanceof StorageError) throw error;
-      const name = (error as Error)?.name ?? "Error";
-      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-      const retryable =
-        status === undefined ||
-        status >= 500 ||
-        /Throttl|ProvisionedThroughputExceeded|RequestLimitExceeded|InternalServerError|ServiceUnavailable|TimeoutError|ECONN|socket|network/i.test(
-          `${name} ${(error as Error)?.message ?? ""}`,
-        );
-      throw new StorageError(`DynamoDB ${what} failed: ${name}${status ? ` (HTTP ${status})` : ""}`, {
-        cause: error,
-        retryable,
-      });
+      if (isConditionalCheckFailure(error)) return false;
+      throw toStorageError(`PutItem ${input.TableName}`, error);
+    }
+  }
+
+  /** UpdateItem with a condition; false (not an error) when the condition says the stored item wins. */
+  async #conditionalUpdate(input: UpdateCommandInput): Promise<boolean> {
+    try {
+      await this.#documents.send(new UpdateCommand(input));
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailure(error)) return false;
+      throw toStorageError(`UpdateItem ${input.TableName}`, error);
+    }
+  }
+
+  // --- private: reads ----------------------------------------------------------------------------------
+
+  async #readStoredCursor(account: string): Promise<StoredCursor | null> {
+    const table = this.#table("dashboard");
+    const { Item } = await this.#call(`GetItem ${table}`, () =>
+      this.#documents.send(
+        new GetCommand({ TableName: table, Key: cursorKey(account), ConsistentRead: true }),
+      ),
+    );
+    return Item ? itemToStoredCursor(Item) : null;
+  }
+
+  /** Items of one account whose sort key starts with `prefix`; oldest first, or only the newest `count`, newest first. */
+  #queryByPrefix(
+    role: TableRole,
+    account: string,
+    prefix: string,
+    newest?: { count: number },
+  ): Promise<Item[]> {
+    return this.#query(
+      {
+        TableName: this.#table(role),
+        KeyConditionExpression: "#account = :account AND begins_with(#sk, :prefix)",
+        ExpressionAttributeNames: { "#account": "account", "#sk": "sk" },
+        ExpressionAttributeValues: { ":account": account, ":prefix": prefix },
+        ...(newest ? { ScanIndexForward: false, Limit: newest.count } : {}),
+      },
+      newest?.count,
+    );
+  }
+
+  async #queryCvd(coin: string, range: Range, newest?: { count: number }): Promise<CvdBucket[]> {
+    if (isEmptyRange(range)) return [];
+    const items = await this.#query(
+      {
+        TableName: this.#table("cvd"),
+        KeyConditionExpression: "#coin = :coin AND #bucket BETWEEN :from AND :to",
+        ExpressionAttributeNames: { "#coin": "coin", "#bucket": "bucket" },
+        ExpressionAttributeValues: { ":coin": coin, ...rangeValues(range) },
+        ...(newest ? { ScanIndexForward: false, Limit: newest.count } : {}),
+      },
+      newest?.count,
+    );
+    return items.map(itemToCvdBucket);
+  }
+
+  /** A strongly consistent Query, following pages until done or `limit` items are in hand. */
+  async #query(input: QueryCommandInput, limit?: number): Promise<Item[]> {
+    const items: Item[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    for (let page = 0; page < MAX_QUERY_PAGES; page++) {
+      const result = await this.#call(`Query ${input.TableName}`, () =>
+        this.#documents.send(
+          new QueryCommand({ ...input, ConsistentRead: true, ExclusiveStartKey: startKey }),
+        ),
+      );
+      items.push(...(result.Items ?? []));
+      startKey = result.LastEvaluatedKey;
+      if (!startKey || (limit !== undefined && items.length >= limit)) break;
+    }
+    return limit === undefined ? items : items.slice(0, limit);
+  }
+
+  /** Runs one SDK call; any failure leaves as a classified StorageError without request details. */
+  async #call<T>(operation: string, send: () => Promise<T>): Promise<T> {
+    try {
+      return await send();
+    } catch (error) {
+      throw toStorageError(operation, error);
     }
   }
 }
 
-function backoff(attempt: number): Promise<void> {
-  const ms = Math.random() * Math.min(5_000, 50 * 2 ** attempt);
-  return new Promise((resolve) => setTimeout(resolve, ms));
+// --- module helpers ----------------------------------------------------------------------------------
+
+function isConditionalCheckFailure(error: unknown): boolean {
+  return (error as Error | undefined)?.name === "ConditionalCheckFailedException";
+}
+
+/** DynamoDB rejects BETWEEN with the bounds reversed; such a range simply holds nothing. */
+function isEmptyRange(range: Range): boolean {
+  return range.from !== undefined && range.to !== undefined && range.from > range.to;
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Inclusive time bounds for BETWEEN; open ends cover every epoch-ms time. */
+function rangeValues(range: Range): { ":from": number; ":to": number } {
+  return { ":from": range.from ?? 0, ":to": range.to ?? Number.MAX_SAFE_INTEGER };
+}
+
+/** DynamoDB rejects a batch naming one key twice; the last item of a key is the one meant. */
+function lastItemPerKey(items: readonly Item[], keyOf: (item: Item) => string): Item[] {
+  return [...new Map(items.map((item) => [keyOf(item), item])).values()];
+}
+
+/** One conditional write per order is enough: the highest version of each order in the call. */
+function newestOrderPerKey(orders: readonly OrderState[]): OrderState[] {
+  const newest = new Map<string, OrderState>();
+  for (const order of orders) {
+    const key = `${order.account}|${order.oid}`;
+    const current = newest.get(key);
+    if (!current || orderVersion(order) > orderVersion(current)) newest.set(key, order);
+  }
+  return [...newest.values()];
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let start = 0; start < items.length; start += size) chunks.push(items.slice(start, start + size));
+  return chunks;
+}
+
+/**
+ * Runs `task` over `items`, at most `concurrency` at a time. After a failure no new task starts; the
+ * running ones finish, then the first error is thrown.
+ */
+async function forEachConcurrently<T>(
+  items: readonly T[],
+  concurrency: number,
+  task: (item: T, index: number) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | null = null;
+  const worker = async () => {
+    while (failure === null && next < items.length) {
+      const index = next++;
+      try {
+        await task(items[index]!, index);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  if (failure !== null) throw (failure as { error: unknown }).error;
 }

@@ -1,29 +1,44 @@
 /**
  * The five DynamoDB tables, as data: the monitor creates them from this when it talks to a
- * DynamoDB-compatible server, and the CDK stack declares the same keys in AWS.
+ * DynamoDB-compatible server (local mode, tests), checks AWS tables against it, and the CDK stack can
+ * declare the very same keys from it.
  *
- * Key design (all on-demand; decimals are stored as strings, times as numbers):
- * | table        | partition key  | sort key        | items |
- * |--------------|----------------|-----------------|-------|
- * | `hl-fills`     | `account` (S)  | `fillId` (S)    | one per fill; `fillId` = `t:<tid>`, or `c:<digest>` for fills without a tid. LSI `byTime` (account, `time` N) for time ranges. |
- * | `hl-positions` | `account` (S)  | `sk` (S)        | `CUR#<coin>`: the current state per coin (open or flat, with the dedup watermark); `HIST#<coin>#<closedAt 13 digits>#<positionId>`: one per closed position. |
- * | `hl-dashboard` | `account` (S)  | `sk` (S)        | `SNAP#<time 13 digits>`: account snapshots (TTL); `CURSOR#fills`: the fill backfill cursor. |
- * | `hl-orders`    | `account` (S)  | `oid` (N)       | latest state per order; `version` = statusTimestamp·2 + (final ? 1 : 0) guards updates. |
- * | `hl-cvd`       | `coin` (S)     | `bucket` (N)    | one per coin-minute; carries the dedup watermark (`lastTradeTime`, `lastTids`) (TTL). |
- * TTL attribute: `expiresAt` (epoch seconds) on dashboard snapshots and CVD buckets.
+ * Key design (all tables on-demand; decimals are stored as strings, never numbers; times are epoch ms
+ * numbers; TTL attribute `expiresAt` in epoch seconds = time/1000 + RETENTION_DAYS·86400):
+ *
+ * | table          | partition key | sort key     | items                                                        |
+ * |----------------|---------------|--------------|--------------------------------------------------------------|
+ * | `hl-fills`     | `account` (S) | `fillId` (S) | one per fill, every Fill field; `fillId` = `t:<tid>`, or `c:<digest>` for fills without a tid. LSI `byTime` (`account`, `time` N, all attributes) for time ranges. |
+ * | `hl-positions` | `account` (S) | `sk` (S)     | `CUR#<coin>`: current PositionState per coin, open or flat (`isOpen`), with its dedup watermark; `HIST#<coin>#<closedAt, 13 digits>#<positionId>`: one per ClosedPosition (`isOpen: false`, `realizedPnl`, …), written once. |
+ * | `hl-dashboard` | `account` (S) | `sk` (S)     | `SNAP#<time, 13 digits>`: account snapshots (TTL); `CURSOR#fills`: the fill backfill cursor (no TTL; `revision` guards merges). |
+ * | `hl-orders`    | `account` (S) | `oid` (N)    | latest state per order; `version` = statusTimestamp·2 + (terminal ? 1 : 0), so one condition (`version` absent or lower) lets the newest state win and a terminal status win a tie. |
+ * | `hl-cvd`       | `coin` (S)    | `bucket` (N) | one per coin-minute (`bucket` = minute start, ms) with the dedup watermark (`lastTradeTime`, `lastTids`) (TTL). |
+ *
+ * Every read is a Query on one partition (strongly consistent); nothing scans a table.
  */
-import type { CreateTableCommandInput } from "@aws-sdk/client-dynamodb";
+import type { CreateTableCommandInput, TableDescription } from "@aws-sdk/client-dynamodb";
 
+export const DEFAULT_TABLE_PREFIX = "hl-";
 export const TTL_ATTRIBUTE = "expiresAt";
+/** Local secondary index of the fills table, sorted by fill time. */
+export const FILLS_BY_TIME_INDEX = "byTime";
 
 export type TableRole = "fills" | "positions" | "dashboard" | "orders" | "cvd";
+export type KeyAttributeType = "S" | "N";
+
+export interface KeyAttribute {
+  name: string;
+  type: KeyAttributeType;
+}
 
 export interface TableDefinition {
   role: TableRole;
-  partitionKey: { name: string; type: "S" | "N" };
-  sortKey: { name: string; type: "S" | "N" };
-  localIndexes: { name: string; sortKey: { name: string; type: "S" | "N" } }[];
-  ttl: boolean;
+  partitionKey: KeyAttribute;
+  sortKey: KeyAttribute;
+  /** Local secondary indexes: same partition key, another sort key, all attributes projected. */
+  localIndexes: readonly { name: string; sortKey: KeyAttribute }[];
+  /** The TTL attribute (epoch seconds), or null when items never expire. */
+  ttlAttribute: string | null;
 }
 
 export const TABLES: readonly TableDefinition[] = [
@@ -31,36 +46,36 @@ export const TABLES: readonly TableDefinition[] = [
     role: "fills",
     partitionKey: { name: "account", type: "S" },
     sortKey: { name: "fillId", type: "S" },
-    localIndexes: [{ name: "byTime", sortKey: { name: "time", type: "N" } }],
-    ttl: false,
+    localIndexes: [{ name: FILLS_BY_TIME_INDEX, sortKey: { name: "time", type: "N" } }],
+    ttlAttribute: null,
   },
   {
     role: "positions",
     partitionKey: { name: "account", type: "S" },
     sortKey: { name: "sk", type: "S" },
     localIndexes: [],
-    ttl: false,
+    ttlAttribute: null,
   },
   {
     role: "dashboard",
     partitionKey: { name: "account", type: "S" },
     sortKey: { name: "sk", type: "S" },
     localIndexes: [],
-    ttl: true,
+    ttlAttribute: TTL_ATTRIBUTE,
   },
   {
     role: "orders",
     partitionKey: { name: "account", type: "S" },
     sortKey: { name: "oid", type: "N" },
     localIndexes: [],
-    ttl: false,
+    ttlAttribute: null,
   },
   {
     role: "cvd",
     partitionKey: { name: "coin", type: "S" },
     sortKey: { name: "bucket", type: "N" },
     localIndexes: [],
-    ttl: true,
+    ttlAttribute: TTL_ATTRIBUTE,
   },
 ];
 
@@ -68,16 +83,21 @@ export function tableName(prefix: string, role: TableRole): string {
   return `${prefix}${role}`;
 }
 
+/** The CreateTable request for one table: on-demand billing, the key schema and its local indexes. */
 export function createTableInput(prefix: string, table: TableDefinition): CreateTableCommandInput {
-  const attributes = new Map<string, "S" | "N">([
-    [table.partitionKey.name, table.partitionKey.type],
-    [table.sortKey.name, table.sortKey.type],
-    ...table.localIndexes.map((index) => [index.sortKey.name, index.sortKey.type] as [string, "S" | "N"]),
-  ]);
+  // Every key attribute is declared once, whether it keys the table or an index.
+  const keyAttributes = new Map<string, KeyAttributeType>();
+  for (const key of [
+    table.partitionKey,
+    table.sortKey,
+    ...table.localIndexes.map((index) => index.sortKey),
+  ]) {
+    keyAttributes.set(key.name, key.type);
+  }
   return {
     TableName: tableName(prefix, table.role),
     BillingMode: "PAY_PER_REQUEST",
-    AttributeDefinitions: [...attributes].map(([AttributeName, AttributeType]) => ({
+    AttributeDefinitions: [...keyAttributes].map(([AttributeName, AttributeType]) => ({
       AttributeName,
       AttributeType,
     })),
@@ -98,4 +118,37 @@ export function createTableInput(prefix: string, table: TableDefinition): Create
         }
       : {}),
   };
+}
+
+/**
+ * Why an existing table cannot serve as `table` (keys or indexes differ), or null when it can. Catches a
+ * TABLE_PREFIX that points at somebody else's tables before the first write fails on a key error.
+ */
+export function schemaMismatch(table: TableDefinition, description: TableDescription): string | null {
+  const typeOf = (name: string) =>
+    description.AttributeDefinitions?.find((a) => a.AttributeName === name)?.AttributeType;
+  const keyOf = (schema: TableDescription["KeySchema"], keyType: "HASH" | "RANGE") =>
+    schema?.find((k) => k.KeyType === keyType)?.AttributeName;
+  const describeKey = (key: KeyAttribute) => `${key.name} (${key.type})`;
+
+  const hash = keyOf(description.KeySchema, "HASH");
+  const range = keyOf(description.KeySchema, "RANGE");
+  if (
+    hash !== table.partitionKey.name ||
+    typeOf(hash) !== table.partitionKey.type ||
+    range !== table.sortKey.name ||
+    typeOf(range) !== table.sortKey.type
+  ) {
+    return (
+      `key is ${hash ?? "?"}/${range ?? "none"} but hl-monitor expects ` +
+      `${describeKey(table.partitionKey)}/${describeKey(table.sortKey)}`
+    );
+  }
+  for (const index of table.localIndexes) {
+    const found = description.LocalSecondaryIndexes?.find((i) => i.IndexName === index.name);
+    if (!found || keyOf(found.KeySchema, "RANGE") !== index.sortKey.name) {
+      return `local index ${index.name} on ${describeKey(index.sortKey)} is missing`;
+    }
+  }
+  return null;
 }
