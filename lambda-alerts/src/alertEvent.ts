@@ -1,0 +1,58 @@
+/**
+ * The alert contract between the monitor (producer) and the delivery side (this Lambda, or the monitor's
+ * own direct delivery when it runs without SNS).
+ *
+ * The producer decides what to say (title, one-line summary, labelled figures, links); renderers only
+ * decide how each channel shows it. That keeps the Lambda free of trading logic and lets new alert kinds
+ * ship with the monitor alone. Figures are display strings: decimals stay exact strings end to end.
+ */
+import { z } from "zod";
+
+export const ALERT_SCHEMA = "hl-monitor/alert@1";
+
+export const ALERT_KINDS = [
+  "position_opened",
+  "position_increased",
+  "position_reduced",
+  "position_closed",
+  "position_flipped",
+  "liquidation",
+  "liquidation_risk",
+  "liquidation_risk_cleared",
+  "margin_risk",
+  "margin_risk_cleared",
+  "drawdown",
+  "monitor_degraded",
+  "monitor_recovered",
+  "fills_recovered",
+  "daily_summary",
+  "cloudwatch_alarm",
+  "notification",
+] as const;
+
+export type AlertKind = (typeof ALERT_KINDS)[number];
+
+export const SEVERITIES = ["info", "success", "warning", "critical"] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+const text = (max: number) => z.string().min(1).max(max);
+
+export const alertEventSchema = z.object({
+  schema: z.literal(ALERT_SCHEMA),
+  /** Stable dedup key: the same happening always yields the same key, on any task, after any restart. */
+  key: text(512),
+  kind: z.enum(ALERT_KINDS),
+  severity: z.enum(SEVERITIES),
+  title: text(1_000),
+  summary: z.string().max(10_000),
+  account: z.string().nullable(),
+  coin: z.string().nullable(),
+  /** When the happening occurred (epoch ms), not when it was sent. */
+  time: z.number().int().nonnegative(),
+  fields: z.array(z.object({ label: text(1_000), value: z.string().max(10_000) })).max(100),
+  links: z.array(z.object({ label: text(200), url: z.url({ protocol: /^https?$/ }) })).max(10),
+});
+
+export type AlertEvent = z.infer<typeof alertEventSchema>;
+export type AlertField = AlertEvent["fields"][number];
+export type AlertLink = AlertEvent["links"][number];

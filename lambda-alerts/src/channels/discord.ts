@@ -1,0 +1,44 @@
+/**
+ * Discord "Execute Webhook": POST the payload to the webhook URL with `?wait=true`, so success is a
+ * 200 with the created message (proof it was posted) rather than an empty 204.
+ *
+ * Rate limits: a 429 carries `retry_after` in seconds (a float) in the JSON body, and `Retry-After` in
+ * seconds as a header; the body is preferred because it is more precise.
+ */
+import type { DiscordWebhookPayload } from "../render/discord.ts";
+import { type ChannelResponse, type DeliveryTiming, postJson } from "./httpDelivery.ts";
+
+export async function postDiscordWebhook(
+  webhookUrl: string,
+  payload: DiscordWebhookPayload,
+  timing: DeliveryTiming,
+): Promise<ChannelResponse> {
+  const url = new URL(webhookUrl);
+  url.searchParams.set("wait", "true");
+  return postJson(
+    {
+      channel: "discord",
+      url: url.toString(),
+      body: payload,
+      retryAfterMs: (response, body) => {
+        const fromBody = (body as { retry_after?: unknown } | null)?.retry_after;
+        if (typeof fromBody === "number" && Number.isFinite(fromBody)) return Math.ceil(fromBody * 1000);
+        return secondsHeader(response.headers.get("retry-after"));
+      },
+      describe: (body) => {
+        const error = body as { code?: unknown; message?: unknown } | null;
+        if (error && typeof error === "object" && "message" in error) {
+          return `(code ${String(error.code)}: ${String(error.message).slice(0, 200)})`;
+        }
+        return "";
+      },
+    },
+    timing,
+  );
+}
+
+export function secondsHeader(value: string | null): number | null {
+  if (value === null) return null;
+  const seconds = Number(value);
+  return Number.isFinite(seconds) && seconds >= 0 ? Math.ceil(seconds * 1000) : null;
+}

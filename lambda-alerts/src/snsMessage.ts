@@ -1,0 +1,61 @@
+/**
+ * What arrived on the topic: a monitor alert, a CloudWatch alarm notification, or something else (a test
+ * publish from the console, say). Nothing is dropped: anything unrecognised is delivered as a plain
+ * notification with its subject and the start of its text, and the reason is returned for the log.
+ */
+import { ALERT_SCHEMA, type AlertEvent, alertEventSchema } from "./alertEvent.ts";
+import { alertFromAlarm, cloudWatchAlarmSchema } from "./cloudwatchAlarm.ts";
+
+export interface SnsNotification {
+  MessageId: string;
+  Message: string;
+  Subject?: string | null;
+  Timestamp?: string;
+}
+
+export type ClassifiedMessage =
+  | { kind: "monitor_alert"; alert: AlertEvent }
+  | { kind: "cloudwatch_alarm"; alert: AlertEvent }
+  | { kind: "other"; alert: AlertEvent; reason: string };
+
+export function classifySnsMessage(
+  notification: SnsNotification,
+  options: { dashboardUrl?: string | null } = {},
+): ClassifiedMessage {
+  let body: unknown;
+  try {
+    body = JSON.parse(notification.Message);
+  } catch {
+    return { kind: "other", alert: plainNotification(notification), reason: "message is not JSON" };
+  }
+  if (body && typeof body === "object" && (body as { schema?: unknown }).schema === ALERT_SCHEMA) {
+    const parsed = alertEventSchema.safeParse(body);
+    if (parsed.success) return { kind: "monitor_alert", alert: parsed.data };
+    const issue = parsed.error.issues[0];
+    return {
+      kind: "other",
+      alert: plainNotification(notification),
+      reason: `monitor alert failed validation at ${issue?.path.join(".") || "(root)"}: ${issue?.message}`,
+    };
+  }
+  const alarm = cloudWatchAlarmSchema.safeParse(body);
+  if (alarm.success) return { kind: "cloudwatch_alarm", alert: alertFromAlarm(alarm.data, options) };
+  return { kind: "other", alert: plainNotification(notification), reason: "unrecognised JSON message" };
+}
+
+function plainNotification(notification: SnsNotification): AlertEvent {
+  const time = Date.parse(notification.Timestamp ?? "");
+  return {
+    schema: ALERT_SCHEMA,
+    key: `sns:${notification.MessageId}`,
+    kind: "notification",
+    severity: "info",
+    title: notification.Subject?.trim() || "Notification",
+    summary: notification.Message.slice(0, 3_000),
+    account: null,
+    coin: null,
+    time: Number.isFinite(time) ? time : Date.now(),
+    fields: [],
+    links: [],
+  };
+}

@@ -1,0 +1,200 @@
+/**
+ * Rendering properties, over generated alerts full of the characters that break chat messages (HTML and
+ * Markdown syntax, entities, emoji, very long values, many fields): every Discord payload passes the
+ * Discord stand-in's limit checks, every Telegram part parses as Telegram HTML within 4,096 characters
+ * and loses no figure, and email subjects stay printable ASCII within 100 characters.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  ALERT_KINDS,
+  ALERT_SCHEMA,
+  type AlertEvent,
+  alertEventSchema,
+  SEVERITIES,
+} from "../../lambda-alerts/src/alertEvent.ts";
+import { DISCORD_LIMITS, discordPayload, embedLength } from "../../lambda-alerts/src/render/discord.ts";
+import { TELEGRAM_MESSAGE_LIMIT, telegramMessages } from "../../lambda-alerts/src/render/telegram.ts";
+import { alertSubject, alertText } from "../../lambda-alerts/src/render/text.ts";
+import { validateDiscordPayload } from "../support/discordStandIn.ts";
+import { parseMarkdownV2, parseTelegramHtml } from "../support/telegramStandIn.ts";
+
+const hostile = fc.constantFrom(
+  "<",
+  ">",
+  "&",
+  '"',
+  "'",
+  "&amp;",
+  "&lt;",
+  "<b>",
+  "</b>",
+  "<script>",
+  "*",
+  "_",
+  "__",
+  "~",
+  "`",
+  "```",
+  "|",
+  "||",
+  "\\",
+  "[x](y)",
+  "#",
+  "-",
+  ".",
+  "!",
+  "@everyone",
+  "🔴",
+  "😀",
+  "é",
+  "\u0000",
+  "\n",
+  " ",
+  "-0.00012345",
+  "BTC",
+  "USDC",
+);
+const text = (maxPieces: number) =>
+  fc
+    .array(
+      fc.oneof(
+        { weight: 3, arbitrary: hostile },
+        { weight: 2, arbitrary: fc.string({ unit: "binary", maxLength: 40 }) },
+        { weight: 1, arbitrary: fc.constant("x".repeat(1500)) },
+      ),
+      { maxLength: maxPieces },
+    )
+    .map((pieces) => pieces.join(""));
+const nonEmpty = (maxPieces: number, max: number) =>
+  text(maxPieces).map((value) => (value.length === 0 ? "x" : value.slice(0, max)));
+
+const alertArbitrary: fc.Arbitrary<AlertEvent> = fc.record({
+  schema: fc.constant(ALERT_SCHEMA),
+  key: nonEmpty(4, 512),
+  kind: fc.constantFrom(...ALERT_KINDS),
+  severity: fc.constantFrom(...SEVERITIES),
+  title: nonEmpty(20, 1000),
+  summary: text(40).map((value) => value.slice(0, 10_000)),
+  account: fc.option(fc.constant("0x70997970c51812dc3a010c7d01b50e0d17dc79c8"), { nil: null }),
+  coin: fc.option(nonEmpty(3, 20), { nil: null }),
+  time: fc.integer({ min: 0, max: 4_102_444_800_000 }),
+  fields: fc.array(
+    fc.record({ label: nonEmpty(6, 1000), value: text(12).map((value) => value.slice(0, 10_000)) }),
+    { maxLength: 40 },
+  ),
+  links: fc.array(fc.record({ label: nonEmpty(3, 200), url: fc.webUrl({ validSchemes: ["https"] }) }), {
+    maxLength: 3,
+  }),
+});
+
+const squeeze = (value: string) => value.replace(/\s+/g, "");
+
+describe("rendering generated alerts", () => {
+  it("generated alerts satisfy the alert schema", () => {
+    fc.assert(
+      fc.property(alertArbitrary, (alert) => alertEventSchema.safeParse(alert).success),
+      { numRuns: 200 },
+    );
+  });
+
+  it("Discord: no payload exceeds a limit or breaks the format", () => {
+    fc.assert(
+      fc.property(alertArbitrary, (alert) => {
+        const payload = discordPayload(alert);
+        expect(validateDiscordPayload(payload)).toEqual([]);
+        const embed = payload.embeds[0]!;
+        expect(embedLength(embed)).toBeLessThanOrEqual(DISCORD_LIMITS.total);
+        expect(payload.allowed_mentions).toEqual({ parse: [] });
+        // The title survives, cut at most.
+        expect(alert.title.startsWith(embed.title.replace(/…$/, ""))).toBe(true);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it("Telegram: every part parses as Telegram HTML, fits 4,096 characters, and no figure is lost", () => {
+    fc.assert(
+      fc.property(alertArbitrary, (alert) => {
+        const parts = telegramMessages(alert);
+        expect(parts.length).toBeGreaterThan(0);
+        const visible: string[] = [];
+        for (const html of parts) {
+          const parsed = parseTelegramHtml(html);
+          if ("error" in parsed) throw new Error(`${parsed.error} in ${html.slice(0, 200)}`);
+          expect(parsed.text.length).toBeLessThanOrEqual(TELEGRAM_MESSAGE_LIMIT);
+          expect(parsed.text.trim().length).toBeGreaterThan(0);
+          visible.push(parsed.text);
+        }
+        const all = squeeze(visible.join(""));
+        for (const field of alert.fields) expect(all).toContain(squeeze(field.value));
+        expect(all).toContain(squeeze(alert.title));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it("email: the subject is printable ASCII within 100 characters, the body carries every figure", () => {
+    fc.assert(
+      fc.property(alertArbitrary, (alert) => {
+        const subject = alertSubject(alert);
+        expect(subject.length).toBeLessThanOrEqual(100);
+        expect(subject).toMatch(/^[\x20-\x7e]+$/);
+        const body = alertText(alert);
+        for (const field of alert.fields) expect(body).toContain(field.value);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("splits a very long alert into several Telegram messages, in order", () => {
+    const alert: AlertEvent = {
+      schema: ALERT_SCHEMA,
+      key: "long",
+      kind: "daily_summary",
+      severity: "info",
+      title: "Daily summary",
+      summary: "",
+      account: null,
+      coin: null,
+      time: 0,
+      fields: Array.from({ length: 100 }, (_, i) => ({
+        label: `coin ${i} <&>`,
+        value: `${i}`.padStart(90, "9"),
+      })),
+      links: [],
+    };
+    const parts = telegramMessages(alert);
+    expect(parts.length).toBe(3);
+    const texts = parts.map((html) => {
+      const parsed = parseTelegramHtml(html);
+      if ("error" in parsed) throw new Error(parsed.error);
+      return parsed.text;
+    });
+    expect(texts[0]!.startsWith("🔵 Daily summary")).toBe(true);
+    expect(texts.join("\n")).toContain("coin 99 <&>: ");
+  });
+});
+
+describe("the Telegram stand-in rejects what Telegram rejects", () => {
+  it("HTML", () => {
+    expect(parseTelegramHtml("<b>ok</b> &lt;x&gt;")).toEqual({ text: "ok <x>" });
+    expect(parseTelegramHtml("<foo>x</foo>")).toEqual({
+      error: 'Unsupported start tag "foo" at byte offset 0',
+    });
+    expect(parseTelegramHtml("<b>x")).toEqual({
+      error: 'Can\'t find end tag corresponding to start tag "b"',
+    });
+    expect(parseTelegramHtml("<b><i>x</b></i>")).toHaveProperty("error");
+    expect(parseTelegramHtml("PnL < 0")).toHaveProperty("error");
+    expect(parseTelegramHtml("A & B")).toHaveProperty("error");
+  });
+
+  it("MarkdownV2", () => {
+    expect(parseMarkdownV2("*bold* 1\\.5")).toEqual({ text: "bold 1.5" });
+    expect(parseMarkdownV2("price 1.5")).toEqual({
+      error: "Character '.' is reserved and must be escaped with the preceding '\\'",
+    });
+    expect(parseMarkdownV2("*open")).toHaveProperty("error");
+  });
+});

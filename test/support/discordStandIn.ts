@@ -1,0 +1,197 @@
+/**
+ * A loopback Discord webhook endpoint that speaks Discord's wire format and enforces its documented
+ * limits, so a payload Discord would refuse fails the test instead of being silently accepted.
+ *
+ * Implemented: `POST /api/webhooks/{id}/{token}` (`?wait=true` → 200 with a message object, else 204);
+ * unknown webhook → 404 `{code: 10015, message: "Unknown Webhook"}`; invalid body → 400
+ * `{code: 50035, message: "Invalid Form Body", errors}`; empty message → 400 code 50006; and 429 on demand
+ * with `retry_after` (seconds, float) in the body and `Retry-After` / `X-RateLimit-*` headers.
+ * Limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits), counted in
+ * code points as Discord counts them: content 2000, 10 embeds, title 256, description 4096, 25 fields,
+ * field name 256 and value 1024 (both required, non-empty), footer 2048, author 256, 6000 in total.
+ */
+import { startLoopbackServer } from "./loopbackHttp.ts";
+
+export interface DiscordEmbedRecord {
+  title?: string;
+  description?: string;
+  url?: string;
+  color?: number;
+  timestamp?: string;
+  fields?: { name: string; value: string; inline?: boolean }[];
+  footer?: { text: string };
+  author?: { name: string };
+}
+
+export interface DiscordMessageRecord {
+  id: string;
+  content?: string;
+  username?: string;
+  embeds: DiscordEmbedRecord[];
+  allowed_mentions?: unknown;
+}
+
+const codePoints = (value: string) => [...value].length;
+
+export class DiscordStandIn {
+  readonly webhookId = "1234567890123456789";
+  readonly webhookToken = "Xq7-secret-webhook-token_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789";
+  readonly messages: DiscordMessageRecord[] = [];
+  readonly rejected: { status: number; body: unknown }[] = [];
+  requests = 0;
+  #rateLimits: { count: number; retryAfterSeconds: number; headerOnly: boolean } = {
+    count: 0,
+    retryAfterSeconds: 0,
+    headerOnly: false,
+  };
+  #failures: { count: number; status: number } = { count: 0, status: 500 };
+  #close: (() => Promise<void>) | null = null;
+  #url = "";
+
+  static async start(): Promise<DiscordStandIn> {
+    const standIn = new DiscordStandIn();
+    const server = await startLoopbackServer((request, body) =>
+      standIn.#handle(request.method ?? "", request.url ?? "", request.headers["content-type"], body),
+    );
+    standIn.#close = server.close;
+    standIn.#url = server.url;
+    return standIn;
+  }
+
+  get webhookUrl(): string {
+    return `${this.#url}/api/webhooks/${this.webhookId}/${this.webhookToken}`;
+  }
+
+  /** The next `count` requests get 429 with this wait (body and headers, or headers only). */
+  rateLimitNext(count: number, retryAfterSeconds: number, options: { headerOnly?: boolean } = {}): void {
+    this.#rateLimits = { count, retryAfterSeconds, headerOnly: options.headerOnly ?? false };
+  }
+
+  failNext(count: number, status = 500): void {
+    this.#failures = { count, status };
+  }
+
+  async close(): Promise<void> {
+    await this.#close?.();
+  }
+
+  #handle(method: string, rawUrl: string, contentType: string | undefined, body: string) {
+    this.requests += 1;
+    const url = new URL(rawUrl, "http://127.0.0.1");
+    const match = /^\/api\/webhooks\/([^/]+)\/([^/]+)$/.exec(url.pathname);
+    if (method !== "POST" || !match)
+      return { status: 405, body: { message: "405: Method Not Allowed", code: 0 } };
+    if (match[1] !== this.webhookId || match[2] !== this.webhookToken) {
+      return { status: 404, body: { message: "Unknown Webhook", code: 10015 } };
+    }
+    if (this.#rateLimits.count > 0) {
+      this.#rateLimits.count -= 1;
+      const seconds = this.#rateLimits.retryAfterSeconds;
+      return {
+        status: 429,
+        headers: {
+          "retry-after": String(Math.ceil(seconds)),
+          "x-ratelimit-limit": "5",
+          "x-ratelimit-remaining": "0",
+          "x-ratelimit-reset-after": String(seconds),
+          "x-ratelimit-scope": "user",
+        },
+        body: this.#rateLimits.headerOnly
+          ? { message: "You are being rate limited.", global: false }
+          : { message: "You are being rate limited.", retry_after: seconds, global: false },
+      };
+    }
+    if (this.#failures.count > 0) {
+      this.#failures.count -= 1;
+      return { status: this.#failures.status, body: { message: "500: Internal Server Error", code: 0 } };
+    }
+    if (!contentType?.startsWith("application/json")) {
+      return this.#reject(400, {
+        code: 50035,
+        message: "Invalid Form Body",
+        errors: { _errors: ["content-type"] },
+      });
+    }
+    let payload: DiscordMessageRecord;
+    try {
+      payload = JSON.parse(body);
+    } catch {
+      return this.#reject(400, { code: 50109, message: "The request body contains invalid JSON." });
+    }
+    const errors = validateDiscordPayload(payload);
+    if (errors.length > 0) return this.#reject(400, { code: 50035, message: "Invalid Form Body", errors });
+    if (!payload.content && (payload.embeds ?? []).length === 0) {
+      return this.#reject(400, { code: 50006, message: "Cannot send an empty message" });
+    }
+    const message = {
+      ...payload,
+      embeds: payload.embeds ?? [],
+      id: String(1_100_000_000_000_000_000n + BigInt(this.messages.length)),
+    };
+    this.messages.push(message);
+    return url.searchParams.get("wait") === "true"
+      ? {
+          status: 200,
+          body: {
+            id: message.id,
+            type: 0,
+            content: payload.content ?? "",
+            embeds: message.embeds,
+            webhook_id: this.webhookId,
+          },
+        }
+      : { status: 204 };
+  }
+
+  #reject(status: number, body: unknown) {
+    this.rejected.push({ status, body });
+    return { status, body };
+  }
+}
+
+/** Every limit breach as `path: reason` (empty when Discord would accept the payload). */
+export function validateDiscordPayload(payload: Omit<DiscordMessageRecord, "id">): string[] {
+  const errors: string[] = [];
+  const max = (path: string, value: string | undefined, limit: number) => {
+    if (value !== undefined && codePoints(value) > limit) errors.push(`${path}: longer than ${limit}`);
+  };
+  if (typeof payload !== "object" || payload === null) return ["body: not an object"];
+  max("content", payload.content, 2000);
+  max("username", payload.username, 80);
+  const embeds = payload.embeds ?? [];
+  if (!Array.isArray(embeds)) return ["embeds: not an array"];
+  if (embeds.length > 10) errors.push("embeds: more than 10");
+  let total = 0;
+  embeds.forEach((embed, i) => {
+    max(`embeds.${i}.title`, embed.title, 256);
+    max(`embeds.${i}.description`, embed.description, 4096);
+    max(`embeds.${i}.footer.text`, embed.footer?.text, 2048);
+    max(`embeds.${i}.author.name`, embed.author?.name, 256);
+    if (embed.url !== undefined && !/^https?:\/\/\S+$/.test(embed.url))
+      errors.push(`embeds.${i}.url: not a URL`);
+    if (
+      embed.color !== undefined &&
+      !(Number.isInteger(embed.color) && embed.color >= 0 && embed.color <= 0xffffff)
+    ) {
+      errors.push(`embeds.${i}.color: not a colour`);
+    }
+    if (embed.timestamp !== undefined && Number.isNaN(Date.parse(embed.timestamp))) {
+      errors.push(`embeds.${i}.timestamp: not ISO8601`);
+    }
+    const fields = embed.fields ?? [];
+    if (fields.length > 25) errors.push(`embeds.${i}.fields: more than 25`);
+    fields.forEach((field, j) => {
+      if (typeof field.name !== "string" || field.name.trim() === "")
+        errors.push(`embeds.${i}.fields.${j}.name: required`);
+      if (typeof field.value !== "string" || field.value.trim() === "")
+        errors.push(`embeds.${i}.fields.${j}.value: required`);
+      max(`embeds.${i}.fields.${j}.name`, field.name, 256);
+      max(`embeds.${i}.fields.${j}.value`, field.value, 1024);
+      total += codePoints(field.name ?? "") + codePoints(field.value ?? "");
+    });
+    total += codePoints(embed.title ?? "") + codePoints(embed.description ?? "");
+    total += codePoints(embed.footer?.text ?? "") + codePoints(embed.author?.name ?? "");
+  });
+  if (total > 6000) errors.push(`embeds: ${total} characters in total, more than 6000`);
+  return errors;
+}

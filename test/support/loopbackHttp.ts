@@ -1,0 +1,43 @@
+/** A loopback HTTP server with JSON helpers, shared by the chat-service stand-ins. */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface JsonReply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export async function startLoopbackServer(
+  handle: (request: IncomingMessage, body: string) => JsonReply | Promise<JsonReply>,
+): Promise<{ server: Server; url: string; close(): Promise<void> }> {
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => {
+      Promise.resolve(handle(request, Buffer.concat(chunks).toString("utf8")))
+        .then((reply) => send(response, reply))
+        .catch((error) => send(response, { status: 500, body: { message: String(error) } }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    server,
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function send(response: ServerResponse, reply: JsonReply): void {
+  const payload = reply.body === undefined ? "" : JSON.stringify(reply.body);
+  response.writeHead(reply.status, {
+    ...(payload ? { "content-type": "application/json" } : {}),
+    ...reply.headers,
+  });
+  response.end(payload);
+}

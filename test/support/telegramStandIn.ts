@@ -1,0 +1,253 @@
+/**
+ * A loopback Telegram Bot API serving `sendMessage`, with Telegram's answers and checks:
+ * - `POST /bot<token>/sendMessage` with a JSON body; a wrong token → 401 `Unauthorized`; an unknown chat →
+ *   400 `Bad Request: chat not found`.
+ * - `parse_mode` `HTML`: only Telegram's tags (b strong i em u ins s strike del a code pre span.tg-spoiler
+ *   tg-spoiler blockquote tg-emoji), properly nested and closed; `&` only as `&lt; &gt; &amp; &quot;` or a
+ *   numeric entity; `<` and `>` only as tag delimiters. Errors carry Telegram's wording ("can't parse
+ *   entities: Unsupported start tag "x" at byte offset N", …).
+ * - `parse_mode` `MarkdownV2` (subset): every reserved character outside an entity must be escaped with
+ *   `\`, and `*`, `_`, `__`, `~`, `||`, `` ` `` markers must be closed.
+ * - Text length after entity parsing: 1 to 4096 (UTF-16 units); otherwise "message text is empty" or
+ *   "message is too long".
+ * - 429 on demand: `{ok:false, error_code:429, description:"Too Many Requests: retry after N",
+ *   parameters:{retry_after:N}}`.
+ */
+import { startLoopbackServer } from "./loopbackHttp.ts";
+
+export interface TelegramMessageRecord {
+  messageId: number;
+  chatId: string;
+  /** The text as sent (HTML source). */
+  source: string;
+  /** The text after entity parsing, as the chat shows it. */
+  text: string;
+  parseMode: string | null;
+}
+
+const ALLOWED_TAGS = new Set([
+  "b",
+  "strong",
+  "i",
+  "em",
+  "u",
+  "ins",
+  "s",
+  "strike",
+  "del",
+  "a",
+  "code",
+  "pre",
+  "span",
+  "tg-spoiler",
+  "blockquote",
+  "tg-emoji",
+]);
+
+export class TelegramStandIn {
+  readonly botToken = "7712345678:AAH-secret-bot-token_abcdefghijklmnopqrstu";
+  readonly chatId = "-1001234567890";
+  readonly messages: TelegramMessageRecord[] = [];
+  readonly rejected: { status: number; description: string }[] = [];
+  requests = 0;
+  #rateLimits = { count: 0, retryAfterSeconds: 1 };
+  #failures = { count: 0, status: 502 };
+  #close: (() => Promise<void>) | null = null;
+  url = "";
+
+  static async start(): Promise<TelegramStandIn> {
+    const standIn = new TelegramStandIn();
+    const server = await startLoopbackServer((request, body) =>
+      standIn.#handle(request.method ?? "", request.url ?? "", body),
+    );
+    standIn.#close = server.close;
+    standIn.url = server.url;
+    return standIn;
+  }
+
+  rateLimitNext(count: number, retryAfterSeconds: number): void {
+    this.#rateLimits = { count, retryAfterSeconds };
+  }
+
+  failNext(count: number, status = 502): void {
+    this.#failures = { count, status };
+  }
+
+  async close(): Promise<void> {
+    await this.#close?.();
+  }
+
+  #handle(method: string, rawUrl: string, body: string) {
+    this.requests += 1;
+    const match = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(new URL(rawUrl, "http://127.0.0.1").pathname);
+    if (!match || match[1] !== this.botToken) return this.#error(401, "Unauthorized");
+    if (match[2] !== "sendMessage" || method !== "POST") return this.#error(404, "Not Found");
+    if (this.#rateLimits.count > 0) {
+      this.#rateLimits.count -= 1;
+      const seconds = this.#rateLimits.retryAfterSeconds;
+      return {
+        status: 429,
+        body: {
+          ok: false,
+          error_code: 429,
+          description: `Too Many Requests: retry after ${seconds}`,
+          parameters: { retry_after: seconds },
+        },
+      };
+    }
+    if (this.#failures.count > 0) {
+      this.#failures.count -= 1;
+      return this.#error(this.#failures.status, "Bad Gateway");
+    }
+    let request: { chat_id?: unknown; text?: unknown; parse_mode?: unknown };
+    try {
+      request = JSON.parse(body);
+    } catch {
+      return this.#error(400, "Bad Request: can't parse JSON");
+    }
+    if (String(request.chat_id) !== this.chatId) return this.#error(400, "Bad Request: chat not found");
+    if (typeof request.text !== "string") return this.#error(400, "Bad Request: message text is empty");
+    const parseMode = typeof request.parse_mode === "string" ? request.parse_mode : null;
+    const parsed =
+      parseMode === "HTML"
+        ? parseTelegramHtml(request.text)
+        : parseMode === "MarkdownV2"
+          ? parseMarkdownV2(request.text)
+          : parseMode === null
+            ? { text: request.text }
+            : { error: "unsupported parse_mode" };
+    if ("error" in parsed) return this.#error(400, `Bad Request: can't parse entities: ${parsed.error}`);
+    if (parsed.text.trim().length === 0) return this.#error(400, "Bad Request: message text is empty");
+    if (parsed.text.length > 4096) return this.#error(400, "Bad Request: message is too long");
+    const record: TelegramMessageRecord = {
+      messageId: this.messages.length + 1,
+      chatId: this.chatId,
+      source: request.text,
+      text: parsed.text,
+      parseMode,
+    };
+    this.messages.push(record);
+    return {
+      status: 200,
+      body: {
+        ok: true,
+        result: {
+          message_id: record.messageId,
+          date: Math.floor(Date.now() / 1000),
+          chat: { id: Number(this.chatId), type: "supergroup" },
+          text: record.text,
+        },
+      },
+    };
+  }
+
+  #error(status: number, description: string) {
+    this.rejected.push({ status, description });
+    return { status, body: { ok: false, error_code: status, description } };
+  }
+}
+
+const byteOffset = (source: string, index: number) => Buffer.byteLength(source.slice(0, index), "utf8");
+
+/** Telegram's HTML subset → visible text, or the error Telegram would give. */
+export function parseTelegramHtml(source: string): { text: string } | { error: string } {
+  const stack: string[] = [];
+  let text = "";
+  let i = 0;
+  while (i < source.length) {
+    const ch = source[i]!;
+    if (ch === "<") {
+      const end = source.indexOf(">", i);
+      if (end < 0) return { error: `Unclosed start tag at byte offset ${byteOffset(source, i)}` };
+      const inner = source.slice(i + 1, end);
+      if (inner.startsWith("/")) {
+        const name = inner.slice(1).trim().toLowerCase();
+        const open = stack.pop();
+        if (open === undefined)
+          return { error: `Unexpected end tag at byte offset ${byteOffset(source, i)}` };
+        if (open !== name) {
+          return {
+            error: `Unmatched end tag at byte offset ${byteOffset(source, i)}, expected "</${open}>", found "</${name}>"`,
+          };
+        }
+      } else {
+        const tag = /^([a-z-]+)(\s+[a-z-]+="[^"<>]*")*\s*$/i.exec(inner);
+        const name = tag?.[1]?.toLowerCase();
+        if (!tag || !name || !ALLOWED_TAGS.has(name)) {
+          return {
+            error: `Unsupported start tag "${inner.split(/\s/)[0]}" at byte offset ${byteOffset(source, i)}`,
+          };
+        }
+        if (name === "a" && !/\shref="[^"]+"/.test(inner))
+          return { error: `Can't find href in tag at byte offset ${byteOffset(source, i)}` };
+        stack.push(name);
+      }
+      i = end + 1;
+      continue;
+    }
+    if (ch === ">") return { error: `Unexpected character '>' at byte offset ${byteOffset(source, i)}` };
+    if (ch === "&") {
+      const entity = /^&(lt|gt|amp|quot|#\d{1,7}|#x[0-9a-fA-F]{1,6});/.exec(source.slice(i));
+      if (!entity) return { error: `Unsupported HTML entity at byte offset ${byteOffset(source, i)}` };
+      const name = entity[1]!;
+      text +=
+        name === "lt"
+          ? "<"
+          : name === "gt"
+            ? ">"
+            : name === "amp"
+              ? "&"
+              : name === "quot"
+                ? '"'
+                : String.fromCodePoint(
+                    name.startsWith("#x")
+                      ? Number.parseInt(name.slice(2), 16)
+                      : Number.parseInt(name.slice(1), 10),
+                  );
+      i += entity[0].length;
+      continue;
+    }
+    text += ch;
+    i += 1;
+  }
+  if (stack.length > 0)
+    return { error: `Can't find end tag corresponding to start tag "${stack[stack.length - 1]}"` };
+  return { text };
+}
+
+const MARKDOWN_RESERVED = "_*[]()~`>#+-=|{}.!";
+
+/** MarkdownV2 subset: escapes and paired markers (no links or pre blocks). */
+export function parseMarkdownV2(source: string): { text: string } | { error: string } {
+  let text = "";
+  const open: { marker: string; at: number }[] = [];
+  for (let i = 0; i < source.length; i++) {
+    const ch = source[i]!;
+    if (ch === "\\") {
+      const next = source[i + 1];
+      if (next === undefined)
+        return { error: `Character '\\' is reserved and must be escaped with the preceding '\\'` };
+      text += next;
+      i += 1;
+      continue;
+    }
+    const marker =
+      ch === "_" && source[i + 1] === "_" ? "__" : ch === "|" && source[i + 1] === "|" ? "||" : ch;
+    if (["*", "_", "__", "~", "||", "`"].includes(marker)) {
+      if (open.at(-1)?.marker === marker) open.pop();
+      else open.push({ marker, at: i });
+      i += marker.length - 1;
+      continue;
+    }
+    if (MARKDOWN_RESERVED.includes(ch)) {
+      return { error: `Character '${ch}' is reserved and must be escaped with the preceding '\\'` };
+    }
+    text += ch;
+  }
+  const unclosed = open.at(-1);
+  if (unclosed)
+    return {
+      error: `Can't find end of the entity starting at byte offset ${byteOffset(source, unclosed.at)}`,
+    };
+  return { text };
+}
