@@ -11,6 +11,7 @@
  * Expiry (`retentionDays`) is not visible through the interface: each back end tests it on its own.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ALERT_SCHEMA } from "../../lambda-alerts/src/alertEvent.ts";
 import { normalizeFill } from "../../monitor/src/domain/fill.ts";
 import { applyFill } from "../../monitor/src/domain/positions.ts";
 import type {
@@ -21,7 +22,7 @@ import type {
   OrderState,
   PositionState,
 } from "../../monitor/src/domain/types.ts";
-import type { MonitorStore } from "../../monitor/src/storage/store.ts";
+import type { AlertRecord, MonitorStore } from "../../monitor/src/storage/store.ts";
 import { currentFills, generatedFills, legacyFills, liquidationFill } from "../support/fixtures.ts";
 
 const ACCOUNT = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8";
@@ -270,7 +271,76 @@ export function describeStoreConformance(name: string, makeStore: StoreFactory):
         expect(await store.listCvdBuckets("ETH")).toEqual([]);
       });
     });
+
+    describe("alert claims", () => {
+      it("lets exactly one of concurrent claims of a key through; the others see the stored record", async () => {
+        const record = alertRecord("position_closed:a:BTC#1", T0);
+        const results = await Promise.all(
+          [1, 2, 3, 4, 5].map((n) => store.claimAlert({ ...record, leaseUntil: T0 + n })),
+        );
+        const winners = results.filter((result) => result === null);
+        expect(winners).toHaveLength(1);
+        const stored = await store.getAlert(ACCOUNT, record.key);
+        expect(stored).not.toBeNull();
+        for (const result of results) if (result !== null) expect(result).toStrictEqual(stored);
+        expect(stored!.event).toStrictEqual(record.event);
+        expect(await store.getAlert(OTHER_ACCOUNT, record.key)).toBeNull();
+      });
+
+      it("updates a pending record only under the expected lease, and lists pending records oldest first", async () => {
+        const first = alertRecord("k1", T0 + 10);
+        const second = alertRecord("k2", T0);
+        const third = alertRecord("k3", T0 + 20);
+        for (const record of [first, second, third]) expect(await store.claimAlert(record)).toBeNull();
+        expect((await store.listPendingAlerts(ACCOUNT)).map((r) => r.key)).toEqual(["k2", "k1", "k3"]);
+
+        expect(await store.updateAlert(ACCOUNT, "k1", first.leaseUntil + 1, { leaseUntil: 5 })).toBe(false);
+        expect(await store.updateAlert(ACCOUNT, "k1", first.leaseUntil, { leaseUntil: 7, attempts: 2 })).toBe(
+          true,
+        );
+        expect(await store.updateAlert(ACCOUNT, "k1", 7, { status: "sent", sentAt: T0 + 99 })).toBe(true);
+        // Sent is final: no lease matches any more.
+        expect(await store.updateAlert(ACCOUNT, "k1", 7, { status: "pending" })).toBe(false);
+        expect(await store.getAlert(ACCOUNT, "k1")).toStrictEqual({
+          ...first,
+          leaseUntil: 7,
+          attempts: 2,
+          status: "sent",
+          sentAt: T0 + 99,
+        });
+        expect((await store.listPendingAlerts(ACCOUNT)).map((r) => r.key)).toEqual(["k2", "k3"]);
+        expect(await store.listPendingAlerts(OTHER_ACCOUNT)).toEqual([]);
+      });
+    });
   });
+}
+
+function alertRecord(key: string, createdAt: number): AlertRecord {
+  return {
+    owner: ACCOUNT,
+    key,
+    status: "pending",
+    createdAt,
+    leaseUntil: createdAt + 60_000,
+    attempts: 1,
+    sentAt: null,
+    event: {
+      schema: ALERT_SCHEMA,
+      key,
+      kind: "position_closed",
+      severity: "success",
+      title: "BTC long closed: +0.23 USDC",
+      summary: "Closed 0.001 BTC long after 1m 0s: entry 100.5, exit 100.74.",
+      account: ACCOUNT,
+      coin: "BTC",
+      time: createdAt,
+      fields: [
+        { label: "Realised PnL (net of fees)", value: "+0.2348 USDC" },
+        { label: "Empty", value: "" },
+      ],
+      links: [{ label: "Explorer", url: `https://app.hyperliquid.xyz/explorer/address/${ACCOUNT}` }],
+    },
+  };
 }
 
 // --- test data -----------------------------------------------------------------------------------------

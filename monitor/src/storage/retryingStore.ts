@@ -27,7 +27,7 @@ import type {
   PositionState,
 } from "../domain/types.ts";
 import { type BackoffPolicy, backoffDelayMs, sleep } from "./backoff.ts";
-import { type MonitorStore, StorageError } from "./store.ts";
+import { type AlertChange, type AlertRecord, type MonitorStore, StorageError } from "./store.ts";
 
 export type WriteKind = "fills" | "cursor" | "positions" | "orders" | "snapshot" | "cvd";
 
@@ -164,6 +164,21 @@ export class RetryingStore implements MonitorStore {
   }
   listCvdBuckets(coin: string, range?: { from?: number; to?: number }): Promise<CvdBucket[]> {
     return this.#read(() => this.#inner.listCvdBuckets(coin, range));
+  }
+
+  // Alert claims answer a question (who holds the key), so they are not queued like writes: the caller
+  // waits, with the same quick retries as a read, and handles a failure itself.
+  claimAlert(record: AlertRecord): Promise<AlertRecord | null> {
+    return this.#read(() => this.#inner.claimAlert(record));
+  }
+  updateAlert(owner: string, key: string, expectedLeaseUntil: number, change: AlertChange): Promise<boolean> {
+    return this.#read(() => this.#inner.updateAlert(owner, key, expectedLeaseUntil, change));
+  }
+  getAlert(owner: string, key: string): Promise<AlertRecord | null> {
+    return this.#read(() => this.#inner.getAlert(owner, key));
+  }
+  listPendingAlerts(owner: string): Promise<AlertRecord[]> {
+    return this.#read(() => this.#inner.listPendingAlerts(owner));
   }
 
   // --- private -----------------------------------------------------------------------------------------

@@ -9,7 +9,11 @@
  *   terminal status wins over open/triggered. An older state never overwrites a newer one.
  * - `setFillCursor` never moves a cursor backwards (an older cursor is ignored).
  * - Dashboard snapshots and CVD buckets carry an expiry (`retentionDays` after their time).
+ * - `claimAlert` is a conditional create: of any number of concurrent claims of one key, exactly one gets
+ *   `null` (claimed); the others get the stored record. `updateAlert` applies only while the stored record
+ *   is pending with the expected lease, so a task that lost its lease cannot overwrite the new holder.
  */
+import type { AlertEvent } from "../../../lambda-alerts/src/alertEvent.ts";
 import type {
   AccountSnapshot,
   ClosedPosition,
@@ -49,7 +53,35 @@ export interface MonitorStore {
   /** The newest bucket per coin (it carries the dedup watermark and the running cvd). */
   latestCvdBuckets(coins: readonly string[]): Promise<Map<string, CvdBucket>>;
   listCvdBuckets(coin: string, range?: { from?: number; to?: number }): Promise<CvdBucket[]>;
+
+  /** Claims an alert key: null when this call created the record, else the record already stored. */
+  claimAlert(record: AlertRecord): Promise<AlertRecord | null>;
+  /** Changes a pending record held under `expectedLeaseUntil`; false when it is no longer so. */
+  updateAlert(owner: string, key: string, expectedLeaseUntil: number, change: AlertChange): Promise<boolean>;
+  getAlert(owner: string, key: string): Promise<AlertRecord | null>;
+  /** Pending records of an owner, oldest first (for resuming after a restart). */
+  listPendingAlerts(owner: string): Promise<AlertRecord[]>;
 }
+
+export type AlertStatus = "pending" | "sent" | "abandoned";
+
+/** An alert claimed for publishing: the outbox record that makes each alert go out once. */
+export interface AlertRecord {
+  /** The account the alert is about, or `_monitor` for alerts about the monitor itself. */
+  owner: string;
+  key: string;
+  status: AlertStatus;
+  event: AlertEvent;
+  createdAt: number;
+  /** While pending: the holder publishes until then; after it, another task may take the record over. */
+  leaseUntil: number;
+  attempts: number;
+  sentAt: number | null;
+}
+
+export type AlertChange = Partial<Pick<AlertRecord, "status" | "leaseUntil" | "attempts" | "sentAt">>;
+
+export const MONITOR_ALERT_OWNER = "_monitor";
 
 /** A back-end failure after the adapter's own retries; `retryable` tells the caller whether to try again. */
 export class StorageError extends Error {

@@ -48,9 +48,12 @@ import type {
   PositionState,
 } from "../../domain/types.ts";
 import { type BackoffPolicy, backoffDelayMs, sleep } from "../backoff.ts";
-import { type MonitorStore, StorageError } from "../store.ts";
+import { type AlertChange, type AlertRecord, type MonitorStore, StorageError } from "../store.ts";
 import { toStorageError } from "./errors.ts";
 import {
+  ALERT_PREFIX,
+  alertKey,
+  alertToItem,
   CURSOR_REVISION_ATTRIBUTE,
   closedPositionToItem,
   cursorKey,
@@ -59,6 +62,7 @@ import {
   fillKey,
   fillToItem,
   type Item,
+  itemToAlert,
   itemToClosedPosition,
   itemToCvdBucket,
   itemToFill,
@@ -293,6 +297,68 @@ export class DynamoStore implements MonitorStore {
   async latestAccountSnapshot(account: string): Promise<AccountSnapshot | null> {
     const [latest] = await this.#queryByPrefix("dashboard", account, SNAPSHOT_PREFIX, { count: 1 });
     return latest ? itemToSnapshot(latest) : null;
+  }
+
+  // --- alert claims ------------------------------------------------------------------------------------
+
+  async claimAlert(record: AlertRecord): Promise<AlertRecord | null> {
+    const table = this.#table("dashboard");
+    const created = await this.#conditionalPut({
+      TableName: table,
+      Item: alertToItem(record, this.#retentionDays),
+      ConditionExpression: "attribute_not_exists(#sk)",
+      ExpressionAttributeNames: { "#sk": "sk" },
+    });
+    if (created) return null;
+    const existing = await this.getAlert(record.owner, record.key);
+    // Gone between the two requests only if its TTL expired: claim again next time.
+    return existing ?? { ...record, status: "pending", leaseUntil: Number.MAX_SAFE_INTEGER };
+  }
+
+  async updateAlert(
+    owner: string,
+    key: string,
+    expectedLeaseUntil: number,
+    change: AlertChange,
+  ): Promise<boolean> {
+    const entries = Object.entries(change).filter(([, value]) => value !== undefined);
+    if (entries.length === 0) return true;
+    const names: Record<string, string> = { "#status": "status", "#leaseUntil": "leaseUntil" };
+    const values: Record<string, unknown> = { ":pending": "pending", ":expected": expectedLeaseUntil };
+    const sets = entries.map(([name, value], index) => {
+      names[`#c${index}`] = name;
+      values[`:c${index}`] = value;
+      return `#c${index} = :c${index}`;
+    });
+    return this.#conditionalUpdate({
+      TableName: this.#table("dashboard"),
+      Key: alertKey(owner, key),
+      UpdateExpression: `SET ${sets.join(", ")}`,
+      ConditionExpression: "#status = :pending AND #leaseUntil = :expected",
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    });
+  }
+
+  async getAlert(owner: string, key: string): Promise<AlertRecord | null> {
+    const table = this.#table("dashboard");
+    const { Item } = await this.#call(`GetItem ${table}`, () =>
+      this.#documents.send(
+        new GetCommand({ TableName: table, Key: alertKey(owner, key), ConsistentRead: true }),
+      ),
+    );
+    return Item ? itemToAlert(Item) : null;
+  }
+
+  async listPendingAlerts(owner: string): Promise<AlertRecord[]> {
+    const items = await this.#query({
+      TableName: this.#table("dashboard"),
+      KeyConditionExpression: "#account = :account AND begins_with(#sk, :prefix)",
+      FilterExpression: "#status = :pending",
+      ExpressionAttributeNames: { "#account": "account", "#sk": "sk", "#status": "status" },
+      ExpressionAttributeValues: { ":account": owner, ":prefix": ALERT_PREFIX, ":pending": "pending" },
+    });
+    return items.map(itemToAlert).sort((a, b) => a.createdAt - b.createdAt);
   }
 
   // --- cvd ---------------------------------------------------------------------------------------------

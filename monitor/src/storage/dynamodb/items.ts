@@ -15,6 +15,7 @@ import type {
   OrderState,
   PositionState,
 } from "../../domain/types.ts";
+import type { AlertRecord } from "../store.ts";
 import { TTL_ATTRIBUTE } from "./tables.ts";
 
 export type Item = Record<string, unknown>;
@@ -23,6 +24,7 @@ const CURRENT_POSITION_PREFIX = "CUR#";
 const CLOSED_POSITION_PREFIX = "HIST#";
 export const SNAPSHOT_PREFIX = "SNAP#";
 export const FILL_CURSOR_SK = "CURSOR#fills";
+export const ALERT_PREFIX = "ALERT#";
 
 /** Storage attributes: added on write, stripped on read. */
 const SORT_KEY = "sk";
@@ -112,3 +114,26 @@ export const cvdBucketToItem = (bucket: CvdBucket, retentionDays: number): Item 
 });
 export const itemToCvdBucket = (item: Item): CvdBucket => without<CvdBucket>(item, [TTL_ATTRIBUTE]);
 export const cvdBucketKey = (item: Item) => `${item.coin}|${item.bucket}`;
+
+// --- dashboard: alert claims --------------------------------------------------------------------------
+
+export const alertKey = (owner: string, key: string) => ({
+  account: owner,
+  [SORT_KEY]: `${ALERT_PREFIX}${key}`,
+});
+
+export const alertToItem = (record: AlertRecord, retentionDays: number): Item => {
+  const { owner, ...rest } = record;
+  return {
+    ...rest,
+    ...alertKey(owner, record.key),
+    [TTL_ATTRIBUTE]: expiresAt(record.createdAt, retentionDays),
+  };
+};
+export const itemToAlert = (item: Item): AlertRecord => {
+  const { account, ...rest } = without<Omit<AlertRecord, "owner"> & { account: string }>(item, [
+    SORT_KEY,
+    TTL_ATTRIBUTE,
+  ]);
+  return { owner: account, ...rest };
+};

@@ -10,7 +10,7 @@
  * |----------------|---------------|--------------|--------------------------------------------------------------|
  * | `hl-fills`     | `account` (S) | `fillId` (S) | one per fill, every Fill field; `fillId` = `t:<tid>`, or `c:<digest>` for fills without a tid. LSI `byTime` (`account`, `time` N, all attributes) for time ranges. |
  * | `hl-positions` | `account` (S) | `sk` (S)     | `CUR#<coin>`: current PositionState per coin, open or flat (`isOpen`), with its dedup watermark; `HIST#<coin>#<closedAt, 13 digits>#<positionId>`: one per ClosedPosition (`isOpen: false`, `realizedPnl`, …), written once. |
- * | `hl-dashboard` | `account` (S) | `sk` (S)     | `SNAP#<time, 13 digits>`: account snapshots (TTL); `CURSOR#fills`: the fill backfill cursor (no TTL; `revision` guards merges). |
+ * | `hl-dashboard` | `account` (S) | `sk` (S)     | `SNAP#<time, 13 digits>`: account snapshots (TTL); `CURSOR#fills`: the fill backfill cursor (no TTL; `revision` guards merges); `ALERT#<key>`: alert claims, the outbox that sends each alert once (TTL; account `_monitor` for alerts about the monitor). |
  * | `hl-orders`    | `account` (S) | `oid` (N)    | latest state per order; `version` = statusTimestamp·2 + (terminal ? 1 : 0), so one condition (`version` absent or lower) lets the newest state win and a terminal status win a tie. |
  * | `hl-cvd`       | `coin` (S)    | `bucket` (N) | one per coin-minute (`bucket` = minute start, ms) with the dedup watermark (`lastTradeTime`, `lastTids`) (TTL). |
  *

@@ -1,0 +1,133 @@
+/**
+ * The monitor's own health as alerts: "degraded" once a condition (a socket down, storage failing) has
+ * lasted longer than the configured time, "recovered" when a condition that was announced ends, and
+ * "fills recovered" when a backfill found fills the socket had missed. Pure: the caller passes the time.
+ *
+ * A condition shorter than the threshold (a routine reconnect) says nothing. Keys carry the condition's
+ * start, so each episode is announced once.
+ */
+import { ALERT_SCHEMA, type AlertEvent, type AlertKind } from "../../../lambda-alerts/src/alertEvent.ts";
+import { dec, str } from "../domain/decimal.ts";
+import type { Fill } from "../domain/types.ts";
+import { duration, shortAddress } from "./format.ts";
+import type { AlertLinks } from "./links.ts";
+
+interface Condition {
+  id: string;
+  account: string | null;
+  description: string;
+  since: number;
+  announced: boolean;
+  endedAt: number | null;
+}
+
+export class HealthAlerts {
+  readonly #degradedAfterMs: number;
+  readonly #enabled: ReadonlySet<AlertKind>;
+  readonly #links: AlertLinks;
+  readonly #conditions = new Map<string, Condition>();
+
+  constructor(options: { degradedAfterMs: number; enabled: ReadonlySet<AlertKind>; links: AlertLinks }) {
+    this.#degradedAfterMs = options.degradedAfterMs;
+    this.#enabled = options.enabled;
+    this.#links = options.links;
+  }
+
+  /** A condition began (idempotent while it lasts). */
+  begin(id: string, description: string, since: number, account: string | null = null): void {
+    const current = this.#conditions.get(id);
+    if (current && current.endedAt === null) return;
+    this.#conditions.set(id, { id, account, description, since, announced: false, endedAt: null });
+  }
+
+  end(id: string, now: number): void {
+    const current = this.#conditions.get(id);
+    if (!current || current.endedAt !== null) return;
+    if (current.announced) current.endedAt = now;
+    else this.#conditions.delete(id);
+  }
+
+  /** Alerts due now: conditions that lasted long enough, and announced ones that ended. */
+  tick(now: number): AlertEvent[] {
+    const alerts: AlertEvent[] = [];
+    for (const condition of this.#conditions.values()) {
+      if (condition.endedAt !== null) {
+        this.#conditions.delete(condition.id);
+        if (this.#enabled.has("monitor_recovered"))
+          alerts.push(this.#recovered(condition, condition.endedAt));
+      } else if (!condition.announced && now - condition.since >= this.#degradedAfterMs) {
+        condition.announced = true;
+        if (this.#enabled.has("monitor_degraded")) alerts.push(this.#degraded(condition, now));
+      }
+    }
+    return alerts;
+  }
+
+  #degraded(condition: Condition, now: number): AlertEvent {
+    const subject = condition.account ? ` (${shortAddress(condition.account)})` : "";
+    return {
+      schema: ALERT_SCHEMA,
+      key: `monitor_degraded:${condition.id}:${condition.since}`,
+      kind: "monitor_degraded",
+      severity: "warning",
+      title: `Monitor degraded: ${condition.description}${subject}`,
+      summary: `${capitalise(condition.description)} for ${duration(now - condition.since)}. Fills missed meanwhile are backfilled once it recovers.`,
+      account: condition.account,
+      coin: null,
+      time: now,
+      fields: [
+        { label: "Since", value: new Date(condition.since).toISOString() },
+        { label: "For", value: duration(now - condition.since) },
+      ],
+      links: condition.account ? this.#links.account(condition.account) : this.#links.monitor(),
+    };
+  }
+
+  #recovered(condition: Condition, endedAt: number): AlertEvent {
+    return {
+      schema: ALERT_SCHEMA,
+      key: `monitor_recovered:${condition.id}:${condition.since}`,
+      kind: "monitor_recovered",
+      severity: "success",
+      title: `Monitor recovered: ${condition.description} ended`,
+      summary: `${capitalise(condition.description)} ended after ${duration(endedAt - condition.since)}.`,
+      account: condition.account,
+      coin: null,
+      time: endedAt,
+      fields: [{ label: "Lasted", value: duration(endedAt - condition.since) }],
+      links: condition.account ? this.#links.account(condition.account) : this.#links.monitor(),
+    };
+  }
+}
+
+/** A backfill found fills the socket had not delivered (a gap closed over REST). */
+export function fillsRecoveredAlert(
+  account: string,
+  fills: readonly Fill[],
+  links: AlertLinks,
+): AlertEvent | null {
+  const first = fills[0];
+  const last = fills.at(-1);
+  if (!first || !last) return null;
+  const coins = [...new Set(fills.map((fill) => fill.coin))].sort();
+  const volume = fills.reduce((sum, fill) => sum.plus(dec(fill.px).times(fill.sz)), dec(0));
+  return {
+    schema: ALERT_SCHEMA,
+    key: `fills_recovered:${account}:${first.fillId}`,
+    kind: "fills_recovered",
+    severity: "info",
+    title: `${fills.length} missed fill${fills.length === 1 ? "" : "s"} recovered`,
+    summary: `The backfill over REST stored ${fills.length} fill${fills.length === 1 ? "" : "s"} that the socket had not delivered, from ${new Date(first.time).toISOString()} to ${new Date(last.time).toISOString()}.`,
+    account,
+    coin: coins.length === 1 ? coins[0]! : null,
+    time: last.time,
+    fields: [
+      { label: "Fills", value: String(fills.length) },
+      { label: "Coins", value: coins.join(", ").slice(0, 500) },
+      { label: "Volume", value: `${str(volume)} USDC` },
+    ],
+    links: links.account(account),
+  };
+}
+
+const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
