@@ -120,7 +120,10 @@ export function createAlertHandler(deps: AlertHandlerDependencies): AlertHandler
   };
 }
 
-/** CloudWatch embedded metric format: one line, no API call. */
+/**
+ * CloudWatch embedded metric format: one line, no API call. One custom metric only (each costs money):
+ * failures are already visible as the function's Errors metric and in the dead-letter queue.
+ */
 function metricLine(delivered: readonly DeliveryReport[], failed: number): string {
   const sent = delivered.reduce(
     (sum, report) => sum + Number(report.discord === "sent") + Number(report.telegram === "sent"),
@@ -133,15 +136,13 @@ function metricLine(delivered: readonly DeliveryReport[], failed: number): strin
         {
           Namespace: "HyperliquidMonitor",
           Dimensions: [[]],
-          Metrics: [
-            { Name: "AlertsSent", Unit: "Count" },
-            { Name: "AlertsFailed", Unit: "Count" },
-          ],
+          Metrics: [{ Name: "AlertsDelivered", Unit: "Count" }],
         },
       ],
     },
-    AlertsSent: sent,
-    AlertsFailed: failed,
+    AlertsDelivered: sent,
+    // A plain log field, not a metric.
+    failedAlerts: failed,
   })}\n`;
 }
 

@@ -171,7 +171,7 @@ describe("alert Lambda", () => {
     expect(telegram.messages[0]!.text).toContain("BTC long closed: +12.3456 USDC");
     expect(telegram.messages[0]!.text).toContain("(<&> test)");
     expect(telegram.messages[0]!.source).toContain("(&lt;&amp;&gt; test)");
-    expect(JSON.parse(metrics[0]!)).toMatchObject({ AlertsSent: 2, AlertsFailed: 0 });
+    expect(JSON.parse(metrics[0]!)).toMatchObject({ AlertsDelivered: 2, failedAlerts: 0 });
   });
 
   it("renders real CloudWatch ALARM and OK notifications in both channels", async () => {

@@ -321,6 +321,7 @@ function alertRecord(key: string, createdAt: number): AlertRecord {
     key,
     status: "pending",
     createdAt,
+    holder: "task-a",
     leaseUntil: createdAt + 60_000,
     attempts: 1,
     sentAt: null,

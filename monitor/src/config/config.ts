@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { parseEnv } from "node:util";
 import { z } from "zod";
+import { type AlertConfig, AlertConfigError, loadAlertConfig } from "./alertConfig.ts";
 
 export type DbMode = "local" | "dynamodb" | "supabase";
 export type Network = "mainnet" | "testnet";
@@ -29,6 +30,7 @@ export interface MonitorConfig {
   retentionDays: number;
   maxPendingWrites: number;
   logLevel: string;
+  alerts: AlertConfig;
 }
 
 export class ConfigError extends Error {
@@ -158,6 +160,13 @@ export function loadConfig(env: Record<string, string | undefined>): MonitorConf
     throw new ConfigError("DB_MODE=supabase is not available in this version yet: use local or dynamodb");
   }
   const endpoints = ENDPOINTS[v.HYPERLIQUID_NETWORK];
+  let alerts: AlertConfig;
+  try {
+    alerts = loadAlertConfig(present as Record<string, string>);
+  } catch (error) {
+    if (error instanceof AlertConfigError) throw new ConfigError(error.message);
+    throw error;
+  }
   return {
     accounts: v.ACCOUNT_ADDRESS,
     network: v.HYPERLIQUID_NETWORK,
@@ -175,5 +184,6 @@ export function loadConfig(env: Record<string, string | undefined>): MonitorConf
     retentionDays: v.RETENTION_DAYS,
     maxPendingWrites: v.MAX_PENDING_WRITES,
     logLevel: v.LOG_LEVEL,
+    alerts,
   };
 }

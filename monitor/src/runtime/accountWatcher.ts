@@ -33,7 +33,8 @@ export interface AccountWatcherDependencies {
   metrics: Metrics;
   logger: Logger;
   backfillSince: number | null;
-  applyFillsInOrder: (fills: readonly Fill[]) => Promise<void>;
+  applyFillsInOrder: (fills: readonly Fill[], context: { history: boolean }) => Promise<void>;
+  onFillsRecovered?: (fills: readonly Fill[]) => void;
 }
 
 export class AccountWatcher {
@@ -54,6 +55,7 @@ export class AccountWatcher {
       metrics: deps.metrics,
       logger: deps.logger,
       applyInOrder: deps.applyFillsInOrder,
+      ...(deps.onFillsRecovered ? { onRecovered: deps.onFillsRecovered } : {}),
       fetchFillsSince: (startTime, signal) => this.#fetchFillsSince(startTime, signal),
     });
   }

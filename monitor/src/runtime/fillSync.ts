@@ -27,8 +27,13 @@ export interface FillSyncDependencies {
   store: MonitorStore;
   /** Pages of normalised fills with time ≥ startTime, each page sorted oldest first. */
   fetchFillsSince: (startTime: number, signal: AbortSignal) => AsyncIterable<Fill[]>;
-  /** Applies fills (already in order) to the domain and persists the resulting position changes. */
-  applyInOrder: (fills: readonly Fill[]) => Promise<void>;
+  /**
+   * Applies fills (already in order) to the domain and persists the resulting position changes.
+   * `history` is true for the first sync of an account with no cursor yet: the import of its past.
+   */
+  applyInOrder: (fills: readonly Fill[], context: { history: boolean }) => Promise<void>;
+  /** A sync after a (re)connection stored fills that no socket frame had delivered (oldest first). */
+  onRecovered?: (fills: readonly Fill[]) => void;
   /** Lower bound of the very first backfill (no cursor yet); 0 reaches as far back as the API allows. */
   backfillSince: number | null;
   metrics: Metrics;
@@ -132,6 +137,8 @@ export class FillSync {
     // Let live work already queued finish first, so the cursor we start from is as new as it gets.
     await this.#chain.catch(() => {});
     const startTime = this.#cursor?.time ?? this.#deps.backfillSince ?? 0;
+    const history = this.#cursor === null;
+    const recovered: Fill[] = [];
     const started = this.#now();
     const fetched = new Map<string, Fill>();
     let pages = 0;
@@ -143,6 +150,7 @@ export class FillSync {
       if (unseen.length > 0) {
         await this.#store(unseen);
         metrics.count("BackfilledFills", unseen.length);
+        recovered.push(...unseen);
       }
     }
     // Merge with what the socket delivered meanwhile; apply everything in order; repeat while the socket
@@ -153,11 +161,12 @@ export class FillSync {
       this.#pending.clear();
       await Promise.all(fromSocket.map((entry) => entry.stored));
       for (const { fill } of fromSocket) if (!fetched.has(fill.fillId)) batch.push(fill);
-      if (batch.length > 0) await this.#applyAndAdvance(batch);
+      if (batch.length > 0) await this.#applyAndAdvance(batch, { history });
       batch = [];
       if (this.#pending.size === 0) break;
     }
     this.#phase = "live";
+    if (!history && recovered.length > 0) this.#deps.onRecovered?.(orderFills(recovered));
     logger.info(
       {
         account,
@@ -171,9 +180,9 @@ export class FillSync {
     );
   }
 
-  async #applyAndAdvance(fills: Fill[]): Promise<void> {
+  async #applyAndAdvance(fills: Fill[], context = { history: false }): Promise<void> {
     const ordered = orderFills(fills);
-    await this.#deps.applyInOrder(ordered);
+    await this.#deps.applyInOrder(ordered, context);
     this.#deps.metrics.count("FillsStored", ordered.length);
     await this.#advanceCursor(ordered);
   }

@@ -5,12 +5,15 @@
  * Thin orchestration only: the rules live in the domain (`domain/`), the protocol in `hyperliquid/`,
  * persistence behind `MonitorStore`.
  */
+import { AlertCenter } from "../alerts/alertCenter.ts";
+import { type AlertPublisher, DirectAlertPublisher, SnsAlertPublisher } from "../alerts/publishers.ts";
 import { DEFAULT_CVD_COINS, type MonitorConfig } from "../config/config.ts";
 import { accountSnapshotFrom } from "../domain/health.ts";
 import { PositionBook } from "../domain/positions.ts";
 import type { AccountSnapshot, Fill, PositionEvent } from "../domain/types.ts";
 import { WeightBudget } from "../hyperliquid/_weightBudget.ts";
 import { classifyFrame } from "../hyperliquid/frames.ts";
+import { fundingBetween } from "../hyperliquid/info/userFunding.ts";
 import { InfoClient } from "../hyperliquid/infoClient.ts";
 import { subscriptionKey } from "../hyperliquid/subscriptions.ts";
 import type { RecordingWriter } from "../standin/recording.ts";
@@ -27,6 +30,7 @@ import { LogSampler } from "./logSampler.ts";
 /** Hyperliquid closes a socket it has not written to for 60 s; a frame older than that means trouble. */
 const READY_MAX_FRAME_AGE_MS = 60_000;
 const CVD_FLUSH_INTERVAL_MS = 5_000;
+const ALERT_TICK_MS = 5_000;
 
 export interface MonitorOptions {
   config: MonitorConfig;
@@ -45,6 +49,11 @@ export interface MonitorOptions {
   restBudget?: { capacity: number; periodMs: number };
   /** `/ready` turns false when the newest frame is older than this (default 60 s). */
   readyMaxFrameAgeMs?: number;
+  /** Where alerts go; by default SNS with ALERT_TOPIC_ARN, else Discord/Telegram directly, else the log. */
+  alertPublishers?: readonly AlertPublisher[];
+  /** Alert rule timer and claim lease (tests shorten them). */
+  alertTickMs?: number;
+  alertLeaseMs?: number;
 }
 
 export class Monitor {
@@ -66,6 +75,7 @@ export class Monitor {
   /** Serialises position persistence across accounts' fill batches. */
   #positionWrites: Promise<void> = Promise.resolve();
   readonly #latestSnapshots = new Map<string, AccountSnapshot>();
+  readonly #alerts: AlertCenter;
 
   constructor(options: MonitorOptions) {
     this.#options = options;
@@ -83,6 +93,21 @@ export class Monitor {
         : {}),
     });
     this.#cvd = new CvdFeed({ store: this.#store, metrics: this.#metrics, logger: this.#logger });
+    this.#alerts = new AlertCenter({
+      config: this.#config.alerts,
+      network: this.#config.network,
+      store: this.#store,
+      publishers: options.alertPublishers ?? defaultPublishers(this.#config),
+      logger: this.#logger,
+      metrics: this.#metrics,
+      fundingBetween: async (account, from, to) =>
+        (await fundingBetween(this.#info, account, from, to)).map((item) => item.delta.usdc),
+      ...(options.alertLeaseMs ? { leaseMs: options.alertLeaseMs } : {}),
+    });
+  }
+
+  get alerts(): AlertCenter {
+    return this.#alerts;
   }
 
   get healthPort(): number | null {
@@ -108,6 +133,7 @@ export class Monitor {
     for (const account of config.accounts) {
       this.#positions.restore(await this.#store.loadPositionStates(account));
     }
+    await this.#alerts.start(config.accounts);
     for (const account of config.accounts) {
       const watcher = new AccountWatcher({
         account,
@@ -116,8 +142,11 @@ export class Monitor {
         metrics: this.#metrics,
         logger,
         backfillSince: config.backfillSince,
-        applyFillsInOrder: (fills) => this.#applyFills(fills),
+        applyFillsInOrder: (fills, context) => this.#applyFills(fills, context),
+        onFillsRecovered: (fills) => this.#alerts.fillsRecovered(account, fills),
       });
+      // Down until its socket first opens: a socket that never opens is a degraded monitor too.
+      this.#alerts.connectionDown(account);
       this.#watchers.set(account, watcher);
       const connection = this.#connect(account, watcher);
       await watcher.start(connection);
@@ -134,6 +163,7 @@ export class Monitor {
     this.#every(config.snapshotIntervalMs, () => this.#takeSnapshots());
     this.#every(this.#options.metricsIntervalMs ?? config.snapshotIntervalMs, () => this.#flushMetrics());
     this.#every(CVD_FLUSH_INTERVAL_MS, () => this.#cvd.flush());
+    this.#every(this.#options.alertTickMs ?? ALERT_TICK_MS, () => this.#alertTick());
     logger.info(
       {
         accounts: config.accounts,
@@ -181,6 +211,7 @@ export class Monitor {
     const work = (async () => {
       await Promise.all([...this.#watchers.values()].map((watcher) => watcher.stop()));
       await this.#positionWrites.catch(() => {});
+      await this.#alerts.stop(Math.min(5_000, deadlineMs / 3));
       await this.#cvd.flush();
       await this.#store.close();
     })();
@@ -218,10 +249,12 @@ export class Monitor {
           this.#metrics.count("Reconnects");
           if (connection === this.#connections[0]) this.#cvd.reconnected();
         }
+        this.#alerts.connectionUp(account);
         watcher.connected();
       },
       onClose: () => {
         recorder?.writeEvent(account, "close", Date.now());
+        if (!this.#stopping) this.#alerts.connectionDown(account);
         watcher.disconnected();
       },
     });
@@ -246,7 +279,10 @@ export class Monitor {
         watcher.receiveOrders(frame.orders);
         break;
       case "clearinghouseState":
-        if (frame.user === watcher.account) watcher.receiveState(frame.state, receivedAt);
+        if (frame.user === watcher.account) {
+          watcher.receiveState(frame.state, receivedAt);
+          this.#alerts.snapshot(accountSnapshotFrom(watcher.account, frame.state, receivedAt));
+        }
         break;
       case "trades":
         this.#cvd.receive(frame.trades);
@@ -276,11 +312,13 @@ export class Monitor {
   }
 
   /** Applies fills (in order) to the positions and persists what changed before the cursor moves. */
-  async #applyFills(fills: readonly Fill[]): Promise<void> {
+  async #applyFills(fills: readonly Fill[], context: { history: boolean }): Promise<void> {
     const events: PositionEvent[] = [];
+    const changes: { event: PositionEvent; fill: Fill }[] = [];
     for (const fill of fills) {
       const result = this.#positions.apply(fill);
       events.push(...result.events);
+      for (const event of result.events) changes.push({ event, fill });
       if (result.mismatch) {
         this.#logger.debug(
           { account: fill.account, coin: fill.coin, fillId: fill.fillId },
@@ -288,6 +326,9 @@ export class Monitor {
         );
       }
     }
+    // Alerts are claimed before the position change is saved: a crash in between leaves a pending claim
+    // for the next start, never a saved change whose alert is lost.
+    await this.#alerts.positionEvents(changes, context);
     const { states, closed } = this.#positions.drainChanges();
     const write = this.#positionWrites.then(() => this.#store.savePositions(states, closed));
     this.#positionWrites = write.catch(() => {});
@@ -343,6 +384,7 @@ export class Monitor {
         const state = await watcher.currentState(this.#config.snapshotIntervalMs * 2);
         const snapshot = accountSnapshotFrom(watcher.account, state, Date.now());
         this.#latestSnapshots.set(watcher.account, snapshot);
+        this.#alerts.snapshot(snapshot);
         snapshots.push(snapshot);
         await this.#store.putAccountSnapshot(snapshot);
       } catch (error) {
@@ -382,6 +424,12 @@ export class Monitor {
     );
   }
 
+  async #alertTick(): Promise<void> {
+    const failingSince = (this.#store as { failingSince?: number | null }).failingSince;
+    if (failingSince !== undefined) this.#alerts.storageState(failingSince);
+    await this.#alerts.tick(this.#config.accounts, (account) => this.#latestSnapshots.get(account));
+  }
+
   #every(intervalMs: number, task: () => unknown): void {
     const timer = setInterval(() => {
       Promise.resolve()
@@ -391,4 +439,12 @@ export class Monitor {
     timer.unref();
     this.#timers.push(timer);
   }
+}
+
+function defaultPublishers(config: MonitorConfig): AlertPublisher[] {
+  const alerts = config.alerts;
+  if (alerts.topicArn)
+    return [new SnsAlertPublisher(alerts.topicArn, config.awsRegion ? { region: config.awsRegion } : {})];
+  if (alerts.channels) return [new DirectAlertPublisher(alerts.channels)];
+  return [];
 }

@@ -65,6 +65,8 @@ export class RetryingStore implements MonitorStore {
   readonly #lastOrderedWrite = new Map<WriteKind, Promise<void>>();
   /** True from a retryable failure until the next success (for `onRecovered`). */
   #failing = false;
+  /** When writes started failing (first retryable failure since the last success), or null. */
+  #failingSince: number | null = null;
   #closed = false;
   #closing: Promise<void> | null = null;
   /** Aborted when closing gives up: waiting retries wake and reject instead of trying again. */
@@ -85,6 +87,11 @@ export class RetryingStore implements MonitorStore {
   /** Items accepted and not yet stored (for metrics). */
   get pendingItems(): number {
     return this.#pendingItems;
+  }
+
+  /** Since when writes have been failing and retrying (null while they succeed). */
+  get failingSince(): number | null {
+    return this.#failingSince;
   }
 
   init(): Promise<void> {
@@ -244,6 +251,7 @@ export class RetryingStore implements MonitorStore {
           });
         }
         this.#failing = true;
+        this.#failingSince ??= Date.now();
         this.#notify(() => this.#hooks.onRetry?.(error, attempt));
         await sleep(backoffDelayMs(attempt, this.#backoff), this.#giveUp.signal);
       }
@@ -253,6 +261,7 @@ export class RetryingStore implements MonitorStore {
   #markRecovered(): void {
     if (!this.#failing) return;
     this.#failing = false;
+    this.#failingSince = null;
     this.#notify(() => this.#hooks.onRecovered?.());
   }
 

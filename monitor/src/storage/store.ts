@@ -73,13 +73,17 @@ export interface AlertRecord {
   status: AlertStatus;
   event: AlertEvent;
   createdAt: number;
+  /** Which task holds (or last held) the claim: a random id per process. */
+  holder: string;
   /** While pending: the holder publishes until then; after it, another task may take the record over. */
   leaseUntil: number;
   attempts: number;
   sentAt: number | null;
 }
 
-export type AlertChange = Partial<Pick<AlertRecord, "status" | "leaseUntil" | "attempts" | "sentAt">>;
+export type AlertChange = Partial<
+  Pick<AlertRecord, "status" | "leaseUntil" | "attempts" | "sentAt" | "holder">
+>;
 
 export const MONITOR_ALERT_OWNER = "_monitor";
 

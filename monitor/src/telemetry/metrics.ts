@@ -27,6 +27,9 @@ export const COUNTERS = {
   WritesDropped: "Count",
   RestRequests: "Count",
   RestRateLimited: "Count",
+  /** Alerts handed to SNS (or straight to the chat channels), and publish attempts that failed. */
+  AlertsPublished: "Count",
+  AlertPublishFailures: "Count",
   /** Σ realised PnL of the positions closed in the interval (a display figure; stored values stay exact). */
   RealizedPnl: "None",
 } as const;

@@ -1,0 +1,216 @@
+/**
+ * The monitor's alerting in one place: the rules (pure, in this folder) fed by the runtime, and the
+ * outbox that claims and publishes what they raise. The runtime calls in; nothing here reaches out to
+ * Hyperliquid except the daily summary's funding lookup, passed in as a function.
+ */
+import type { AlertEvent } from "../../../lambda-alerts/src/alertEvent.ts";
+import type { AlertConfig } from "../config/alertConfig.ts";
+import type { Network } from "../config/config.ts";
+import type { AccountSnapshot, Fill, PositionEvent } from "../domain/types.ts";
+import { errorSummary } from "../runtime/fillSync.ts";
+import type { MonitorStore } from "../storage/store.ts";
+import type { Logger } from "../telemetry/logger.ts";
+import type { Metrics } from "../telemetry/metrics.ts";
+import { AlertOutbox } from "./alertOutbox.ts";
+import { dailySummaryAlert } from "./dailySummary.ts";
+import { DrawdownAlerts } from "./drawdownAlerts.ts";
+import { fillsRecoveredAlert, HealthAlerts } from "./healthAlerts.ts";
+import { type AlertLinks, alertLinks } from "./links.ts";
+import { positionAlerts } from "./positionAlerts.ts";
+import type { AlertPublisher } from "./publishers.ts";
+import { RiskAlerts } from "./riskAlerts.ts";
+
+/** Monitor-health alerts wait this long for their storage claim before going out unclaimed. */
+const HEALTH_CLAIM_TIMEOUT_MS = 5_000;
+const DAY_MS = 86_400_000;
+
+export interface AlertCenterOptions {
+  config: AlertConfig;
+  network: Network;
+  store: MonitorStore;
+  publishers: readonly AlertPublisher[];
+  logger: Logger;
+  metrics: Metrics;
+  /** Funding payments (USDC amounts) of an account in [from, to]; for the daily summary. */
+  fundingBetween?: (account: string, from: number, to: number) => Promise<string[]>;
+  now?: () => number;
+  leaseMs?: number;
+}
+
+export class AlertCenter {
+  readonly outbox: AlertOutbox;
+  readonly #options: AlertCenterOptions;
+  readonly #config: AlertConfig;
+  readonly #links: AlertLinks;
+  readonly #risk: RiskAlerts;
+  readonly #drawdown: DrawdownAlerts;
+  readonly #health: HealthAlerts;
+  readonly #now: () => number;
+  readonly #logger: Logger;
+  readonly #summarised = new Map<string, string>();
+  /** Serialises snapshot-driven alerting so rule state sees snapshots in order. */
+  #snapshotChain: Promise<void> = Promise.resolve();
+
+  constructor(options: AlertCenterOptions) {
+    this.#options = options;
+    this.#config = options.config;
+    this.#now = options.now ?? Date.now;
+    this.#logger = options.logger;
+    this.#links = alertLinks(options.network, options.config.dashboardUrl);
+    this.outbox = new AlertOutbox({
+      store: options.store,
+      publishers: options.publishers,
+      logger: options.logger,
+      metrics: options.metrics,
+      now: this.#now,
+      ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
+    });
+    const c = options.config;
+    this.#risk = new RiskAlerts(
+      {
+        liquidationDistanceWarning: c.liquidationDistanceWarning,
+        liquidationDistanceCritical: c.liquidationDistanceCritical,
+        marginRatioWarning: c.marginRatioWarning,
+        marginRatioCritical: c.marginRatioCritical,
+        hysteresis: c.hysteresis,
+        cooldownMs: c.cooldownMs,
+      },
+      c.enabled,
+      this.#links,
+    );
+    this.#drawdown = new DrawdownAlerts(
+      {
+        threshold: c.drawdownThreshold,
+        windowMs: c.drawdownWindowMs,
+        hysteresis: c.hysteresis,
+        cooldownMs: c.cooldownMs,
+      },
+      this.#links,
+    );
+    this.#health = new HealthAlerts({
+      degradedAfterMs: c.degradedAfterMs,
+      enabled: c.enabled,
+      links: this.#links,
+    });
+  }
+
+  async start(accounts: readonly string[]): Promise<void> {
+    await this.outbox.resume(accounts);
+  }
+
+  /**
+   * Alerts for position events, claimed before the caller saves the position change. Nothing for the
+   * import of an account's past (`history`), nor for fills older than ALERT_MAX_EVENT_AGE_SECONDS.
+   */
+  async positionEvents(
+    changes: readonly { event: PositionEvent; fill: Fill }[],
+    context: { history: boolean },
+  ): Promise<void> {
+    if (context.history || changes.length === 0) return;
+    const now = this.#now();
+    const maxAge = this.#config.maxEventAgeMs;
+    const alerts: AlertEvent[] = [];
+    for (const { event, fill } of changes) {
+      if (maxAge !== null && now - event.time > maxAge) continue;
+      alerts.push(...positionAlerts(event, fill, { enabled: this.#config.enabled, links: this.#links }));
+    }
+    await this.outbox.submit(alerts);
+  }
+
+  /** Risk and drawdown rules on every account snapshot (state frames and the periodic snapshot). */
+  snapshot(snapshot: AccountSnapshot): void {
+    const alerts = [...this.#risk.observe(snapshot)];
+    if (this.#config.enabled.has("drawdown")) alerts.push(...this.#drawdown.observe(snapshot));
+    if (alerts.length === 0) return;
+    this.#snapshotChain = this.#snapshotChain
+      .then(() => this.outbox.submit(alerts, { claimTimeoutMs: HEALTH_CLAIM_TIMEOUT_MS }))
+      .catch((error) => this.#logger.error({ err: errorSummary(error) }, "risk alerts not submitted"));
+  }
+
+  connectionDown(account: string, since = this.#now()): void {
+    this.#health.begin(`socket:${account}`, "the Hyperliquid socket is disconnected", since, account);
+  }
+
+  connectionUp(account: string, now = this.#now()): void {
+    this.#health.end(`socket:${account}`, now);
+  }
+
+  /** Storage state, polled by the runtime: `failingSince` is null while writes succeed. */
+  storageState(failingSince: number | null, now = this.#now()): void {
+    if (failingSince === null) this.#health.end("storage", now);
+    else this.#health.begin("storage", "storage writes are failing", failingSince);
+  }
+
+  fillsRecovered(account: string, fills: readonly Fill[]): void {
+    if (!this.#config.enabled.has("fills_recovered")) return;
+    const alert = fillsRecoveredAlert(account, fills, this.#links);
+    if (!alert) return;
+    this.outbox
+      .submit([alert], { claimTimeoutMs: HEALTH_CLAIM_TIMEOUT_MS })
+      .catch((error) =>
+        this.#logger.error({ err: errorSummary(error) }, "fills-recovered alert not submitted"),
+      );
+  }
+
+  /** Periodic work: health alerts due, retries of pending alerts, the daily summary. */
+  async tick(
+    accounts: readonly string[],
+    latest: (account: string) => AccountSnapshot | undefined,
+  ): Promise<void> {
+    const now = this.#now();
+    const health = this.#health.tick(now);
+    if (health.length > 0) await this.outbox.submit(health, { claimTimeoutMs: HEALTH_CLAIM_TIMEOUT_MS });
+    await this.outbox.retryDue();
+    await this.#dailySummaries(accounts, latest, now);
+  }
+
+  async stop(timeoutMs?: number): Promise<void> {
+    await this.#snapshotChain;
+    await this.outbox.stop(timeoutMs);
+  }
+
+  async #dailySummaries(
+    accounts: readonly string[],
+    latest: (account: string) => AccountSnapshot | undefined,
+    now: number,
+  ): Promise<void> {
+    const hour = this.#config.dailySummaryHourUtc;
+    if (hour === null) return;
+    const today = Math.floor(now / DAY_MS) * DAY_MS;
+    if (now < today + hour * 3_600_000) return;
+    const from = today - DAY_MS;
+    const to = today - 1;
+    const date = new Date(from).toISOString().slice(0, 10);
+    const store = this.#options.store;
+    for (const account of accounts) {
+      if (this.#summarised.get(account) === date) continue;
+      try {
+        const [fills, closed, funding] = await Promise.all([
+          store.listFills(account, { from, to }),
+          store.listClosedPositions(account),
+          this.#options.fundingBetween
+            ? this.#options.fundingBetween(account, from, to).catch(() => null)
+            : Promise.resolve(null),
+        ]);
+        const alert = dailySummaryAlert(
+          {
+            account,
+            dayStart: from,
+            fills,
+            closed: closed.filter((position) => position.closedAt >= from && position.closedAt <= to),
+            funding,
+            accountValue: latest(account)?.accountValue ?? null,
+          },
+          this.#links,
+        );
+        await this.outbox.submit([alert], { claimTimeoutMs: HEALTH_CLAIM_TIMEOUT_MS });
+        this.#summarised.set(account, date);
+      } catch (error) {
+        this.#logger.warn(
+          { account, err: errorSummary(error) },
+          "daily summary failed; retrying on the next tick",
+        );
+      }
+    }
+  }
+}
