@@ -3,7 +3,7 @@
  * (the DynamoDB API), with fast keep-alive and reconnect settings so fault tests finish in seconds.
  */
 import { loadConfig, type MonitorConfig } from "../../monitor/src/config/config.ts";
-import { Monitor } from "../../monitor/src/runtime/monitor.ts";
+import { Monitor, type MonitorOptions } from "../../monitor/src/runtime/monitor.ts";
 import { HyperliquidStandIn, type StandInOptions } from "../../monitor/src/standin/server.ts";
 import { DynamoStore } from "../../monitor/src/storage/dynamodb/dynamoStore.ts";
 import { type EmbeddedDynamo, startEmbeddedDynamo } from "../../monitor/src/storage/local.ts";
@@ -28,6 +28,7 @@ export interface Harness {
     store?: MonitorStore;
     env?: Record<string, string>;
     restBudget?: { capacity: number; periodMs: number };
+    monitorOptions?: Partial<MonitorOptions>;
   }): Promise<RunningMonitor>;
   close(): Promise<void>;
 }
@@ -91,6 +92,7 @@ export async function startHarness(
         readyMaxFrameAgeMs: 1_000,
         ackTimeoutMs: 1_000,
         ...(start.restBudget ? { restBudget: start.restBudget } : {}),
+        ...start.monitorOptions,
       });
       await monitor.start();
       const handle = { monitor, metrics, store, stop: () => monitor.stop(5_000) };

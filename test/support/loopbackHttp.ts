@@ -5,6 +5,8 @@ import type { AddressInfo } from "node:net";
 export interface JsonReply {
   status: number;
   body?: unknown;
+  /** A body sent as is (XML answers), instead of `body` as JSON. */
+  raw?: string;
   headers?: Record<string, string>;
 }
 
@@ -34,9 +36,9 @@ export async function startLoopbackServer(
 }
 
 function send(response: ServerResponse, reply: JsonReply): void {
-  const payload = reply.body === undefined ? "" : JSON.stringify(reply.body);
+  const payload = reply.raw ?? (reply.body === undefined ? "" : JSON.stringify(reply.body));
   response.writeHead(reply.status, {
-    ...(payload ? { "content-type": "application/json" } : {}),
+    ...(payload && reply.raw === undefined ? { "content-type": "application/json" } : {}),
     ...reply.headers,
   });
   response.end(payload);
