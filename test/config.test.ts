@@ -95,4 +95,83 @@ describe("configuration", () => {
     const env = environmentWithDotEnv({ TABLE_PREFIX: "fromenv-" }, path);
     expect(loadConfig(env)).toMatchObject({ accounts: [ADDRESS.toLowerCase()], tablePrefix: "fromenv-" });
   });
+
+  it("alert defaults: the documented kinds and thresholds, alerts to the log without a topic or channels", () => {
+    const { alerts } = loadConfig({ ACCOUNT_ADDRESS: ADDRESS });
+    expect([...alerts.enabled].sort()).toEqual(
+      [
+        "position_opened",
+        "position_closed",
+        "position_flipped",
+        "liquidation",
+        "liquidation_risk",
+        "liquidation_risk_cleared",
+        "margin_risk",
+        "margin_risk_cleared",
+        "drawdown",
+        "monitor_degraded",
+        "monitor_recovered",
+        "fills_recovered",
+      ].sort(),
+    );
+    expect(alerts).toMatchObject({
+      topicArn: null,
+      channels: null,
+      liquidationDistanceWarning: "0.1",
+      liquidationDistanceCritical: "0.05",
+      marginRatioWarning: "0.5",
+      marginRatioCritical: "0.8",
+      hysteresis: "0.2",
+      cooldownMs: 1_800_000,
+      drawdownThreshold: "0.1",
+      drawdownWindowMs: 3_600_000,
+      degradedAfterMs: 120_000,
+      maxEventAgeMs: 86_400_000,
+      dailySummaryHourUtc: null,
+    });
+  });
+
+  it("alert settings: lists, the topic, direct channels and the daily summary", () => {
+    const { alerts } = loadConfig({
+      ACCOUNT_ADDRESS: ADDRESS,
+      ALERT_EVENTS: "position_closed, liquidation",
+      DAILY_SUMMARY_HOUR_UTC: "7",
+      DISCORD_WEBHOOK_URL: "https://discord.com/api/webhooks/1/abc",
+    });
+    expect([...alerts.enabled].sort()).toEqual(["daily_summary", "liquidation", "position_closed"]);
+    expect(alerts.channels?.discordWebhookUrl).toBe("https://discord.com/api/webhooks/1/abc");
+    const withTopic = loadConfig({
+      ACCOUNT_ADDRESS: ADDRESS,
+      ALERT_EVENTS: "none",
+      ALERT_TOPIC_ARN: "arn:aws:sns:eu-west-1:123456789012:hl-monitor-prod-alerts",
+      DISCORD_WEBHOOK_URL: "https://discord.com/api/webhooks/1/abc",
+    }).alerts;
+    expect(withTopic.enabled.size).toBe(0);
+    expect(withTopic.channels).toBeNull(); // with a topic, the Lambda delivers
+  });
+
+  it("rejects bad alert settings with one line naming the variable, never echoing a secret", () => {
+    expect(errorOf({ ACCOUNT_ADDRESS: ADDRESS, ALERT_EVENTS: "position_closed,moon" })).toMatch(
+      /^ALERT_EVENTS has "moon": use default, all, none or a list of position_opened, /,
+    );
+    expect(errorOf({ ACCOUNT_ADDRESS: ADDRESS, ALERT_LIQUIDATION_DISTANCE_WARNING: "10%" })).toBe(
+      "ALERT_LIQUIDATION_DISTANCE_WARNING must be a decimal such as 0.1",
+    );
+    expect(errorOf({ ACCOUNT_ADDRESS: ADDRESS, ALERT_LIQUIDATION_DISTANCE_CRITICAL: "0.2" })).toMatch(
+      /^ALERT_LIQUIDATION_DISTANCE_CRITICAL must be below ALERT_LIQUIDATION_DISTANCE_WARNING/,
+    );
+    expect(errorOf({ ACCOUNT_ADDRESS: ADDRESS, ALERT_TOPIC_ARN: "hl-alerts" })).toMatch(
+      /^ALERT_TOPIC_ARN must be an SNS topic ARN/,
+    );
+    expect(errorOf({ ACCOUNT_ADDRESS: ADDRESS, DAILY_SUMMARY_HOUR_UTC: "24" })).toBe(
+      "DAILY_SUMMARY_HOUR_UTC must be between 0 and 23",
+    );
+    const token = "123456:SECRET-token-value";
+    const message = errorOf({ ACCOUNT_ADDRESS: ADDRESS, TELEGRAM_BOT_TOKEN: token });
+    expect(message).toMatch(/TELEGRAM_BOT_TOKEN and TELEGRAM_CHAT_ID go together/);
+    expect(message).not.toContain("SECRET");
+    expect(
+      errorOf({ ACCOUNT_ADDRESS: ADDRESS, DISCORD_WEBHOOK_URL: "http://discord.com/api/webhooks/1/SECRET" }),
+    ).toBe("DISCORD_WEBHOOK_URL must be an https:// URL");
+  });
 });

@@ -128,7 +128,7 @@ export class AlertOutbox {
       if (watched.leaseUntil > now) continue;
       this.#watched.delete(id);
       const stored = await this.#store.getAlert(watched.owner, watched.key);
-      if (!stored || stored.status !== "pending") continue;
+      if (stored?.status !== "pending") continue;
       if (stored.leaseUntil > now) {
         this.#watch(stored);
         continue;

@@ -77,8 +77,8 @@ const eventList = z.string().transform((raw, ctx) => {
   const kinds = new Set<AlertKind>();
   for (const word of words) {
     if (word === "none") continue;
-    if (word === "all") MONITOR_ALERT_KINDS.forEach((kind) => kinds.add(kind));
-    else if (word === "default") DEFAULT_ALERT_EVENTS.forEach((kind) => kinds.add(kind));
+    if (word === "all") for (const kind of MONITOR_ALERT_KINDS) kinds.add(kind);
+    else if (word === "default") for (const kind of DEFAULT_ALERT_EVENTS) kinds.add(kind);
     else if ((MONITOR_ALERT_KINDS as readonly string[]).includes(word)) kinds.add(word as AlertKind);
     else {
       ctx.addIssue({
