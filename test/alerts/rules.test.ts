@@ -153,13 +153,13 @@ describe("drawdown", () => {
 describe("monitor health", () => {
   it("says nothing about a short disconnection; announces a long one and its end", () => {
     const health = new HealthAlerts({ degradedAfterMs: 120_000, enabled: all, links });
-    health.begin(`socket:${ACCOUNT}`, "the Hyperliquid socket is disconnected", T, ACCOUNT);
+    health.begin(`socket:${ACCOUNT}`, "Hyperliquid socket down", T, ACCOUNT);
     expect(health.tick(T + 60_000)).toEqual([]);
     health.end(`socket:${ACCOUNT}`, T + 61_000);
     expect(health.tick(T + 200_000)).toEqual([]);
 
-    health.begin("storage", "storage writes are failing", T + 300_000);
-    health.begin("storage", "storage writes are failing", T + 310_000); // still the same episode
+    health.begin("storage", "storage writes failing", T + 300_000);
+    health.begin("storage", "storage writes failing", T + 310_000); // still the same episode
     expect(health.tick(T + 400_000)).toEqual([]);
     const [degraded] = health.tick(T + 420_000);
     expect(degraded).toMatchObject({
@@ -173,7 +173,7 @@ describe("monitor health", () => {
     expect(recovered).toMatchObject({
       kind: "monitor_recovered",
       severity: "success",
-      title: "Monitor recovered: storage writes are failing ended",
+      title: "Monitor recovered after 3m 30s: storage writes failing",
     });
     expect(recovered!.fields).toEqual([{ label: "Lasted", value: "3m 30s" }]);
   });

@@ -128,7 +128,7 @@ export class AlertCenter {
   }
 
   connectionDown(account: string, since = this.#now()): void {
-    this.#health.begin(`socket:${account}`, "the Hyperliquid socket is disconnected", since, account);
+    this.#health.begin(`socket:${account}`, "Hyperliquid socket down", since, account);
   }
 
   connectionUp(account: string, now = this.#now()): void {
@@ -138,7 +138,7 @@ export class AlertCenter {
   /** Storage state, polled by the runtime: `failingSince` is null while writes succeed. */
   storageState(failingSince: number | null, now = this.#now()): void {
     if (failingSince === null) this.#health.end("storage", now);
-    else this.#health.begin("storage", "storage writes are failing", failingSince);
+    else this.#health.begin("storage", "storage writes failing", failingSince);
   }
 
   fillsRecovered(account: string, fills: readonly Fill[]): void {

@@ -71,7 +71,7 @@ export class HealthAlerts {
       kind: "monitor_degraded",
       severity: "warning",
       title: `Monitor degraded: ${condition.description}${subject}`,
-      summary: `${capitalise(condition.description)} for ${duration(now - condition.since)}. Fills missed meanwhile are backfilled once it recovers.`,
+      summary: `${capitalise(condition.description)} for ${duration(now - condition.since)}. Fills missed meanwhile are backfilled once this recovers.`,
       account: condition.account,
       coin: null,
       time: now,
@@ -89,8 +89,8 @@ export class HealthAlerts {
       key: `monitor_recovered:${condition.id}:${condition.since}`,
       kind: "monitor_recovered",
       severity: "success",
-      title: `Monitor recovered: ${condition.description} ended`,
-      summary: `${capitalise(condition.description)} ended after ${duration(endedAt - condition.since)}.`,
+      title: `Monitor recovered after ${duration(endedAt - condition.since)}: ${condition.description}`,
+      summary: `${capitalise(condition.description)} from ${new Date(condition.since).toISOString()} for ${duration(endedAt - condition.since)}; resolved now.`,
       account: condition.account,
       coin: null,
       time: endedAt,
@@ -107,8 +107,10 @@ export function fillsRecoveredAlert(
   links: AlertLinks,
 ): AlertEvent | null {
   const first = fills[0];
-  const last = fills.at(-1);
-  if (!first || !last) return null;
+  if (!first) return null;
+  const times = fills.map((fill) => fill.time);
+  const from = Math.min(...times);
+  const to = Math.max(...times);
   const coins = [...new Set(fills.map((fill) => fill.coin))].sort();
   const volume = fills.reduce((sum, fill) => sum.plus(dec(fill.px).times(fill.sz)), dec(0));
   return {
@@ -117,10 +119,10 @@ export function fillsRecoveredAlert(
     kind: "fills_recovered",
     severity: "info",
     title: `${fills.length} missed fill${fills.length === 1 ? "" : "s"} recovered`,
-    summary: `The backfill over REST stored ${fills.length} fill${fills.length === 1 ? "" : "s"} that the socket had not delivered, from ${new Date(first.time).toISOString()} to ${new Date(last.time).toISOString()}.`,
+    summary: `The backfill over REST stored ${fills.length} fill${fills.length === 1 ? "" : "s"} that the socket had not delivered, from ${new Date(from).toISOString()} to ${new Date(to).toISOString()}.`,
     account,
     coin: coins.length === 1 ? coins[0]! : null,
-    time: last.time,
+    time: to,
     fields: [
       { label: "Fills", value: String(fills.length) },
       { label: "Coins", value: coins.join(", ").slice(0, 500) },
