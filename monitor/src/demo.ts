@@ -29,6 +29,8 @@ async function demo(): Promise<void> {
     DATA_DIR,
     HEALTH_PORT: "0",
     LOG_LEVEL: process.env.LOG_LEVEL ?? "error", // the summary reports what the warnings would
+    // The recorded fills are from 2023: let them raise alerts as if they were happening now.
+    ALERT_MAX_EVENT_AGE_SECONDS: "0",
   });
   const runConfig = { ...config, wsUrl: replay.wsUrl, apiUrl: replay.apiUrl };
   const logger = createLogger({ level: config.logLevel });
@@ -77,6 +79,13 @@ async function demo(): Promise<void> {
     `fills stored ${fills.length} (unique by id: ${new Set(fills.map((f) => f.fillId)).size}), of which backfilled over REST ${metrics.total("BackfilledFills")}`,
   );
   line(`orders stored ${orders.length}`);
+  const alerts = monitor.alerts.outbox.published;
+  const byKind = Object.entries(Object.groupBy(alerts, (alert) => alert.kind))
+    .map(([kind, list]) => `${kind} ${list?.length ?? 0}`)
+    .join(", ");
+  line(
+    `alerts raised ${alerts.length} (${byKind || "none"}); with ALERT_TOPIC_ARN or Discord/Telegram settings they are delivered`,
+  );
   line();
   line(`positions closed ${closed.length}`);
   let total = new Decimal(0);
