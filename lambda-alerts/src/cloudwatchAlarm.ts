@@ -5,31 +5,31 @@
  * Severity: ALARM is a warning unless the alarm's description starts with `[critical]` (the stack tags its
  * "monitor silent" and "no running task" alarms so); OK is a recovery; INSUFFICIENT_DATA is information.
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 import { ALERT_SCHEMA, type AlertEvent, type AlertLink } from "./alertEvent.ts";
 
 export const cloudWatchAlarmSchema = z.object({
-  AlarmName: z.string().min(1),
-  AlarmDescription: z.string().nullish(),
-  AWSAccountId: z.string().nullish(),
+  AlarmName: z.string().check(z.minLength(1)),
+  AlarmDescription: z.nullish(z.string()),
+  AWSAccountId: z.nullish(z.string()),
   NewStateValue: z.enum(["ALARM", "OK", "INSUFFICIENT_DATA"]),
-  OldStateValue: z.string().nullish(),
-  NewStateReason: z.string().nullish(),
+  OldStateValue: z.nullish(z.string()),
+  NewStateReason: z.nullish(z.string()),
   StateChangeTime: z.string(),
-  Region: z.string().nullish(),
-  AlarmArn: z.string().nullish(),
-  Trigger: z
-    .object({
-      MetricName: z.string().nullish(),
-      Namespace: z.string().nullish(),
-      Statistic: z.string().nullish(),
-      ExtendedStatistic: z.string().nullish(),
-      ComparisonOperator: z.string().nullish(),
-      Threshold: z.number().nullish(),
-      Period: z.number().nullish(),
-      EvaluationPeriods: z.number().nullish(),
-    })
-    .nullish(),
+  Region: z.nullish(z.string()),
+  AlarmArn: z.nullish(z.string()),
+  Trigger: z.nullish(
+    z.object({
+      MetricName: z.nullish(z.string()),
+      Namespace: z.nullish(z.string()),
+      Statistic: z.nullish(z.string()),
+      ExtendedStatistic: z.nullish(z.string()),
+      ComparisonOperator: z.nullish(z.string()),
+      Threshold: z.nullish(z.number()),
+      Period: z.nullish(z.number()),
+      EvaluationPeriods: z.nullish(z.number()),
+    }),
+  ),
 });
 
 export type CloudWatchAlarm = z.infer<typeof cloudWatchAlarmSchema>;

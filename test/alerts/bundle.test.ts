@@ -1,0 +1,82 @@
+/**
+ * The Lambda as deployed: bundled by esbuild (as the stack's NodejsFunction does) with the AWS SDK left
+ * to the runtime, then run from the bundle in a separate Node process against the loopback Discord.
+ */
+import { execFile } from "node:child_process";
+import { mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { build } from "esbuild";
+import { afterAll, describe, expect, it } from "vitest";
+import { ALERT_SCHEMA } from "../../lambda-alerts/src/alertEvent.ts";
+import { DiscordStandIn } from "../support/discordStandIn.ts";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+// Inside the project, so that the external AWS SDK resolves from node_modules as the runtime provides it.
+const OUT = join(ROOT, "data", `lambda-bundle-${process.pid}`);
+afterAll(() => rmSync(OUT, { recursive: true, force: true }));
+
+describe("alert Lambda bundle", () => {
+  it("bundles small without the AWS SDK, and delivers from the bundle", async () => {
+    mkdirSync(OUT, { recursive: true });
+    const outfile = join(OUT, "index.cjs");
+    await build({
+      entryPoints: [join(ROOT, "lambda-alerts/src/handler.ts")],
+      bundle: true,
+      platform: "node",
+      target: "node24",
+      format: "cjs",
+      minify: true,
+      external: ["@aws-sdk/*"],
+      outfile,
+      logLevel: "silent",
+    });
+    const kb = statSync(outfile).size / 1024;
+    console.log(`alert Lambda bundle: ${kb.toFixed(1)} KB`);
+    expect(kb).toBeLessThan(200);
+
+    const discord = await DiscordStandIn.start();
+    try {
+      const event = {
+        Records: [
+          {
+            Sns: {
+              MessageId: "bundle-1",
+              Timestamp: new Date().toISOString(),
+              Message: JSON.stringify({
+                schema: ALERT_SCHEMA,
+                key: "bundle-test",
+                kind: "position_closed",
+                severity: "success",
+                title: "BTC long closed: +1 USDC",
+                summary: "From the bundle.",
+                account: null,
+                coin: "BTC",
+                time: Date.now(),
+                fields: [{ label: "Realised PnL (net of fees)", value: "+1 USDC" }],
+                links: [],
+              }),
+            },
+          },
+        ],
+      };
+      const runner = join(OUT, "run.cjs");
+      writeFileSync(
+        runner,
+        `require("./index.cjs").handler(${JSON.stringify(event)}, { getRemainingTimeInMillis: () => 10000 })` +
+          `.then((r) => process.stdout.write("RESULT " + JSON.stringify(r) + "\\n"), (e) => { console.error(e.message); process.exit(1); });`,
+      );
+      const { stdout } = await promisify(execFile)(process.execPath, [runner], {
+        env: { PATH: process.env.PATH, DISCORD_WEBHOOK_URL: discord.webhookUrl, LOG_LEVEL: "warn" },
+        timeout: 20_000,
+      });
+      expect(stdout).toContain('"discord":"sent"');
+      expect(discord.messages).toHaveLength(1);
+      expect(discord.messages[0]!.embeds[0]!.title).toBe("BTC long closed: +1 USDC");
+      expect(stdout).not.toContain(discord.webhookToken);
+    } finally {
+      await discord.close();
+    }
+  });
+});
