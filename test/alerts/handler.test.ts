@@ -22,6 +22,7 @@ import { type EmbeddedDynamo, startInMemoryDynamo } from "../../monitor/src/stor
 import { DiscordStandIn } from "../support/discordStandIn.ts";
 import { invokeAsync } from "../support/lambdaAsync.ts";
 import { SecretsManagerStandIn } from "../support/secretsManagerStandIn.ts";
+import { snsLambdaRecord } from "../support/snsStandIn.ts";
 import { TelegramStandIn } from "../support/telegramStandIn.ts";
 
 const fixture = (name: string) =>
@@ -128,30 +129,9 @@ function sampleAlert(overrides: Partial<AlertEvent> = {}): AlertEvent {
   };
 }
 
-function snsRecord(message: string, messageId: string, subject: string | null = null): SNSEventRecord {
-  return {
-    EventSource: "aws:sns",
-    EventVersion: "1.0",
-    EventSubscriptionArn: "arn:aws:sns:eu-west-1:123456789012:hl-monitor-alerts:1",
-    Sns: {
-      Type: "Notification",
-      MessageId: messageId,
-      TopicArn: "arn:aws:sns:eu-west-1:123456789012:hl-monitor-alerts",
-      Subject: subject as string,
-      Message: message,
-      Timestamp: "2023-11-15T00:18:20.000Z",
-      SignatureVersion: "1",
-      Signature: "EXAMPLE",
-      SigningCertUrl: "EXAMPLE",
-      UnsubscribeUrl: "EXAMPLE",
-      MessageAttributes: {},
-    },
-  };
-}
-
 const snsEvent = (...records: SNSEventRecord[]): SNSEvent => ({ Records: records });
 const alertEvent = (alert: AlertEvent, messageId = "m-1") =>
-  snsEvent(snsRecord(JSON.stringify(alert), messageId));
+  snsEvent(snsLambdaRecord(JSON.stringify(alert), messageId));
 
 describe("alert Lambda", () => {
   it("delivers a monitor alert to both channels once, however often SNS delivers it", async () => {
@@ -178,7 +158,10 @@ describe("alert Lambda", () => {
     const { handler } = await setup();
     await handler(fixture("cloudwatch-alarm-sns-alarm.json") as SNSEvent, context());
     const ok = fixture("cloudwatch-alarm-sns-ok.json");
-    await handler(snsEvent({ ...snsRecord("", "x"), Sns: { ...snsRecord("", "x").Sns, ...ok } }), context());
+    await handler(
+      snsEvent({ ...snsLambdaRecord("", "x"), Sns: { ...snsLambdaRecord("", "x").Sns, ...ok } }),
+      context(),
+    );
 
     expect(discord.messages.map((m) => m.embeds[0]!.title)).toEqual([
       "ALARM: EXAMPLE",
@@ -307,9 +290,12 @@ describe("alert Lambda", () => {
 
   it("delivers an unrecognised or invalid message as a plain notification and says why in the log", async () => {
     const { handler, logs } = await setup();
-    await handler(snsEvent(snsRecord("hello from the console <b>", "m-plain", "Test publish")), context());
     await handler(
-      snsEvent(snsRecord(JSON.stringify({ ...sampleAlert(), severity: "apocalyptic" }), "m-bad")),
+      snsEvent(snsLambdaRecord("hello from the console <b>", "m-plain", "Test publish")),
+      context(),
+    );
+    await handler(
+      snsEvent(snsLambdaRecord(JSON.stringify({ ...sampleAlert(), severity: "apocalyptic" }), "m-bad")),
       context(),
     );
     expect(discord.messages.map((m) => m.embeds[0]!.title)).toEqual(["Test publish", "Notification"]);

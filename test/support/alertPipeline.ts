@@ -13,7 +13,7 @@ import { createAlertHandler } from "../../lambda-alerts/src/handler.ts";
 import { SnsAlertPublisher } from "../../monitor/src/alerts/publishers.ts";
 import { silentLogger } from "../../monitor/src/telemetry/logger.ts";
 import { DiscordStandIn } from "./discordStandIn.ts";
-import { SnsStandIn } from "./snsStandIn.ts";
+import { SnsStandIn, snsLambdaRecord } from "./snsStandIn.ts";
 import { TelegramStandIn } from "./telegramStandIn.ts";
 
 export interface AlertPipeline {
@@ -54,24 +54,7 @@ export async function startAlertPipeline(dynamoEndpoint: string): Promise<AlertP
   sns.onLambdaMessage = async (message) => {
     const event: SNSEvent = {
       Records: [
-        {
-          EventSource: "aws:sns",
-          EventVersion: "1.0",
-          EventSubscriptionArn: `${sns.topicArn}:subscription`,
-          Sns: {
-            Type: "Notification",
-            MessageId: message.messageId,
-            TopicArn: message.topicArn,
-            Subject: message.subject as string,
-            Message: message.lambda,
-            Timestamp: new Date().toISOString(),
-            SignatureVersion: "1",
-            Signature: "EXAMPLE",
-            SigningCertUrl: "EXAMPLE",
-            UnsubscribeUrl: "EXAMPLE",
-            MessageAttributes: {},
-          },
-        },
+        snsLambdaRecord(message.lambda, message.messageId, message.subject, new Date().toISOString()),
       ],
     };
     try {

@@ -6,6 +6,7 @@
  * topic with a Lambda subscription, handed to `onLambdaMessage` asynchronously.
  */
 import { randomUUID } from "node:crypto";
+import type { SNSEventRecord } from "aws-lambda";
 import { startLoopbackServer } from "./loopbackHttp.ts";
 
 export interface PublishedMessage {
@@ -20,12 +21,40 @@ export interface PublishedMessage {
 }
 
 const XMLNS = "http://sns.amazonaws.com/doc/2010-03-31/";
+const TOPIC_ARN = "arn:aws:sns:eu-west-1:123456789012:hl-monitor-alerts";
+
+/** The record SNS hands a Lambda subscriber for one message. */
+export function snsLambdaRecord(
+  message: string,
+  messageId: string,
+  subject: string | null = null,
+  timestamp = "2023-11-15T00:18:20.000Z",
+): SNSEventRecord {
+  return {
+    EventSource: "aws:sns",
+    EventVersion: "1.0",
+    EventSubscriptionArn: `${TOPIC_ARN}:1`,
+    Sns: {
+      Type: "Notification",
+      MessageId: messageId,
+      TopicArn: TOPIC_ARN,
+      Subject: subject as string,
+      Message: message,
+      Timestamp: timestamp,
+      SignatureVersion: "1",
+      Signature: "EXAMPLE",
+      SigningCertUrl: "EXAMPLE",
+      UnsubscribeUrl: "EXAMPLE",
+      MessageAttributes: {},
+    },
+  };
+}
 
 export class SnsStandIn {
   readonly published: PublishedMessage[] = [];
   readonly rejected: string[] = [];
   endpoint = "";
-  readonly topicArn = "arn:aws:sns:eu-west-1:123456789012:hl-monitor-alerts";
+  readonly topicArn = TOPIC_ARN;
   onLambdaMessage: ((message: PublishedMessage) => Promise<void>) | null = null;
   readonly deliveries = new Set<Promise<void>>();
   #failures = 0;

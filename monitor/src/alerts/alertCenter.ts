@@ -117,7 +117,7 @@ export class AlertCenter {
     await this.outbox.submit(alerts);
   }
 
-  /** Risk and drawdown rules on every account snapshot (state frames and the periodic snapshot). */
+  /** Risk and drawdown rules on every account state received (socket frames and REST fetches). */
   snapshot(snapshot: AccountSnapshot): void {
     const alerts = [...this.#risk.observe(snapshot)];
     if (this.#config.enabled.has("drawdown")) alerts.push(...this.#drawdown.observe(snapshot));

@@ -97,10 +97,7 @@ export class AlertOutbox {
         existing === null ||
         (existing.holder === this.#holder && existing.createdAt === record.createdAt)
       ) {
-        this.#logger.info(
-          { key: event.key, kind: event.kind, severity: event.severity, text: alertText(event) },
-          "alert",
-        );
+        this.#logAlert(event);
         this.#track(this.#publish(record));
       } else if (existing.status === "pending") {
         this.#watch(existing);
@@ -209,15 +206,7 @@ export class AlertOutbox {
       clearTimeout(timer);
     }
     this.#logger.warn({ key: record.key }, "alert claim not stored in time; publishing it unclaimed");
-    this.#logger.info(
-      {
-        key: record.key,
-        kind: record.event.kind,
-        severity: record.event.severity,
-        text: alertText(record.event),
-      },
-      "alert",
-    );
+    this.#logAlert(record.event);
     this.#track(
       this.#publish(record).then(async () => {
         // If the claim lands later, it is ours: mark it sent so that nobody publishes it again.
@@ -230,6 +219,14 @@ export class AlertOutbox {
       }),
     );
     return "unclaimed";
+  }
+
+  /** Every alert this task sends is logged once, in full (the only delivery when nothing is configured). */
+  #logAlert(event: AlertEvent): void {
+    this.#logger.info(
+      { key: event.key, kind: event.kind, severity: event.severity, text: alertText(event) },
+      "alert",
+    );
   }
 
   #watch(record: Pick<AlertRecord, "owner" | "key" | "leaseUntil">): void {

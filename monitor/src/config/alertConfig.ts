@@ -7,6 +7,7 @@ import { z } from "zod";
 import { ALERT_KINDS, type AlertKind } from "../../../lambda-alerts/src/alertEvent.ts";
 import type { ChannelSettings } from "../../../lambda-alerts/src/deliver.ts";
 import { channelSettingsFrom, SettingsError } from "../../../lambda-alerts/src/settings.ts";
+import { wholeNumber } from "./fields.ts";
 
 /** Kinds the monitor raises (the Lambda adds `cloudwatch_alarm` and `notification` on its side). */
 export const MONITOR_ALERT_KINDS = ALERT_KINDS.filter(
@@ -62,13 +63,6 @@ const ratio = (max: string) =>
       message: `must be above 0 and at most ${max}`,
     });
 
-const seconds = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, { message: "must be a whole number of seconds" })
-    .transform(Number)
-    .refine((n) => n >= min && n <= max, { message: `must be between ${min} and ${max}` });
-
 const eventList = z.string().transform((raw, ctx) => {
   const words = raw
     .split(",")
@@ -105,12 +99,12 @@ const schema = z.object({
   ALERT_MARGIN_RATIO_WARNING: ratio("1").default("0.5"),
   ALERT_MARGIN_RATIO_CRITICAL: ratio("1").default("0.8"),
   ALERT_HYSTERESIS: ratio("1").default("0.2"),
-  ALERT_COOLDOWN_SECONDS: seconds(60, 7 * 86_400).default(1800),
+  ALERT_COOLDOWN_SECONDS: wholeNumber(60, 7 * 86_400).default(1800),
   ALERT_DRAWDOWN: ratio("1").default("0.1"),
-  ALERT_DRAWDOWN_WINDOW_SECONDS: seconds(300, 7 * 86_400).default(3600),
-  ALERT_DISCONNECTED_SECONDS: seconds(10, 86_400).default(120),
-  ALERT_MAX_EVENT_AGE_SECONDS: seconds(0, 365 * 86_400).default(86_400),
-  DAILY_SUMMARY_HOUR_UTC: seconds(0, 23).optional(),
+  ALERT_DRAWDOWN_WINDOW_SECONDS: wholeNumber(300, 7 * 86_400).default(3600),
+  ALERT_DISCONNECTED_SECONDS: wholeNumber(10, 86_400).default(120),
+  ALERT_MAX_EVENT_AGE_SECONDS: wholeNumber(0, 365 * 86_400).default(86_400),
+  DAILY_SUMMARY_HOUR_UTC: wholeNumber(0, 23).optional(),
 });
 
 export function loadAlertConfig(present: Record<string, string>): AlertConfig {

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { parseEnv } from "node:util";
 import { z } from "zod";
 import { type AlertConfig, AlertConfigError, loadAlertConfig } from "./alertConfig.ts";
+import { wholeNumber } from "./fields.ts";
 
 export type DbMode = "local" | "dynamodb" | "supabase";
 export type Network = "mainnet" | "testnet";
@@ -82,13 +83,6 @@ function urlWithScheme(schemes: readonly string[]) {
   );
 }
 
-const positiveInt = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, { message: "must be a whole number" })
-    .transform(Number)
-    .refine((n) => n >= min && n <= max, { message: `must be between ${min} and ${max}` });
-
 const backfillSince = z.string().transform((raw, ctx) => {
   const trimmed = raw.trim();
   const ms = /^\d+$/.test(trimmed) ? Number(trimmed) : Date.parse(trimmed);
@@ -125,11 +119,11 @@ const schema = z.object({
         .filter((coin) => coin.length > 0),
     )
     .optional(),
-  SNAPSHOT_INTERVAL_SECONDS: positiveInt(5, 3600).default(60),
-  HEALTH_PORT: positiveInt(0, 65535).default(8080),
+  SNAPSHOT_INTERVAL_SECONDS: wholeNumber(5, 3600).default(60),
+  HEALTH_PORT: wholeNumber(0, 65535).default(8080),
   BACKFILL_SINCE: backfillSince.optional(),
-  RETENTION_DAYS: positiveInt(1, 3650).default(30),
-  MAX_PENDING_WRITES: positiveInt(100, 10_000_000).default(50_000),
+  RETENTION_DAYS: wholeNumber(1, 3650).default(30),
+  MAX_PENDING_WRITES: wholeNumber(100, 10_000_000).default(50_000),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info"),
 });
 

@@ -35,6 +35,8 @@ export interface AccountWatcherDependencies {
   backfillSince: number | null;
   applyFillsInOrder: (fills: readonly Fill[], context: { history: boolean }) => Promise<void>;
   onFillsRecovered?: (fills: readonly Fill[]) => void;
+  /** Every clearinghouse state received, from the socket or over REST (once each). */
+  onState?: (state: WireClearinghouseState, receivedAt: number) => void;
 }
 
 export class AccountWatcher {
@@ -93,20 +95,25 @@ export class AccountWatcher {
   }
 
   receiveState(state: WireClearinghouseState, receivedAt: number): void {
-    this.#state = { state, receivedAt };
+    this.#setState(state, receivedAt);
   }
 
   /** The latest state if it is younger than `maxAgeMs`, else a fresh one over REST. */
   async currentState(maxAgeMs: number, now = Date.now()): Promise<WireClearinghouseState> {
     if (this.#state && now - this.#state.receivedAt <= maxAgeMs) return this.#state.state;
     const state = await clearinghouseState(this.#deps.info, { user: this.account });
-    this.#state = { state, receivedAt: Date.now() };
+    this.#setState(state, Date.now());
     return state;
   }
 
   async stop(): Promise<void> {
     await this.fills.stop();
     await this.#refreshing?.catch(() => {});
+  }
+
+  #setState(state: WireClearinghouseState, receivedAt: number): void {
+    this.#state = { state, receivedAt };
+    this.#deps.onState?.(state, receivedAt);
   }
 
   #storeOrders(orders: OrderState[]): void {
@@ -128,7 +135,7 @@ export class AccountWatcher {
     const { info, logger } = this.#deps;
     try {
       const state = await clearinghouseState(info, { user: this.account });
-      this.#state = { state, receivedAt: Date.now() };
+      this.#setState(state, Date.now());
 
       // No snapshot or replay exists for orderUpdates: what changed while we were away comes from the
       // open-orders list and, for orders we still hold as open but that left it, their current status.

@@ -144,6 +144,9 @@ export class Monitor {
         backfillSince: config.backfillSince,
         applyFillsInOrder: (fills, context) => this.#applyFills(fills, context),
         onFillsRecovered: (fills) => this.#alerts.fillsRecovered(account, fills),
+        // Risk and drawdown rules see each state once, as it arrives (the periodic snapshot reuses it).
+        onState: (state, receivedAt) =>
+          this.#alerts.snapshot(accountSnapshotFrom(account, state, receivedAt)),
       });
       // Down until its socket first opens: a socket that never opens is a degraded monitor too.
       this.#alerts.connectionDown(account);
@@ -279,10 +282,7 @@ export class Monitor {
         watcher.receiveOrders(frame.orders);
         break;
       case "clearinghouseState":
-        if (frame.user === watcher.account) {
-          watcher.receiveState(frame.state, receivedAt);
-          this.#alerts.snapshot(accountSnapshotFrom(watcher.account, frame.state, receivedAt));
-        }
+        if (frame.user === watcher.account) watcher.receiveState(frame.state, receivedAt);
         break;
       case "trades":
         this.#cvd.receive(frame.trades);
@@ -384,7 +384,6 @@ export class Monitor {
         const state = await watcher.currentState(this.#config.snapshotIntervalMs * 2);
         const snapshot = accountSnapshotFrom(watcher.account, state, Date.now());
         this.#latestSnapshots.set(watcher.account, snapshot);
-        this.#alerts.snapshot(snapshot);
         snapshots.push(snapshot);
         await this.#store.putAccountSnapshot(snapshot);
       } catch (error) {

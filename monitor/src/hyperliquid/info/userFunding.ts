@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import type { InfoClient, InfoMethod } from "../infoClient.ts";
+import { pagesByTime } from "../pagesByTime.ts";
 import { decimalString } from "../schemas.ts";
 
 export const FundingSchema = z.object({
@@ -36,7 +37,7 @@ export function userFunding(
   return info.request(USER_FUNDING, params, signal);
 }
 
-/** All funding payments in [startTime, endTime], paging by time (bounded: `maxPages` requests). */
+/** All funding payments in [startTime, endTime] (bounded: `maxPages` requests), oldest first, once each. */
 export async function fundingBetween(
   info: InfoClient,
   user: string,
@@ -45,13 +46,13 @@ export async function fundingBetween(
   maxPages = 10,
 ): Promise<WireFunding[]> {
   const all = new Map<string, WireFunding>();
-  let from = startTime;
-  for (let page = 0; page < maxPages; page++) {
-    const items = await userFunding(info, { user, startTime: from, endTime });
-    for (const item of items) all.set(`${item.time}|${item.hash}|${item.delta.coin}`, item);
-    if (items.length < USER_FUNDING.maxItems!) break;
-    const newest = Math.max(...items.map((item) => item.time));
-    from = newest > from ? newest : from + 1;
+  const pages = pagesByTime((from) => userFunding(info, { user, startTime: from, endTime }), {
+    startTime,
+    pageSize: USER_FUNDING.maxItems!,
+    maxPages,
+  });
+  for await (const page of pages) {
+    for (const item of page) all.set(`${item.time}|${item.hash}|${item.delta.coin}`, item);
   }
-  return [...all.values()].sort((a, b) => a.time - b.time);
+  return [...all.values()];
 }

@@ -341,22 +341,13 @@ export class DynamoStore implements MonitorStore {
   }
 
   async getAlert(owner: string, key: string): Promise<AlertRecord | null> {
-    const table = this.#table("dashboard");
-    const { Item } = await this.#call(`GetItem ${table}`, () =>
-      this.#documents.send(
-        new GetCommand({ TableName: table, Key: alertKey(owner, key), ConsistentRead: true }),
-      ),
-    );
-    return Item ? itemToAlert(Item) : null;
+    const item = await this.#getDashboardItem(alertKey(owner, key));
+    return item ? itemToAlert(item) : null;
   }
 
   async listPendingAlerts(owner: string): Promise<AlertRecord[]> {
-    const items = await this.#query({
-      TableName: this.#table("dashboard"),
-      KeyConditionExpression: "#account = :account AND begins_with(#sk, :prefix)",
-      FilterExpression: "#status = :pending",
-      ExpressionAttributeNames: { "#account": "account", "#sk": "sk", "#status": "status" },
-      ExpressionAttributeValues: { ":account": owner, ":prefix": ALERT_PREFIX, ":pending": "pending" },
+    const items = await this.#queryByPrefix("dashboard", owner, ALERT_PREFIX, undefined, {
+      status: "pending",
     });
     return items.map(itemToAlert).sort((a, b) => a.createdAt - b.createdAt);
   }
@@ -584,28 +575,45 @@ export class DynamoStore implements MonitorStore {
   // --- private: reads ----------------------------------------------------------------------------------
 
   async #readStoredCursor(account: string): Promise<StoredCursor | null> {
-    const table = this.#table("dashboard");
-    const { Item } = await this.#call(`GetItem ${table}`, () =>
-      this.#documents.send(
-        new GetCommand({ TableName: table, Key: cursorKey(account), ConsistentRead: true }),
-      ),
-    );
-    return Item ? itemToStoredCursor(Item) : null;
+    const item = await this.#getDashboardItem(cursorKey(account));
+    return item ? itemToStoredCursor(item) : null;
   }
 
-  /** Items of one account whose sort key starts with `prefix`; oldest first, or only the newest `count`, newest first. */
+  /** A strongly consistent GetItem on the dashboard table (cursor and alert records). */
+  async #getDashboardItem(key: Record<string, unknown>): Promise<Item | undefined> {
+    const table = this.#table("dashboard");
+    const { Item } = await this.#call(`GetItem ${table}`, () =>
+      this.#documents.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true })),
+    );
+    return Item;
+  }
+
+  /**
+   * Items of one account whose sort key starts with `prefix` (and, with `where`, whose attribute equals
+   * the value); oldest first, or only the newest `count`, newest first.
+   */
   #queryByPrefix(
     role: TableRole,
     account: string,
     prefix: string,
     newest?: { count: number },
+    where?: { status: string },
   ): Promise<Item[]> {
     return this.#query(
       {
         TableName: this.#table(role),
         KeyConditionExpression: "#account = :account AND begins_with(#sk, :prefix)",
-        ExpressionAttributeNames: { "#account": "account", "#sk": "sk" },
-        ExpressionAttributeValues: { ":account": account, ":prefix": prefix },
+        ExpressionAttributeNames: {
+          "#account": "account",
+          "#sk": "sk",
+          ...(where ? { "#status": "status" } : {}),
+        },
+        ExpressionAttributeValues: {
+          ":account": account,
+          ":prefix": prefix,
+          ...(where ? { ":status": where.status } : {}),
+        },
+        ...(where ? { FilterExpression: "#status = :status" } : {}),
         ...(newest ? { ScanIndexForward: false, Limit: newest.count } : {}),
       },
       newest?.count,
