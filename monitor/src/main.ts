@@ -4,11 +4,15 @@
  *   --record FILE   also write every raw frame received (JSON lines, with receive time)
  *   --replay FILE   play a recording through a local Hyperliquid stand-in instead of the real API, then exit
  *   --speed N       replay speed factor (default 50)
+ *
+ * A configuration error exits with status 2 and one line saying what to fix, unless ON_CONFIG_ERROR=wait
+ * (set by the CDK stack): then the task stays up and says so in its log (see runtime/unconfigured.ts).
  */
 import { parseArgs } from "node:util";
 import { ConfigError, environmentWithDotEnv, loadConfig } from "./config/config.ts";
 import { errorSummary } from "./runtime/fillSync.ts";
 import { Monitor } from "./runtime/monitor.ts";
+import { healthPortFrom, waitUnconfigured } from "./runtime/unconfigured.ts";
 import { RecordingWriter } from "./standin/recording.ts";
 import { startReplay } from "./standin/replay.ts";
 import { openStore } from "./storage/openStore.ts";
@@ -20,9 +24,25 @@ async function main(): Promise<number> {
     options: { record: { type: "string" }, replay: { type: "string" }, speed: { type: "string" } },
     strict: true,
   });
-  let config = loadConfig(environmentWithDotEnv());
+  const env = environmentWithDotEnv();
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError) || env.ON_CONFIG_ERROR !== "wait") throw error;
+    const waiting = await waitUnconfigured({ problem: error.message, healthPort: healthPortFrom(env) });
+    await new Promise<void>((resolve) => {
+      process.once("SIGTERM", resolve);
+      process.once("SIGINT", resolve);
+    });
+    await waiting.stop();
+    return 0;
+  }
   const logger = createLogger({ level: config.logLevel });
-  const metrics = new Metrics();
+  const metrics = new Metrics(undefined, { detail: config.metricsDetail, shard: config.shard });
+  if (config.shard.count > 1) {
+    logger.info({ shard: config.shard, accounts: config.accounts.length }, "watching this shard's accounts");
+  }
 
   const replay = values.replay
     ? await startReplay(values.replay, { speed: Number(values.speed ?? 50), maxGapMs: 250 })

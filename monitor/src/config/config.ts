@@ -13,7 +13,12 @@ export type DbMode = "local" | "dynamodb" | "supabase";
 export type Network = "mainnet" | "testnet";
 
 export interface MonitorConfig {
+  /** The accounts this task watches: all of ACCOUNT_ADDRESS, or its shard's share. */
   accounts: string[];
+  /** This task's shard of the deployment (index 0, count 1 without sharding). */
+  shard: { index: number; count: number };
+  /** Which figures become CloudWatch metrics (see telemetry/metrics.ts). */
+  metricsDetail: "essential" | "all";
   network: Network;
   wsUrl: string;
   apiUrl: string;
@@ -125,7 +130,19 @@ const schema = z.object({
   RETENTION_DAYS: wholeNumber(1, 3650).default(30),
   MAX_PENDING_WRITES: wholeNumber(100, 10_000_000).default(50_000),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info"),
+  METRICS: z.enum(["essential", "all"], { error: "must be essential or all" }).default("essential"),
+  SHARD_INDEX: wholeNumber(0, 999).default(0),
+  SHARD_COUNT: wholeNumber(1, 1000).default(1),
 });
+
+/**
+ * Sharding for deployments that outgrow one task: the account at position i of ACCOUNT_ADDRESS (after
+ * removing repeats) belongs to shard i mod SHARD_COUNT. Each task has its own public IP, and Hyperliquid
+ * counts its limit of 10 users in user subscriptions per IP.
+ */
+export function accountsOfShard(accounts: readonly string[], index: number, count: number): string[] {
+  return accounts.filter((_, position) => position % count === index);
+}
 
 /** Reads `.env` (if present) under the real environment: real variables win. */
 export function environmentWithDotEnv(
@@ -149,6 +166,17 @@ export function loadConfig(env: Record<string, string | undefined>): MonitorConf
     throw new ConfigError(`${variable} ${issue.message}`);
   }
   const v = parsed.data;
+  if (v.SHARD_INDEX >= v.SHARD_COUNT) {
+    throw new ConfigError(
+      `SHARD_INDEX must be below SHARD_COUNT (${v.SHARD_COUNT}): shards are numbered 0 to ${v.SHARD_COUNT - 1}`,
+    );
+  }
+  const accounts = accountsOfShard(v.ACCOUNT_ADDRESS, v.SHARD_INDEX, v.SHARD_COUNT);
+  if (accounts.length === 0) {
+    throw new ConfigError(
+      `ACCOUNT_ADDRESS lists ${v.ACCOUNT_ADDRESS.length} account(s), so shard ${v.SHARD_INDEX} of ${v.SHARD_COUNT} has none: deploy with shards=${v.ACCOUNT_ADDRESS.length} or fewer`,
+    );
+  }
   const dbMode: DbMode = v.DB_MODE ?? (v.DYNAMODB_ENDPOINT ? "dynamodb" : "local");
   if (dbMode === "supabase") {
     throw new ConfigError("DB_MODE=supabase is not available in this version yet: use local or dynamodb");
@@ -162,7 +190,9 @@ export function loadConfig(env: Record<string, string | undefined>): MonitorConf
     throw error;
   }
   return {
-    accounts: v.ACCOUNT_ADDRESS,
+    accounts,
+    shard: { index: v.SHARD_INDEX, count: v.SHARD_COUNT },
+    metricsDetail: v.METRICS,
     network: v.HYPERLIQUID_NETWORK,
     wsUrl: v.HYPERLIQUID_WS_URL ?? endpoints.ws,
     apiUrl: (v.HYPERLIQUID_API_URL ?? endpoints.api).replace(/\/+$/, ""),

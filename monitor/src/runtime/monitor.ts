@@ -374,7 +374,10 @@ export class Monitor {
   #cvdCoinsNow(): string[] {
     if (this.#config.cvdCoins !== null) return this.#config.cvdCoins;
     const open = this.#positions.openPositions().map((position) => position.coin);
-    return [...new Set([...DEFAULT_CVD_COINS, ...open])];
+    // Public trades are the same for every shard: only shard 0 counts the default coins. A coin held in
+    // two shards is counted by both from the same trades, so their bucket writes agree.
+    const defaults = this.#config.shard.index === 0 ? DEFAULT_CVD_COINS : [];
+    return [...new Set([...defaults, ...open])];
   }
 
   async #takeSnapshots(): Promise<void> {

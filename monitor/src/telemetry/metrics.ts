@@ -2,9 +2,13 @@
  * Metrics as CloudWatch Embedded Metric Format (EMF): one JSON line per flush on stdout, which CloudWatch
  * Logs turns into metrics in the `HyperliquidMonitor` namespace without any API call or agent.
  *
- * Every distinct (name, dimensions) pair is a billed custom metric, so the monitor emits no dimensions at
- * all: account figures are aggregated over the monitored accounts (value and PnL summed, margin ratio
- * the worst, health the lowest). Per-account detail lives in the database.
+ * Every distinct (name, dimensions) pair is a billed custom metric ($0.30 a month each beyond the ten the
+ * CloudWatch free tier covers), so the monitor emits no dimensions: account figures are aggregated over
+ * the monitored accounts (value and PnL summed, margin ratio the worst, health the lowest), and by default
+ * only the nine ESSENTIAL_METRICS are declared as metrics (the alert Lambda's `AlertsDelivered` is the
+ * tenth). Every other figure is still in the same JSON line as a plain log field, which Logs Insights (and
+ * the dashboard's log widgets) can chart at no metric cost; `METRICS=all` declares them all.
+ * Per-account detail lives in the database.
  */
 
 import { writeSync } from "node:fs";
@@ -48,6 +52,33 @@ export const GAUGES = {
 
 export type CounterName = keyof typeof COUNTERS;
 export type GaugeName = keyof typeof GAUGES;
+export type MetricName = "Heartbeat" | CounterName | GaugeName;
+
+/** What the dashboard and alarms need; within the free tier together with the Lambda's one metric. */
+export const ESSENTIAL_METRICS: readonly MetricName[] = [
+  "Heartbeat",
+  "AccountValue",
+  "UnrealizedPnl",
+  "RealizedPnl",
+  "MarginRatio",
+  "HealthScore",
+  "OpenPositions",
+  "FillsStored",
+  "StorageErrors",
+];
+
+/** With several shards, each also says it is alive under its own `Shard` dimension (one metric per shard). */
+export const SHARD_HEARTBEAT = "ShardHeartbeat";
+export const SHARD_DIMENSION = "Shard";
+
+export type MetricsDetail = "essential" | "all";
+
+export interface MetricsOptions {
+  /** Which figures are declared as CloudWatch metrics; the rest stay log fields. Default `essential`. */
+  detail?: MetricsDetail;
+  /** This task's shard when the deployment has more than one. */
+  shard?: { index: number; count: number } | null;
+}
 
 export class Metrics {
   readonly #counters = new Map<CounterName, number>();
@@ -55,10 +86,18 @@ export class Metrics {
   /** Totals since start, for the demo summary and tests (never reset by a flush). */
   readonly #totals = new Map<CounterName, number>();
   readonly #write: (line: string) => void;
+  readonly #declared: (name: MetricName) => boolean;
+  readonly #shard: { index: number; count: number } | null;
 
   /** Writes synchronously by default, so the final flush before an exit reaches CloudWatch. */
-  constructor(write: (line: string) => void = (line) => writeSync(1, `${line}\n`)) {
+  constructor(
+    write: (line: string) => void = (line) => writeSync(1, `${line}\n`),
+    options: MetricsOptions = {},
+  ) {
     this.#write = write;
+    const essential = new Set(ESSENTIAL_METRICS);
+    this.#declared = options.detail === "all" ? () => true : (name) => essential.has(name);
+    this.#shard = options.shard && options.shard.count > 1 ? options.shard : null;
   }
 
   count(name: CounterName, by = 1): void {
@@ -76,19 +115,24 @@ export class Metrics {
     return this.#totals.get(name) ?? 0;
   }
 
-  /** Emits one EMF document with every counter of the interval (zeros included), the gauges and a heartbeat. */
+  /**
+   * Emits one EMF document with every counter of the interval (zeros included), the gauges and a
+   * heartbeat; only the declared ones become metrics. With shards, a second small document carries the
+   * shard's own heartbeat.
+   */
   flush(now = Date.now()): void {
     const values: Record<string, number> = { Heartbeat: 1 };
     const definitions: { Name: string; Unit: string }[] = [{ Name: "Heartbeat", Unit: "Count" }];
+    const add = (name: CounterName | GaugeName, unit: string, value: number) => {
+      values[name] = value;
+      if (this.#declared(name)) definitions.push({ Name: name, Unit: unit });
+    };
     for (const [name, unit] of Object.entries(COUNTERS) as [CounterName, string][]) {
-      values[name] = this.#counters.get(name) ?? 0;
-      definitions.push({ Name: name, Unit: unit });
+      add(name, unit, this.#counters.get(name) ?? 0);
     }
     for (const [name, unit] of Object.entries(GAUGES) as [GaugeName, string][]) {
       const value = this.#gauges.get(name);
-      if (value === undefined) continue;
-      values[name] = value;
-      definitions.push({ Name: name, Unit: unit });
+      if (value !== undefined) add(name, unit, value);
     }
     this.#counters.clear();
     this.#write(
@@ -100,5 +144,23 @@ export class Metrics {
         ...values,
       }),
     );
+    if (this.#shard) {
+      this.#write(
+        JSON.stringify({
+          _aws: {
+            Timestamp: now,
+            CloudWatchMetrics: [
+              {
+                Namespace: METRIC_NAMESPACE,
+                Dimensions: [[SHARD_DIMENSION]],
+                Metrics: [{ Name: SHARD_HEARTBEAT, Unit: "Count" }],
+              },
+            ],
+          },
+          [SHARD_DIMENSION]: String(this.#shard.index),
+          [SHARD_HEARTBEAT]: 1,
+        }),
+      );
+    }
   }
 }
