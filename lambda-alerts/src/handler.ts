@@ -113,7 +113,9 @@ export function createAlertHandler(deps: AlertHandlerDependencies): AlertHandler
         );
       }
     }
-    (deps.writeMetrics ?? ((line) => process.stdout.write(line)))(metricLine(delivered, failures.length));
+    (deps.writeMetrics ?? ((line) => process.stdout.write(line)))(
+      metricLine(env.METRIC_NAMESPACE || "HyperliquidMonitor", delivered, failures.length),
+    );
     // Failing the invocation is what makes Lambda retry it and then dead-letter it.
     if (failures.length > 0) throw new Error(failures.join(" | "));
     return { delivered };
@@ -124,7 +126,7 @@ export function createAlertHandler(deps: AlertHandlerDependencies): AlertHandler
  * CloudWatch embedded metric format: one line, no API call. One custom metric only (each costs money):
  * failures are already visible as the function's Errors metric and in the dead-letter queue.
  */
-function metricLine(delivered: readonly DeliveryReport[], failed: number): string {
+function metricLine(namespace: string, delivered: readonly DeliveryReport[], failed: number): string {
   const sent = delivered.reduce(
     (sum, report) => sum + Number(report.discord === "sent") + Number(report.telegram === "sent"),
     0,
@@ -134,7 +136,7 @@ function metricLine(delivered: readonly DeliveryReport[], failed: number): strin
       Timestamp: Date.now(),
       CloudWatchMetrics: [
         {
-          Namespace: "HyperliquidMonitor",
+          Namespace: namespace,
           Dimensions: [[]],
           Metrics: [{ Name: "AlertsDelivered", Unit: "Count" }],
         },

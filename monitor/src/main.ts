@@ -39,7 +39,11 @@ async function main(): Promise<number> {
     return 0;
   }
   const logger = createLogger({ level: config.logLevel });
-  const metrics = new Metrics(undefined, { detail: config.metricsDetail, shard: config.shard });
+  const metrics = new Metrics(undefined, {
+    detail: config.metricsDetail,
+    shard: config.shard,
+    namespace: config.metricNamespace,
+  });
   if (config.shard.count > 1) {
     logger.info({ shard: config.shard, accounts: config.accounts.length }, "watching this shard's accounts");
   }

@@ -19,6 +19,7 @@ export interface MonitorConfig {
   shard: { index: number; count: number };
   /** Which figures become CloudWatch metrics (see telemetry/metrics.ts). */
   metricsDetail: "essential" | "all";
+  metricNamespace: string;
   network: Network;
   wsUrl: string;
   apiUrl: string;
@@ -131,6 +132,10 @@ const schema = z.object({
   MAX_PENDING_WRITES: wholeNumber(100, 10_000_000).default(50_000),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info"),
   METRICS: z.enum(["essential", "all"], { error: "must be essential or all" }).default("essential"),
+  METRIC_NAMESPACE: z
+    .string()
+    .regex(/^[A-Za-z0-9._/#:-]{1,255}$/, { message: "may hold only letters, digits and . _ / # : -" })
+    .default("HyperliquidMonitor"),
   SHARD_INDEX: wholeNumber(0, 999).default(0),
   SHARD_COUNT: wholeNumber(1, 1000).default(1),
 });
@@ -193,6 +198,7 @@ export function loadConfig(env: Record<string, string | undefined>): MonitorConf
     accounts,
     shard: { index: v.SHARD_INDEX, count: v.SHARD_COUNT },
     metricsDetail: v.METRICS,
+    metricNamespace: v.METRIC_NAMESPACE,
     network: v.HYPERLIQUID_NETWORK,
     wsUrl: v.HYPERLIQUID_WS_URL ?? endpoints.ws,
     apiUrl: (v.HYPERLIQUID_API_URL ?? endpoints.api).replace(/\/+$/, ""),

@@ -13,6 +13,7 @@
 
 import { writeSync } from "node:fs";
 
+/** The default namespace; a deployment's stage other than prod gets its own (METRIC_NAMESPACE). */
 export const METRIC_NAMESPACE = "HyperliquidMonitor";
 
 /** Counters accumulate between flushes and are emitted as the count for that interval. */
@@ -78,6 +79,7 @@ export interface MetricsOptions {
   detail?: MetricsDetail;
   /** This task's shard when the deployment has more than one. */
   shard?: { index: number; count: number } | null;
+  namespace?: string;
 }
 
 export class Metrics {
@@ -88,6 +90,7 @@ export class Metrics {
   readonly #write: (line: string) => void;
   readonly #declared: (name: MetricName) => boolean;
   readonly #shard: { index: number; count: number } | null;
+  readonly #namespace: string;
 
   /** Writes synchronously by default, so the final flush before an exit reaches CloudWatch. */
   constructor(
@@ -98,6 +101,7 @@ export class Metrics {
     const essential = new Set(ESSENTIAL_METRICS);
     this.#declared = options.detail === "all" ? () => true : (name) => essential.has(name);
     this.#shard = options.shard && options.shard.count > 1 ? options.shard : null;
+    this.#namespace = options.namespace ?? METRIC_NAMESPACE;
   }
 
   count(name: CounterName, by = 1): void {
@@ -139,7 +143,7 @@ export class Metrics {
       JSON.stringify({
         _aws: {
           Timestamp: now,
-          CloudWatchMetrics: [{ Namespace: METRIC_NAMESPACE, Dimensions: [[]], Metrics: definitions }],
+          CloudWatchMetrics: [{ Namespace: this.#namespace, Dimensions: [[]], Metrics: definitions }],
         },
         ...values,
       }),
@@ -151,7 +155,7 @@ export class Metrics {
             Timestamp: now,
             CloudWatchMetrics: [
               {
-                Namespace: METRIC_NAMESPACE,
+                Namespace: this.#namespace,
                 Dimensions: [[SHARD_DIMENSION]],
                 Metrics: [{ Name: SHARD_HEARTBEAT, Unit: "Count" }],
               },

@@ -1,0 +1,82 @@
+/**
+ * `npm run cost -- [--mode dynamodb|supabase] [--activity quiet|moderate|busy] [--fills-per-day N]
+ *                  [--accounts N] [--shards N] [--spot true|false] [--json]`
+ * prints the itemised monthly estimate of a deployment, with the unit prices it assumed and their date.
+ */
+import { parseArgs } from "node:util";
+import { ACTIVITY_LEVELS, type ActivityLevel, estimateMonthlyCost } from "../lib/cost/estimate.ts";
+import { PRICES_AS_OF, PRICES_REGION } from "../lib/cost/prices.ts";
+import { MAX_SHARDS } from "../lib/deploymentSettings.ts";
+
+function fail(message: string): never {
+  process.stderr.write(`cost: ${message}\n`);
+  process.exit(2);
+}
+
+function wholeNumber(name: string, raw: string | undefined, fallback: number, max: number): number {
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > max) {
+    fail(`--${name}=${raw} is not allowed: use a whole number from 1 to ${max}`);
+  }
+  return Number(raw);
+}
+
+const { values } = parseArgs({
+  options: {
+    mode: { type: "string", default: "dynamodb" },
+    activity: { type: "string", default: "moderate" },
+    "fills-per-day": { type: "string" },
+    accounts: { type: "string" },
+    shards: { type: "string" },
+    spot: { type: "string", default: "true" },
+    json: { type: "boolean", default: false },
+  },
+  strict: true,
+});
+
+if (values.mode !== "dynamodb" && values.mode !== "supabase") {
+  fail(`--mode=${values.mode} is not allowed: use dynamodb or supabase`);
+}
+if (!(values.activity in ACTIVITY_LEVELS)) {
+  fail(`--activity=${values.activity} is not allowed: use ${Object.keys(ACTIVITY_LEVELS).join(", ")}`);
+}
+if (values.spot !== "true" && values.spot !== "false")
+  fail(`--spot=${values.spot} is not allowed: use true or false`);
+const activity = ACTIVITY_LEVELS[values.activity as ActivityLevel];
+const accounts = wholeNumber("accounts", values.accounts, 1, 10 * MAX_SHARDS);
+const input = {
+  mode: values.mode,
+  accounts,
+  fillsPerDay: wholeNumber("fills-per-day", values["fills-per-day"], activity.fillsPerDay, 10_000_000),
+  alertsPerDay: activity.alertsPerDay,
+  shards: wholeNumber("shards", values.shards, Math.ceil(accounts / 10), MAX_SHARDS),
+  spot: values.spot === "true",
+  cvdCoins: 3,
+} as const;
+const { items, totalUsd } = estimateMonthlyCost(input);
+
+if (values.json) {
+  process.stdout.write(
+    `${JSON.stringify({ input, pricesAsOf: PRICES_AS_OF, region: PRICES_REGION, items, totalUsd: Number(totalUsd.toFixed(2)) })}\n`,
+  );
+} else {
+  const money = (value: number) => `$${value.toFixed(2)}`;
+  const rows = items.map((item) => [item.item, item.quantity, item.unitPrice, money(item.monthlyUsd)]);
+  const header = ["item", "quantity a month", "unit price", "a month"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]) =>
+    cells.map((cell, i) => (i === 3 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join("  ");
+  const out = [
+    `hl-monitor monthly estimate: db_mode=${input.mode}, ${input.accounts} account(s), ${input.fillsPerDay} fills/day, ${input.shards} task(s) on ${input.spot ? "Fargate Spot" : "Fargate"}`,
+    `unit prices: AWS ${PRICES_REGION}, as of ${PRICES_AS_OF} (lib/cost/prices.ts)`,
+    "",
+    line(header),
+    line(widths.map((w) => "-".repeat(w))),
+    ...rows.map(line),
+    line(widths.map((w) => "-".repeat(w))),
+    line(["total", "", "", money(totalUsd)]),
+  ];
+  if (input.mode === "supabase")
+    out.push("", "Supabase itself is billed by Supabase (its free plan covers a monitor's volume).");
+  process.stdout.write(`${out.join("\n")}\n`);
+}

@@ -1,0 +1,192 @@
+/**
+ * The monthly cost of a deployment, item by item, from the unit prices in prices.ts and a model of
+ * what the monitor does (writes per fill, snapshots and CVD buckets per minute, log bytes). Pure: the
+ * `npm run cost` command prints it, the stack tests check its counts against the synthesized stack.
+ */
+import { ESSENTIAL_METRICS } from "../../monitor/src/telemetry/metrics.ts";
+import type { DbMode } from "../deploymentSettings.ts";
+import { alarmCount } from "../monitoring/alarms.ts";
+import { TASK_CPU, TASK_MEMORY_MIB } from "../monitorService.ts";
+import { SECRET_KEYS } from "../secrets.ts";
+import { DAYS_PER_MONTH, HOURS_PER_MONTH, PRICES } from "./prices.ts";
+
+export const ACTIVITY_LEVELS = {
+  quiet: { fillsPerDay: 20, alertsPerDay: 2 },
+  moderate: { fillsPerDay: 200, alertsPerDay: 10 },
+  busy: { fillsPerDay: 2_000, alertsPerDay: 60 },
+} as const;
+export type ActivityLevel = keyof typeof ACTIVITY_LEVELS;
+
+export interface CostInput {
+  mode: DbMode;
+  accounts: number;
+  fillsPerDay: number;
+  alertsPerDay: number;
+  shards: number;
+  spot: boolean;
+  /** Coins whose CVD is recorded (default: BTC, ETH and about one more with an open position). */
+  cvdCoins: number;
+}
+
+export interface CostItem {
+  item: string;
+  quantity: string;
+  unitPrice: string;
+  monthlyUsd: number;
+}
+
+/**
+ * DynamoDB writes per fill, from the store's design (monitor/src/storage/dynamodb/tables.ts): the fill
+ * item and its `byTime` index entry (an LSI write is a write), the position's current state, about two
+ * order updates (placed, filled), and a share of cursor updates and closed-position items.
+ */
+export const WRITES_PER_FILL = 1 + 1 + 1 + 2 + 0.2 + 0.1;
+/** Log bytes: a metrics line a minute (~1.3 KB), ~1 KB of log per fill, ~3 KB per alert (monitor + Lambda). */
+const LOG_BYTES_PER_MINUTE = 1_300;
+const LOG_BYTES_PER_FILL = 1_000;
+const LOG_BYTES_PER_ALERT = 3_000;
+/** Rejected-connection flow log records against one public IP: a few hundred kilobytes a day. */
+const FLOW_LOG_BYTES_PER_DAY_PER_TASK = 500_000;
+const GB = 1e9;
+
+export function customMetricCount(shards: number): number {
+  // The monitor's essential metrics, the Lambda's AlertsDelivered, and one heartbeat per shard when sharded.
+  return ESSENTIAL_METRICS.length + 1 + (shards > 1 ? shards : 0);
+}
+
+export function secretCount(mode: DbMode): number {
+  return Object.keys(SECRET_KEYS).filter((purpose) => mode === "supabase" || purpose !== "supabase").length;
+}
+
+/** A unit price as AWS writes it: up to six significant digits, no trailing zeros. */
+const usd = (value: number) => `$${Number(value.toPrecision(6))}`;
+const count = (value: number) => Math.round(value).toLocaleString("en-US");
+
+export function estimateMonthlyCost(input: CostInput): { items: CostItem[]; totalUsd: number } {
+  const p = PRICES;
+  const tasks = input.shards;
+  const vcpu = TASK_CPU / 1024;
+  const memoryGb = TASK_MEMORY_MIB / 1024;
+  const discount = input.spot ? 1 - p.fargateSpotDiscount : 1;
+  const vcpuHour = p.fargateArmVcpuHour * discount;
+  const gbHour = p.fargateArmGbHour * discount;
+  const items: CostItem[] = [];
+  const add = (item: string, quantity: string, unitPrice: string, monthlyUsd: number) =>
+    items.push({ item, quantity, unitPrice, monthlyUsd });
+
+  add(
+    `Fargate ${input.spot ? "Spot " : ""}ARM64 compute`,
+    `${tasks} × ${vcpu} vCPU × ${HOURS_PER_MONTH} h + ${tasks} × ${memoryGb} GB × ${HOURS_PER_MONTH} h`,
+    `${usd(vcpuHour)}/vCPU-h, ${usd(gbHour)}/GB-h${input.spot ? ` (on-demand −${p.fargateSpotDiscount * 100} %)` : ""}`,
+    tasks * HOURS_PER_MONTH * (vcpu * vcpuHour + memoryGb * gbHour),
+  );
+  add(
+    "Public IPv4 address",
+    `${tasks} × ${HOURS_PER_MONTH} h`,
+    `${usd(p.publicIpv4Hour)}/h`,
+    tasks * HOURS_PER_MONTH * p.publicIpv4Hour,
+  );
+
+  const metrics = customMetricCount(input.shards);
+  add(
+    "CloudWatch custom metrics",
+    `${metrics} (free tier ${p.freeCustomMetrics})`,
+    `${usd(p.customMetricMonth)}/metric`,
+    Math.max(0, metrics - p.freeCustomMetrics) * p.customMetricMonth,
+  );
+  const alarms = alarmCount(input.shards);
+  add(
+    "CloudWatch alarms",
+    `${alarms} (free tier ${p.freeAlarms})`,
+    `${usd(p.alarmMonth)}/alarm`,
+    Math.max(0, alarms - p.freeAlarms) * p.alarmMonth,
+  );
+  add("CloudWatch dashboard", `1 (free tier ${p.freeDashboards})`, `${usd(p.dashboardMonth)}/dashboard`, 0);
+
+  const logBytesPerDay =
+    tasks * (LOG_BYTES_PER_MINUTE * 1440 + FLOW_LOG_BYTES_PER_DAY_PER_TASK) +
+    input.fillsPerDay * LOG_BYTES_PER_FILL +
+    input.alertsPerDay * LOG_BYTES_PER_ALERT;
+  const logGbMonth = (logBytesPerDay * DAYS_PER_MONTH) / GB;
+  add(
+    "CloudWatch Logs ingestion",
+    `${logGbMonth.toFixed(3)} GB (free tier ${p.freeLogsIngestGb} GB)`,
+    `${usd(p.logsIngestGb)}/GB`,
+    Math.max(0, logGbMonth - p.freeLogsIngestGb) * p.logsIngestGb,
+  );
+  // Two weeks' retention: about half a month's logs stored at any time.
+  add(
+    "CloudWatch Logs storage",
+    `${(logGbMonth / 2).toFixed(3)} GB`,
+    `${usd(p.logsStoreGbMonth)}/GB-month`,
+    (logGbMonth / 2) * p.logsStoreGbMonth,
+  );
+
+  const secrets = secretCount(input.mode);
+  // Reads: every task start (a few a month with Spot) and the Lambda's every five minutes while busy.
+  const secretCalls = tasks * 30 + Math.min(input.alertsPerDay, 288) * DAYS_PER_MONTH;
+  add(
+    "Secrets Manager",
+    `${secrets} secrets, ~${count(secretCalls)} reads`,
+    `${usd(p.secretMonth)}/secret, ${usd(p.secretApiCalls10k)}/10k reads`,
+    secrets * p.secretMonth + (secretCalls / 10_000) * p.secretApiCalls10k,
+  );
+
+  if (input.mode === "dynamodb") {
+    const writesPerDay =
+      input.fillsPerDay * WRITES_PER_FILL +
+      input.accounts * 1440 + // one account snapshot a minute
+      input.cvdCoins * 1440 + // one CVD bucket per coin-minute
+      input.alertsPerDay * 2; // claim and mark sent
+    const writesMonth = writesPerDay * DAYS_PER_MONTH;
+    add(
+      "DynamoDB writes (on-demand)",
+      `${count(writesMonth)} WRU (${count(writesPerDay)}/day)`,
+      `${usd(p.dynamoWriteMillion)}/million`,
+      (writesMonth / 1e6) * p.dynamoWriteMillion,
+    );
+    // Reads: backfill and restore queries at each start, alert claims; small next to the writes.
+    const readsMonth = tasks * 30 * 2_000 + input.alertsPerDay * DAYS_PER_MONTH * 2;
+    add(
+      "DynamoDB reads (on-demand)",
+      `${count(readsMonth)} RRU`,
+      `${usd(p.dynamoReadMillion)}/million`,
+      (readsMonth / 1e6) * p.dynamoReadMillion,
+    );
+    // A year of fills (~700 B with the index entry) plus 30 days of snapshots and CVD buckets.
+    const storedGb =
+      (input.fillsPerDay * 365 * 700 + (input.accounts + input.cvdCoins) * 1440 * 30 * 450) / GB;
+    add(
+      "DynamoDB storage + point-in-time recovery",
+      `${storedGb.toFixed(3)} GB (storage free tier ${p.freeDynamoStoreGb} GB)`,
+      `${usd(p.dynamoStoreGbMonth)} + ${usd(p.dynamoPitrGbMonth)}/GB-month`,
+      Math.max(0, storedGb - p.freeDynamoStoreGb) * p.dynamoStoreGbMonth + storedGb * p.dynamoPitrGbMonth,
+    );
+  }
+
+  const invocations = (input.alertsPerDay + 1) * DAYS_PER_MONTH; // + alarm notifications
+  const gbSeconds = invocations * 0.125 * 1;
+  add(
+    "Lambda (alert delivery, ARM)",
+    `${count(invocations)} invocations, ${count(gbSeconds)} GB-s (free tier 1 M / 400k GB-s)`,
+    `${usd(p.lambdaRequestMillion)}/million + ${usd(p.lambdaArmGbSecond)}/GB-s`,
+    (Math.max(0, invocations - p.freeLambdaRequests) / 1e6) * p.lambdaRequestMillion +
+      Math.max(0, gbSeconds - p.freeLambdaGbSeconds) * p.lambdaArmGbSecond,
+  );
+  add(
+    "SNS (publishes, e-mail, Lambda deliveries)",
+    `${count(invocations)} publishes (free tier 1 M), ≤ ${count(invocations)} e-mails (free tier 1,000)`,
+    `${usd(p.snsPublishMillion)}/million, ${usd(p.snsEmail100k)}/100k e-mails`,
+    (Math.max(0, invocations - p.freeSnsPublishes) / 1e6) * p.snsPublishMillion +
+      (Math.max(0, invocations - p.freeSnsEmails) / 100_000) * p.snsEmail100k,
+  );
+  add(
+    "ECR image storage",
+    "~0.1 GB (about two image versions)",
+    `${usd(p.ecrStoreGbMonth)}/GB-month`,
+    0.1 * p.ecrStoreGbMonth,
+  );
+
+  const totalUsd = items.reduce((sum, item) => sum + item.monthlyUsd, 0);
+  return { items, totalUsd };
+}

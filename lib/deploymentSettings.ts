@@ -1,0 +1,74 @@
+/**
+ * The deployment's choices, read from CDK context (`--context key=value` or cdk.json). Each bad value
+ * fails synthesis with one line that names the key, the value and what is allowed; nothing is guessed.
+ */
+
+export type DbMode = "dynamodb" | "supabase";
+
+export const DB_MODES: readonly DbMode[] = ["dynamodb", "supabase"];
+/** Enough tasks for 10 × 20 = 200 accounts at Hyperliquid's 10 users per IP; more is a different design. */
+export const MAX_SHARDS = 20;
+
+export interface DeploymentSettings {
+  dbMode: DbMode;
+  /** Lower-case name used in every resource name (`prod` keeps the plain names). */
+  stage: string;
+  alertEmail: string | null;
+  shards: number;
+  /** FARGATE_SPOT when true (about 70 % cheaper; two minutes' warning before an interruption). */
+  spot: boolean;
+}
+
+export class ContextError extends Error {
+  override name = "ContextError";
+}
+
+const STAGE = /^[a-z][a-z0-9-]{0,19}$/;
+// Deliberately loose: SNS validates the address and sends a confirmation mail to it.
+const EMAIL = /^[^\s@",;]+@[^\s@",;]+\.[^\s@",;]+$/;
+
+/** Reads and validates the context; `read` is `node.tryGetContext` in the app. */
+export function settingsFromContext(read: (key: string) => unknown): DeploymentSettings {
+  const text = (key: string): string | null => {
+    const value = read(key);
+    if (value === undefined || value === null || value === "") return null;
+    if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") {
+      return String(value).trim();
+    }
+    throw new ContextError(`--context ${key} must be a plain value, not ${JSON.stringify(value)}`);
+  };
+
+  const dbMode = text("db_mode") ?? "dynamodb";
+  if (!(DB_MODES as readonly string[]).includes(dbMode)) {
+    throw new ContextError(`--context db_mode=${dbMode} is not allowed: use dynamodb or supabase`);
+  }
+
+  const stage = text("stage") ?? "prod";
+  if (!STAGE.test(stage)) {
+    throw new ContextError(
+      `--context stage=${stage} is not allowed: use 1 to 20 lower-case letters, digits or '-', starting with a letter (e.g. prod, staging)`,
+    );
+  }
+
+  const alertEmail = text("alert_email");
+  if (alertEmail !== null && !EMAIL.test(alertEmail)) {
+    throw new ContextError(
+      `--context alert_email=${alertEmail} is not allowed: use one e-mail address, or leave it out for no e-mail`,
+    );
+  }
+
+  const shardsText = text("shards") ?? "1";
+  const shards = Number(shardsText);
+  if (!/^\d+$/.test(shardsText) || shards < 1 || shards > MAX_SHARDS) {
+    throw new ContextError(
+      `--context shards=${shardsText} is not allowed: use a whole number from 1 to ${MAX_SHARDS}`,
+    );
+  }
+
+  const spotText = (text("spot") ?? "true").toLowerCase();
+  if (spotText !== "true" && spotText !== "false") {
+    throw new ContextError(`--context spot=${spotText} is not allowed: use true or false`);
+  }
+
+  return { dbMode: dbMode as DbMode, stage, alertEmail, shards, spot: spotText === "true" };
+}

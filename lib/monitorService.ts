@@ -1,0 +1,166 @@
+/**
+ * The monitor on ECS Fargate: one cluster, and per shard one service running exactly one task of
+ * 0.25 vCPU and 512 MiB on ARM64 (Graviton, about 20 % cheaper than x86) and, by default, Fargate Spot
+ * (about 70 % cheaper than on-demand; an interruption comes with two minutes' warning, within which the
+ * monitor flushes and exits, and the replacement backfills whatever it missed).
+ */
+import { Duration, IgnoreMode, Size } from "aws-cdk-lib";
+import type { SecurityGroup, Vpc } from "aws-cdk-lib/aws-ec2";
+import { SubnetType } from "aws-cdk-lib/aws-ec2";
+import { Platform } from "aws-cdk-lib/aws-ecr-assets";
+import {
+  AwsLogDriverMode,
+  Cluster,
+  ContainerImage,
+  ContainerInsights,
+  CpuArchitecture,
+  Secret as EcsSecret,
+  ExecuteCommandLogging,
+  FargateService,
+  FargateTaskDefinition,
+  LogDrivers,
+  OperatingSystemFamily,
+} from "aws-cdk-lib/aws-ecs";
+import type { Role } from "aws-cdk-lib/aws-iam";
+import type { LogGroup } from "aws-cdk-lib/aws-logs";
+import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
+import { Construct } from "constructs";
+import { PROJECT_ROOT } from "./alerting.ts";
+import type { DbMode } from "./deploymentSettings.ts";
+
+export const TASK_CPU = 256;
+export const TASK_MEMORY_MIB = 512;
+export const HEALTH_PORT = 8080;
+/** Fargate's maximum, and the length of the Spot interruption warning. */
+export const STOP_TIMEOUT_SECONDS = 120;
+
+/**
+ * The image's build context is the repository root (the Dockerfile in monitor/ needs the lock file),
+ * narrowed to what the image uses so unrelated changes do not rebuild it.
+ */
+export const IMAGE_CONTEXT_ALLOW = ["package.json", "package-lock.json", "monitor/src", "monitor/Dockerfile"];
+
+export interface MonitorServiceProps {
+  vpc: Vpc;
+  securityGroup: SecurityGroup;
+  logGroup: LogGroup;
+  dbMode: DbMode;
+  shards: number;
+  spot: boolean;
+  /** Plain, non-secret settings shared by every shard. */
+  environment: Record<string, string>;
+  credentials: ISecret;
+  supabase: ISecret | null;
+}
+
+export class MonitorService extends Construct {
+  readonly cluster: Cluster;
+  readonly services: FargateService[] = [];
+  readonly taskDefinitions: FargateTaskDefinition[] = [];
+
+  constructor(scope: Construct, id: string, props: MonitorServiceProps) {
+    super(scope, id);
+    this.cluster = new Cluster(this, "Cluster", {
+      vpc: props.vpc,
+      enableFargateCapacityProviders: true,
+      // Container Insights bills its own metrics per task; the monitor's metrics and ECS's free
+      // service metrics cover what the dashboard and alarms need.
+      containerInsightsV2: ContainerInsights.DISABLED,
+      // ECS Exec sessions are not recorded, so the task role needs no CloudWatch Logs rights for them.
+      executeCommandConfiguration: { logging: ExecuteCommandLogging.NONE },
+    });
+
+    const image = ContainerImage.fromAsset(PROJECT_ROOT, {
+      file: "monitor/Dockerfile",
+      platform: Platform.LINUX_ARM64,
+      ignoreMode: IgnoreMode.DOCKER,
+      exclude: ["*", ...IMAGE_CONTEXT_ALLOW.map((path) => `!${path}`)],
+    });
+
+    // One task definition per shard: the shard number is part of the container's environment.
+    for (let shard = 0; shard < props.shards; shard++) {
+      const suffix = props.shards > 1 ? String(shard) : "";
+      const taskDefinition = new FargateTaskDefinition(this, `Task${suffix}`, {
+        cpu: TASK_CPU,
+        memoryLimitMiB: TASK_MEMORY_MIB,
+        runtimePlatform: {
+          cpuArchitecture: CpuArchitecture.ARM64,
+          operatingSystemFamily: OperatingSystemFamily.LINUX,
+        },
+      });
+      taskDefinition.addContainer("monitor", {
+        image,
+        containerName: "monitor",
+        essential: true,
+        stopTimeout: Duration.seconds(STOP_TIMEOUT_SECONDS),
+        environment: {
+          ...props.environment,
+          SHARD_INDEX: String(shard),
+          SHARD_COUNT: String(props.shards),
+        },
+        secrets: this.#secrets(props),
+        healthCheck: {
+          // The image has node and nothing else to probe with; /health answers while the event loop does.
+          command: [
+            "CMD",
+            "node",
+            "-e",
+            `fetch("http://127.0.0.1:${HEALTH_PORT}/health").then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`,
+          ],
+          interval: Duration.seconds(30),
+          timeout: Duration.seconds(5),
+          retries: 3,
+          // Start-up includes the backfill of missed fills.
+          startPeriod: Duration.seconds(120),
+        },
+        logging: LogDrivers.awsLogs({
+          logGroup: props.logGroup,
+          streamPrefix: suffix ? `shard-${suffix}` : "monitor",
+          // Non-blocking: if CloudWatch Logs is slow, log lines may be dropped from a 25 MB buffer
+          // rather than stalling the monitor's stdout and with it the WebSocket and the fills.
+          mode: AwsLogDriverMode.NON_BLOCKING,
+          maxBufferSize: Size.mebibytes(25),
+        }),
+      });
+
+      const service = new FargateService(this, `Service${suffix}`, {
+        cluster: this.cluster,
+        taskDefinition,
+        desiredCount: 1,
+        // Deliberate for a single WebSocket consumer: a deployment starts the new task (100 % → 200 %)
+        // and stops the old one only once the new one is healthy, so the account is never unwatched
+        // while an image is pulled and missed fills are backfilled. The minute of overlap is harmless:
+        // every write is idempotent and every alert is claimed once in storage (tested with two monitors
+        // side by side). 0/100 would instead leave a gap of a minute or two at every deployment.
+        minHealthyPercent: 100,
+        maxHealthyPercent: 200,
+        circuitBreaker: { enable: true, rollback: true },
+        enableExecuteCommand: true,
+        assignPublicIp: true,
+        vpcSubnets: { subnetType: SubnetType.PUBLIC },
+        securityGroups: [props.securityGroup],
+        capacityProviderStrategies: [
+          { capacityProvider: props.spot ? "FARGATE_SPOT" : "FARGATE", weight: 1 },
+        ],
+      });
+      this.services.push(service);
+      this.taskDefinitions.push(taskDefinition);
+    }
+  }
+
+  /** The roles the monitor's code runs as (one per shard's task definition). */
+  get taskRoles(): Role[] {
+    return this.taskDefinitions.map((definition) => definition.taskRole as Role);
+  }
+
+  #secrets(props: MonitorServiceProps): Record<string, EcsSecret> {
+    const secrets: Record<string, EcsSecret> = {
+      ACCOUNT_ADDRESS: EcsSecret.fromSecretsManager(props.credentials, "ACCOUNT_ADDRESS"),
+    };
+    if (props.dbMode === "supabase" && props.supabase) {
+      secrets.SUPABASE_URL = EcsSecret.fromSecretsManager(props.supabase, "SUPABASE_URL");
+      secrets.SUPABASE_SERVICE_KEY = EcsSecret.fromSecretsManager(props.supabase, "SUPABASE_SERVICE_KEY");
+    }
+    return secrets;
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * The cdk-nag AwsSolutions findings this stack accepts, each on the one resource it concerns and with
+ * the reason that holds for this stack. Anything not listed here fails `cdk synth`.
+ */
+import { type Stack, Validations } from "aws-cdk-lib";
+import type { IConstruct } from "constructs";
+import type { MonitorService } from "./monitorService.ts";
+import type { MonitorSecrets } from "./secrets.ts";
+
+export interface NagParts {
+  secrets: MonitorSecrets;
+  service: MonitorService;
+}
+
+const acknowledge = (scope: IConstruct, rule: string, reason: string) =>
+  Validations.of(scope).acknowledge({ id: `AwsSolutions::AwsSolutions-${rule}`, reason });
+
+export function acknowledgeNagFindings(_stack: Stack, parts: NagParts): void {
+  for (const { secret } of parts.secrets.entries) {
+    acknowledge(
+      secret,
+      "SMG4",
+      "Holds third-party values (account address, Supabase keys, Discord webhook, Telegram bot token) that AWS cannot rotate; they are rotated at their provider and put again.",
+    );
+  }
+  acknowledge(
+    parts.service.cluster,
+    "ECS4",
+    "Container Insights bills per-task metrics beyond the budget; the monitor's own metrics and ECS's free service CPU and memory metrics feed the dashboard and alarms.",
+  );
+  for (const definition of parts.service.taskDefinitions) {
+    acknowledge(
+      definition,
+      "ECS2",
+      "Only non-secret settings are plain environment variables (mode, table prefix, topic ARN, shard numbers); the account address and Supabase keys come from Secrets Manager through `secrets`.",
+    );
+    acknowledge(
+      definition.taskRole.node.findChild("DefaultPolicy"),
+      "IAM5[Resource::*]",
+      "ECS Exec's ssmmessages channel actions support no resource-level permissions; everything else in this role is scoped to this stack's tables and topic.",
+    );
+    acknowledge(
+      definition.obtainExecutionRole().node.findChild("DefaultPolicy"),
+      "IAM5[Resource::*]",
+      "ecr:GetAuthorizationToken supports no resource-level permissions; image pulls are scoped to the asset repository and secret reads to this stack's secrets.",
+    );
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * The deployment's inputs: every bad `--context` value ends synthesis with one line (checked through the
+ * real app entry point, as `cdk synth` runs it), and the container image's Dockerfile and build context.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ContextError, settingsFromContext } from "../../lib/deploymentSettings.ts";
+import { IMAGE_CONTEXT_ALLOW } from "../../lib/monitorService.ts";
+
+const contextError = (context: Record<string, unknown>) => {
+  try {
+    settingsFromContext((key) => context[key]);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ContextError);
+    return (error as Error).message;
+  }
+  throw new Error("expected a ContextError");
+};
+
+describe("context", () => {
+  it("defaults: dynamodb, prod, no e-mail, one shard, Spot", () => {
+    expect(settingsFromContext(() => undefined)).toEqual({
+      dbMode: "dynamodb",
+      stage: "prod",
+      alertEmail: null,
+      shards: 1,
+      spot: true,
+    });
+    expect(
+      settingsFromContext(
+        (key) =>
+          ({ db_mode: "supabase", stage: "staging", alert_email: "a@b.io", shards: "4", spot: false })[key],
+      ),
+    ).toEqual({ dbMode: "supabase", stage: "staging", alertEmail: "a@b.io", shards: 4, spot: false });
+  });
+
+  it("names the key, the value and what is allowed, in one line", () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ db_mode: "postgres" }, "--context db_mode=postgres is not allowed: use dynamodb or supabase"],
+      [{ db_mode: "DynamoDB" }, "--context db_mode=DynamoDB is not allowed: use dynamodb or supabase"],
+      [
+        { stage: "Prod!" },
+        "--context stage=Prod! is not allowed: use 1 to 20 lower-case letters, digits or '-', starting with a letter (e.g. prod, staging)",
+      ],
+      [
+        { alert_email: "not-an-email" },
+        "--context alert_email=not-an-email is not allowed: use one e-mail address, or leave it out for no e-mail",
+      ],
+      [{ shards: "0" }, "--context shards=0 is not allowed: use a whole number from 1 to 20"],
+      [{ shards: "2.5" }, "--context shards=2.5 is not allowed: use a whole number from 1 to 20"],
+      [{ shards: "21" }, "--context shards=21 is not allowed: use a whole number from 1 to 20"],
+      [{ spot: "yes" }, "--context spot=yes is not allowed: use true or false"],
+      [{ shards: ["1"] }, '--context shards must be a plain value, not ["1"]'],
+    ];
+    for (const [context, message] of cases) {
+      const error = contextError(context);
+      expect(error).toBe(message);
+      expect(error).not.toContain("\n");
+    }
+  });
+
+  it("the app entry point prints that line and exits 1, with no stack trace", () => {
+    const outdir = mkdtempSync(join(tmpdir(), "hl-cdk-bad-"));
+    const result = spawnSync(process.execPath, ["bin/hl-monitor.ts"], {
+      // How the CDK CLI hands `--context db_mode=postgres` to the app.
+      env: {
+        PATH: process.env.PATH ?? "",
+        CDK_CONTEXT_JSON: JSON.stringify({ db_mode: "postgres" }),
+        CDK_OUTDIR: outdir,
+      },
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe(
+      "hl-monitor: --context db_mode=postgres is not allowed: use dynamodb or supabase\n",
+    );
+  });
+});
+
+describe("container image", () => {
+  const dockerfile = readFileSync("monitor/Dockerfile", "utf8");
+  const instructions = dockerfile
+    .split("\n")
+    .filter((line) => line.trim() !== "" && !line.trimStart().startsWith("#"))
+    .join("\n")
+    .replace(/\\\n\s*/g, " ")
+    .split("\n");
+
+  it("is multi-stage, arm64, installs production dependencies from the lock file, runs as a non-root user", () => {
+    const froms = instructions.filter((line) => line.startsWith("FROM "));
+    expect(froms).toHaveLength(2);
+    for (const from of froms) expect(from).toContain("--platform=linux/arm64");
+    expect(froms[0]).toMatch(/ AS dependencies$/);
+    expect(instructions.some((line) => /^RUN npm ci --omit=dev\b/.test(line))).toBe(true);
+    // Only the final stage's instructions count: the USER comes after every COPY and before CMD.
+    const final = instructions.slice(instructions.indexOf(froms[1]!));
+    const user = final.findIndex((line) => line.startsWith("USER "));
+    expect(final[user]).toBe("USER node");
+    expect(final.findLastIndex((line) => line.startsWith("COPY "))).toBeLessThan(user);
+    expect(final.at(-1)).toBe('CMD ["node", "monitor/src/main.ts"]');
+    expect(final).toContain("COPY --from=dependencies --chown=root:root /app/node_modules ./node_modules");
+  });
+
+  it("copies into the image only what exists in the narrowed build context", () => {
+    for (const path of IMAGE_CONTEXT_ALLOW) expect(existsSync(path), path).toBe(true);
+    const copied = instructions
+      .filter((line) => line.startsWith("COPY ") && !line.includes("--from="))
+      .flatMap((line) =>
+        line
+          .split(/\s+/)
+          .slice(1, -1)
+          .filter((part) => !part.startsWith("--")),
+      );
+    for (const source of copied) {
+      expect(
+        IMAGE_CONTEXT_ALLOW.some((allowed) => source === allowed || source.startsWith(`${allowed}/`)),
+        source,
+      ).toBe(true);
+    }
+  });
+
+  it("the staged build context of a real synth holds the allowed paths and nothing else", async () => {
+    const { synthesize } = await import("../support/cdkApp.ts");
+    const synth = synthesize();
+    const assets = JSON.parse(
+      readFileSync(join(synth.outdir, `${synth.stack.stackName}.assets.json`), "utf8"),
+    );
+    const [image] = Object.values(assets.dockerImages) as {
+      source: { directory: string; dockerFile: string };
+    }[];
+    expect(image!.source.dockerFile).toBe("monitor/Dockerfile");
+    const root = join(synth.outdir, image!.source.directory);
+    const files: string[] = [];
+    const walk = (dir: string) => {
+      for (const entry of readdirSync(dir)) {
+        const path = join(dir, entry);
+        if (statSync(path).isDirectory()) walk(path);
+        else files.push(relative(root, path));
+      }
+    };
+    walk(root);
+    expect(files).toContain("monitor/src/main.ts");
+    expect(files).toContain("package-lock.json");
+    for (const file of files) {
+      expect(
+        IMAGE_CONTEXT_ALLOW.some((allowed) => file === allowed || file.startsWith(`${allowed}/`)),
+        file,
+      ).toBe(true);
+    }
+  }, 60_000);
+});

@@ -1,0 +1,493 @@
+/**
+ * HyperliquidMonitorStack, synthesized for real (aws-cdk-lib/assertions) in both modes and a sharded
+ * staging deployment, with cdk-nag's AwsSolutions checks as `cdk synth` runs them.
+ */
+import { Match } from "aws-cdk-lib/assertions";
+import { beforeAll, describe, expect, it } from "vitest";
+import { alarmCount } from "../../lib/monitoring/alarms.ts";
+import { SECRET_KEYS } from "../../lib/secrets.ts";
+import { loadConfig } from "../../monitor/src/config/config.ts";
+import { TABLES } from "../../monitor/src/storage/dynamodb/tables.ts";
+import { ESSENTIAL_METRICS } from "../../monitor/src/telemetry/metrics.ts";
+import { resourcesOfType, type Synthesized, synthesize } from "../support/cdkApp.ts";
+
+let dynamo: Synthesized;
+let supabase: Synthesized;
+let sharded: Synthesized;
+
+beforeAll(() => {
+  dynamo = synthesize({ db_mode: "dynamodb", alert_email: "trader@example.com" });
+  supabase = synthesize({ db_mode: "supabase" });
+  sharded = synthesize({ stage: "staging", shards: "3", spot: "false" });
+}, 120_000);
+
+const containerOf = (synth: Synthesized, index = 0) =>
+  resourcesOfType(synth, "AWS::ECS::TaskDefinition")[index]![1].Properties.ContainerDefinitions[0];
+
+/** Every IAM statement of the stack, with the logical id of the policy it is in. */
+function statements(synth: Synthesized): { policy: string; Action: string | string[]; Resource: unknown }[] {
+  return resourcesOfType(synth, "AWS::IAM::Policy").flatMap(([id, policy]) =>
+    policy.Properties.PolicyDocument.Statement.map((statement: object) => ({ policy: id, ...statement })),
+  );
+}
+
+const actionsOf = (statement: { Action: string | string[] }) =>
+  Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+
+describe("cdk-nag AwsSolutions", () => {
+  it("reports nothing unacknowledged in any configuration, and every acknowledgement has a reason", () => {
+    for (const synth of [dynamo, supabase, sharded]) {
+      expect(synth.nag.violations).toEqual([]);
+      for (const suppressed of synth.nag.suppressedViolations) {
+        expect(suppressed.reason.length).toBeGreaterThan(60);
+      }
+    }
+    const rules = [...new Set(dynamo.nag.suppressedViolations.map((s) => s.acknowledgedId))].sort();
+    expect(rules).toEqual([
+      "AwsSolutions::AwsSolutions-ECS2",
+      "AwsSolutions::AwsSolutions-ECS4",
+      "AwsSolutions::AwsSolutions-IAM5[Resource::*]",
+      "AwsSolutions::AwsSolutions-SMG4",
+    ]);
+  });
+});
+
+describe("compute: Fargate Spot, ARM64, 0.25 vCPU / 512 MiB, one task per shard", () => {
+  it("runs one FARGATE_SPOT service with the deliberate deployment settings", () => {
+    dynamo.template.resourceCountIs("AWS::ECS::Service", 1);
+    dynamo.template.hasResourceProperties("AWS::ECS::Service", {
+      CapacityProviderStrategy: [{ CapacityProvider: "FARGATE_SPOT", Weight: 1 }],
+      DesiredCount: 1,
+      EnableExecuteCommand: true,
+      DeploymentConfiguration: {
+        DeploymentCircuitBreaker: { Enable: true, Rollback: true },
+        MinimumHealthyPercent: 100,
+        MaximumPercent: 200,
+      },
+      NetworkConfiguration: { AwsvpcConfiguration: { AssignPublicIp: "ENABLED" } },
+    });
+    dynamo.template.hasResourceProperties("AWS::ECS::Cluster", {
+      ClusterSettings: [{ Name: "containerInsights", Value: "disabled" }],
+    });
+    dynamo.template.hasResourceProperties("AWS::ECS::ClusterCapacityProviderAssociations", {
+      CapacityProviders: Match.arrayWith(["FARGATE", "FARGATE_SPOT"]),
+    });
+  });
+
+  it("sizes the task at 256 CPU units and 512 MiB on LINUX/ARM64, stops in 120 s, checks /health", () => {
+    dynamo.template.hasResourceProperties("AWS::ECS::TaskDefinition", {
+      Cpu: "256",
+      Memory: "512",
+      RequiresCompatibilities: ["FARGATE"],
+      RuntimePlatform: { CpuArchitecture: "ARM64", OperatingSystemFamily: "LINUX" },
+    });
+    const container = containerOf(dynamo);
+    expect(container.StopTimeout).toBe(120);
+    expect(container.HealthCheck.Command.join(" ")).toContain("http://127.0.0.1:8080/health");
+    const env = Object.fromEntries(
+      container.Environment.map((e: { Name: string; Value: unknown }) => [e.Name, e.Value]),
+    );
+    expect(env.HEALTH_PORT).toBe("8080");
+    expect(container.LogConfiguration.Options["awslogs-stream-prefix"]).toBe("monitor");
+  });
+
+  it("spot=false runs on FARGATE; shards=3 makes three services, each told its shard", () => {
+    sharded.template.resourceCountIs("AWS::ECS::Service", 3);
+    for (const [, service] of resourcesOfType(sharded, "AWS::ECS::Service")) {
+      expect(service.Properties.CapacityProviderStrategy).toEqual([
+        { CapacityProvider: "FARGATE", Weight: 1 },
+      ]);
+    }
+    const shards = [0, 1, 2].map((index) => {
+      const env = containerOf(sharded, index).Environment as { Name: string; Value: string }[];
+      const value = (name: string) => env.find((e) => e.Name === name)?.Value;
+      return [value("SHARD_INDEX"), value("SHARD_COUNT")];
+    });
+    expect(shards).toEqual([
+      ["0", "3"],
+      ["1", "3"],
+      ["2", "3"],
+    ]);
+  });
+
+  it("gives the container an environment the monitor accepts as configuration", () => {
+    const container = containerOf(dynamo);
+    // Values CloudFormation resolves at deploy time, stood in by what they become.
+    const deployTime: Record<string, string> = {
+      ALERT_TOPIC_ARN: "arn:aws:sns:eu-west-1:123456789012:t",
+      DASHBOARD_URL: "https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1",
+      AWS_REGION: "eu-west-1",
+    };
+    const env: Record<string, string> = {};
+    for (const { Name, Value } of container.Environment as { Name: string; Value: unknown }[]) {
+      env[Name] = typeof Value === "string" ? Value : deployTime[Name]!;
+    }
+    env.ACCOUNT_ADDRESS = "0x1111111111111111111111111111111111111111";
+    const config = loadConfig(env);
+    expect(config).toMatchObject({
+      dbMode: "dynamodb",
+      tablePrefix: "hl-",
+      healthPort: 8080,
+      metricsDetail: "essential",
+    });
+    expect(config.alerts.topicArn).toBe("arn:aws:sns:eu-west-1:123456789012:t");
+    const tableNames = resourcesOfType(dynamo, "AWS::DynamoDB::Table").map(([, t]) => t.Properties.TableName);
+    for (const { role } of TABLES) expect(tableNames).toContain(`${config.tablePrefix}${role}`);
+  });
+});
+
+describe("network: no NAT gateway, no inbound rule", () => {
+  it("has two public subnets in two AZs, an internet gateway and no NAT", () => {
+    for (const synth of [dynamo, supabase, sharded]) {
+      synth.template.resourceCountIs("AWS::EC2::NatGateway", 0);
+      synth.template.resourceCountIs("AWS::EC2::Subnet", 2);
+      synth.template.resourceCountIs("AWS::EC2::InternetGateway", 1);
+      for (const [, subnet] of resourcesOfType(synth, "AWS::EC2::Subnet")) {
+        expect(subnet.Properties.MapPublicIpOnLaunch).toBe(true);
+      }
+    }
+  });
+
+  it("lets nothing in: no ingress rule on any security group; out only on 443", () => {
+    for (const synth of [dynamo, supabase, sharded]) {
+      synth.template.resourceCountIs("AWS::EC2::SecurityGroupIngress", 0);
+      for (const [, group] of resourcesOfType(synth, "AWS::EC2::SecurityGroup")) {
+        expect(group.Properties.SecurityGroupIngress ?? []).toEqual([]);
+        expect(group.Properties.SecurityGroupEgress).toEqual([
+          expect.objectContaining({ CidrIp: "0.0.0.0/0", FromPort: 443, ToPort: 443, IpProtocol: "tcp" }),
+        ]);
+      }
+    }
+  });
+
+  it("logs rejected traffic to a two-week log group", () => {
+    dynamo.template.hasResourceProperties("AWS::EC2::FlowLog", { TrafficType: "REJECT" });
+    dynamo.template.hasResourceProperties("AWS::Logs::LogGroup", {
+      LogGroupName: "/vpc/hl-monitor/rejected",
+      RetentionInDays: 14,
+    });
+  });
+});
+
+describe("secrets: in Secrets Manager, injected as ECS secrets, never plain environment", () => {
+  const SECRETISH = /(KEY|TOKEN|SECRET|PASSWORD|WEBHOOK|ADDRESS|CHAT_ID)/;
+
+  it("creates the credentials and alerts secrets (and supabase in that mode) with every key present", () => {
+    const secretsOf = (synth: Synthesized) =>
+      Object.fromEntries(
+        resourcesOfType(synth, "AWS::SecretsManager::Secret").map(([, s]) => [
+          s.Properties.Name,
+          Object.keys(JSON.parse(s.Properties.SecretString)).sort(),
+        ]),
+      );
+    expect(secretsOf(dynamo)).toEqual({
+      "hl-monitor/prod/credentials": [...SECRET_KEYS.credentials].sort(),
+      "hl-monitor/prod/alerts": [...SECRET_KEYS.alerts].sort(),
+    });
+    expect(secretsOf(supabase)).toEqual({
+      "hl-monitor/prod/credentials": [...SECRET_KEYS.credentials].sort(),
+      "hl-monitor/prod/supabase": [...SECRET_KEYS.supabase].sort(),
+      "hl-monitor/prod/alerts": [...SECRET_KEYS.alerts].sort(),
+    });
+    // Created empty: no value of any kind in the template.
+    for (const [, secret] of resourcesOfType(supabase, "AWS::SecretsManager::Secret")) {
+      expect(Object.values(JSON.parse(secret.Properties.SecretString))).toEqual(
+        Object.keys(JSON.parse(secret.Properties.SecretString)).map(() => ""),
+      );
+    }
+  });
+
+  it("injects only what the monitor needs, as secrets; no plain variable carries a secret", () => {
+    for (const [synth, expected] of [
+      [dynamo, ["ACCOUNT_ADDRESS"]],
+      [supabase, ["ACCOUNT_ADDRESS", "SUPABASE_SERVICE_KEY", "SUPABASE_URL"]],
+    ] as const) {
+      for (const [, definition] of resourcesOfType(synth, "AWS::ECS::TaskDefinition")) {
+        for (const container of definition.Properties.ContainerDefinitions) {
+          const secretNames = container.Secrets.map((s: { Name: string }) => s.Name).sort();
+          expect(secretNames).toEqual(expected);
+          const plain = container.Environment.map((e: { Name: string }) => e.Name);
+          expect(plain.filter((name: string) => SECRETISH.test(name) && name !== "ALERT_TOPIC_ARN")).toEqual(
+            [],
+          );
+          for (const name of secretNames) expect(plain).not.toContain(name);
+        }
+      }
+    }
+    // The Lambda gets the alerts secret's name (ALERTS_SECRET_ID), never its values.
+    for (const [, fn] of resourcesOfType(dynamo, "AWS::Lambda::Function")) {
+      const variables = fn.Properties.Environment.Variables;
+      expect(Object.keys(variables).filter((name) => SECRETISH.test(name))).toEqual(["ALERTS_SECRET_ID"]);
+      expect(variables.ALERTS_SECRET_ID).toBe("hl-monitor/prod/alerts");
+    }
+  });
+});
+
+describe("tables", () => {
+  it("dynamodb mode: the five tables on-demand, with PITR, TTL and retained, keys as the monitor defines", () => {
+    const tables = resourcesOfType(dynamo, "AWS::DynamoDB::Table");
+    const byName = new Map(tables.map(([, t]) => [t.Properties.TableName as string, t]));
+    expect([...byName.keys()].sort()).toEqual(
+      ["hl-alert-deliveries", "hl-cvd", "hl-dashboard", "hl-fills", "hl-orders", "hl-positions"].sort(),
+    );
+    for (const definition of TABLES) {
+      const table = byName.get(`hl-${definition.role}`)!;
+      expect(table.DeletionPolicy).toBe("Retain");
+      expect(table.Properties).toMatchObject({
+        BillingMode: "PAY_PER_REQUEST",
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        KeySchema: [
+          { AttributeName: definition.partitionKey.name, KeyType: "HASH" },
+          { AttributeName: definition.sortKey.name, KeyType: "RANGE" },
+        ],
+      });
+      expect(table.Properties.TimeToLiveSpecification).toEqual(
+        definition.ttlAttribute ? { AttributeName: definition.ttlAttribute, Enabled: true } : undefined,
+      );
+      expect(
+        (table.Properties.LocalSecondaryIndexes ?? []).map((i: { IndexName: string }) => i.IndexName),
+      ).toEqual(definition.localIndexes.map((i) => i.name));
+    }
+    const ledger = byName.get("hl-alert-deliveries")!;
+    expect(ledger.Properties).toMatchObject({
+      KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
+      TimeToLiveSpecification: { AttributeName: "expiresAt", Enabled: true },
+    });
+  });
+
+  it("supabase mode: no monitor tables (only the alert Lambda's delivery ledger)", () => {
+    const names = resourcesOfType(supabase, "AWS::DynamoDB::Table").map(([, t]) => t.Properties.TableName);
+    expect(names).toEqual(["hl-alert-deliveries"]);
+  });
+
+  it("other stages get their own names", () => {
+    const names = resourcesOfType(sharded, "AWS::DynamoDB::Table").map(([, t]) => t.Properties.TableName);
+    expect(names.sort()).toContain("hl-staging-fills");
+    sharded.template.hasResourceProperties("AWS::Logs::LogGroup", {
+      LogGroupName: "/ecs/hl-monitor-staging",
+    });
+    sharded.template.hasResourceProperties("AWS::CloudWatch::Dashboard", {
+      DashboardName: "HyperliquidMonitor-staging",
+    });
+    sharded.template.hasResourceProperties("AWS::SecretsManager::Secret", {
+      Name: "hl-monitor/staging/credentials",
+    });
+    expect(sharded.stack.stackName).toBe("HyperliquidMonitor-staging");
+    expect(dynamo.stack.stackName).toBe("HyperliquidMonitor");
+  });
+});
+
+describe("least privilege", () => {
+  it("allows '*' resources only for actions that have no resource-level permissions", () => {
+    for (const synth of [dynamo, supabase, sharded]) {
+      for (const statement of statements(synth)) {
+        if (statement.Resource !== "*") continue;
+        for (const action of actionsOf(statement)) {
+          expect(action).toMatch(
+            /^(ssmmessages:(Create|Open)(Control|Data)Channel|ecr:GetAuthorizationToken)$/,
+          );
+        }
+      }
+      for (const statement of statements(synth)) {
+        for (const action of actionsOf(statement)) expect(action).not.toMatch(/\*/);
+      }
+    }
+  });
+
+  it("task role: data actions on its own tables and index only, publish to its own topic only", () => {
+    const taskPolicy = statements(dynamo).filter((s) => s.policy.startsWith("MonitorTaskTaskRole"));
+    const dynamoStatement = taskPolicy.find((s) => actionsOf(s).some((a) => a.startsWith("dynamodb:")))!;
+    expect(actionsOf(dynamoStatement).sort()).toEqual(
+      ["BatchWriteItem", "DescribeTable", "GetItem", "PutItem", "Query", "UpdateItem"].map(
+        (a) => `dynamodb:${a}`,
+      ),
+    );
+    const resources = JSON.stringify(dynamoStatement.Resource);
+    for (const role of ["fills", "positions", "dashboard", "orders", "cvd"])
+      expect(resources).toContain(`Tables${role}`);
+    expect(resources).toContain("/index/byTime");
+    expect(resources).not.toContain("DeliveryLedger");
+    const publish = taskPolicy.find((s) => actionsOf(s).includes("sns:Publish"))!;
+    expect(publish.Resource).toEqual({ Ref: expect.stringMatching(/^AlertingTopic/) });
+    // No secret reads by the code itself; supabase mode's task role has no DynamoDB data rights.
+    expect(taskPolicy.some((s) => actionsOf(s).some((a) => a.startsWith("secretsmanager:")))).toBe(false);
+    const supabaseTask = statements(supabase).filter((s) => s.policy.startsWith("MonitorTaskTaskRole"));
+    expect(supabaseTask.some((s) => actionsOf(s).some((a) => a.startsWith("dynamodb:")))).toBe(false);
+  });
+
+  it("execution role reads only its secrets; the Lambda reads only the alerts secret", () => {
+    const secretReads = (synth: Synthesized, prefix: string) =>
+      statements(synth)
+        .filter((s) => s.policy.startsWith(prefix) && actionsOf(s).includes("secretsmanager:GetSecretValue"))
+        .map((s) => JSON.stringify(s.Resource));
+    expect(secretReads(dynamo, "MonitorTaskExecutionRole")).toEqual([
+      expect.stringContaining("Secretscredentials"),
+    ]);
+    expect(secretReads(supabase, "MonitorTaskExecutionRole").sort()).toEqual([
+      expect.stringContaining("Secretscredentials"),
+      expect.stringContaining("Secretssupabase"),
+    ]);
+    expect(secretReads(dynamo, "AlertingFunctionRole")).toEqual([expect.stringContaining("Secretsalerts")]);
+    // The Lambda's own role, no managed policy.
+    for (const [id, role] of resourcesOfType(dynamo, "AWS::IAM::Role")) {
+      expect(role.Properties.ManagedPolicyArns, id).toBeUndefined();
+    }
+  });
+});
+
+describe("alerting", () => {
+  it("an SSL-only topic that alarms of this account may publish to, with the Lambda and the e-mail subscribed", () => {
+    dynamo.template.hasResourceProperties("AWS::SNS::TopicPolicy", {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
+          Match.objectLike({ Effect: "Allow", Principal: { Service: "cloudwatch.amazonaws.com" } }),
+        ]),
+      },
+    });
+    dynamo.template.hasResourceProperties("AWS::SNS::Subscription", { Protocol: "lambda" });
+    dynamo.template.hasResourceProperties("AWS::SNS::Subscription", {
+      Protocol: "email",
+      Endpoint: "trader@example.com",
+    });
+    supabase.template.resourcePropertiesCountIs("AWS::SNS::Subscription", { Protocol: "email" }, 0);
+  });
+
+  it("the alert Lambda: Node 24, ARM64, dead-letter queue, two retries, its settings", () => {
+    dynamo.template.hasResourceProperties("AWS::Lambda::Function", {
+      Runtime: "nodejs24.x",
+      Architectures: ["arm64"],
+      Handler: "index.handler",
+      DeadLetterConfig: {
+        TargetArn: { "Fn::GetAtt": [Match.stringLikeRegexp("^AlertingDeadLetterQueue"), "Arn"] },
+      },
+      Environment: {
+        Variables: Match.objectLike({
+          ALERTS_SECRET_ID: "hl-monitor/prod/alerts",
+          DELIVERY_TABLE: { Ref: Match.stringLikeRegexp("^AlertingDeliveryLedger") },
+          DASHBOARD_URL: Match.anyValue(),
+        }),
+      },
+    });
+    dynamo.template.hasResourceProperties("AWS::Lambda::EventInvokeConfig", { MaximumRetryAttempts: 2 });
+    dynamo.template.hasResourceProperties("AWS::SQS::Queue", { SqsManagedSseEnabled: true });
+  });
+});
+
+describe("CloudWatch", () => {
+  const alarmsOf = (synth: Synthesized) =>
+    resourcesOfType(synth, "AWS::CloudWatch::Alarm").map(([, a]) => a.Properties);
+
+  it("creates the alarms, every one notifying the topic on ALARM and OK", () => {
+    expect(alarmsOf(dynamo)).toHaveLength(alarmCount(1));
+    expect(alarmsOf(sharded)).toHaveLength(alarmCount(3));
+    for (const synth of [dynamo, supabase, sharded]) {
+      for (const alarm of alarmsOf(synth)) {
+        expect(alarm.AlarmActions, alarm.AlarmName).toEqual([
+          { Ref: expect.stringMatching(/^AlertingTopic/) },
+        ]);
+        expect(alarm.OKActions, alarm.AlarmName).toEqual(alarm.AlarmActions);
+      }
+    }
+    expect(
+      alarmsOf(dynamo)
+        .map((a) => a.AlarmName)
+        .sort(),
+    ).toEqual(
+      [
+        "CPU high",
+        "alert Lambda errors",
+        "alert dead-letter queue not empty",
+        "memory high",
+        "monitor silent",
+        "no running task",
+        "storage errors",
+      ].map((what) => `hl-monitor: ${what}`),
+    );
+  });
+
+  it("monitor silent: the heartbeat missing for 5 minutes breaches, and is critical", () => {
+    const silent = alarmsOf(dynamo).find((a) => a.AlarmName === "hl-monitor: monitor silent")!;
+    expect(silent).toMatchObject({
+      MetricName: "Heartbeat",
+      Namespace: "HyperliquidMonitor",
+      Statistic: "SampleCount",
+      Period: 60,
+      EvaluationPeriods: 5,
+      DatapointsToAlarm: 5,
+      Threshold: 1,
+      ComparisonOperator: "LessThanThreshold",
+      TreatMissingData: "breaching",
+    });
+    expect(silent.AlarmDescription).toMatch(/^\[critical\] /);
+    const noTask = alarmsOf(dynamo).find((a) => a.AlarmName === "hl-monitor: no running task")!;
+    expect(noTask).toMatchObject({
+      Namespace: "AWS/ECS",
+      MetricName: "CPUUtilization",
+      TreatMissingData: "breaching",
+    });
+    expect(noTask.AlarmDescription).toMatch(/^\[critical\] /);
+    // Sharded: one heartbeat alarm per shard on the shard's own metric, in the stage's namespace.
+    const shardSilent = alarmsOf(sharded).filter((a) => a.MetricName === "ShardHeartbeat");
+    expect(shardSilent.map((a) => a.Dimensions)).toEqual(
+      [0, 1, 2].map((i) => [{ Name: "Shard", Value: String(i) }]),
+    );
+    expect(shardSilent.every((a) => a.Namespace === "HyperliquidMonitor/staging")).toBe(true);
+  });
+
+  it("the dashboard shows the account, the monitor's health, CPU and memory, and the alarms", () => {
+    const [, dashboard] = resourcesOfType(dynamo, "AWS::CloudWatch::Dashboard")[0]!;
+    expect(dashboard.Properties.DashboardName).toBe("HyperliquidMonitor");
+    const body = JSON.stringify(dashboard.Properties.DashboardBody);
+    for (const metric of [
+      ...ESSENTIAL_METRICS.filter((m) => m !== "Heartbeat"),
+      "AlertsDelivered",
+      "CPUUtilization",
+      "MemoryUtilization",
+    ]) {
+      expect(body, metric).toContain(`\\"${metric}\\"`);
+    }
+    for (const field of ["FramesReceived", "Reconnects", "BackfilledFills", "AlertsPublished"])
+      expect(body).toContain(field);
+    expect(body).toContain("alarm");
+    dynamo.template.hasResourceProperties("AWS::Logs::LogGroup", {
+      LogGroupName: "/ecs/hl-monitor",
+      RetentionInDays: 14,
+    });
+  });
+
+  it("uses no more custom metrics and alarms than the free tier covers, with one shard", () => {
+    // Nine monitor metrics plus the Lambda's AlertsDelivered: the free tier's ten.
+    expect(ESSENTIAL_METRICS.length + 1).toBeLessThanOrEqual(10);
+    expect(alarmCount(1)).toBeLessThanOrEqual(10);
+  });
+});
+
+describe("outputs", () => {
+  it("names everything and gives the exact commands to run next", () => {
+    const outputs = dynamo.json.Outputs;
+    for (const key of [
+      "ClusterName",
+      "ServiceNames",
+      "LogGroupName",
+      "DashboardUrl",
+      "AlertTopicArn",
+      "SecretNames",
+      "TableNames",
+      "PutCredentialsCommand",
+      "PutAlertsCommand",
+      "ForceNewDeploymentCommand",
+    ]) {
+      expect(outputs[key], key).toBeDefined();
+    }
+    expect(outputs.SecretNames.Value).toBe("hl-monitor/prod/credentials,hl-monitor/prod/alerts");
+    expect(outputs.PutCredentialsCommand.Value).toBe(
+      `aws secretsmanager put-secret-value --secret-id hl-monitor/prod/credentials --secret-string '{"ACCOUNT_ADDRESS":"0xYOUR_ACCOUNT_ADDRESS","HYPERLIQUID_API_KEY":""}'`,
+    );
+    expect(JSON.stringify(outputs.ForceNewDeploymentCommand.Value)).toContain("--force-new-deployment");
+    expect(JSON.stringify(outputs.TableNames.Value)).toContain("Tablesfills");
+    expect(supabase.json.Outputs.PutSupabaseCommand.Value).toContain("--secret-id hl-monitor/prod/supabase");
+    expect(supabase.json.Outputs.TableNames.Value).toMatch(/^none/);
+    expect(dynamo.json.Outputs.PutSupabaseCommand).toBeUndefined();
+  });
+});
