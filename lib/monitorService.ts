@@ -38,7 +38,14 @@ export const STOP_TIMEOUT_SECONDS = 120;
  * The image's build context is the repository root (the Dockerfile in monitor/ needs the lock file),
  * narrowed to what the image uses so unrelated changes do not rebuild it.
  */
-export const IMAGE_CONTEXT_ALLOW = ["package.json", "package-lock.json", "monitor/src", "monitor/Dockerfile"];
+export const IMAGE_CONTEXT_ALLOW = [
+  "package.json",
+  "package-lock.json",
+  "monitor/src",
+  "monitor/Dockerfile",
+  // The alert contract and renderers the monitor shares with the alert Lambda.
+  "lambda-alerts/src",
+];
 
 export interface MonitorServiceProps {
   vpc: Vpc;

@@ -9,6 +9,7 @@ import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ContextError, settingsFromContext } from "../../lib/deploymentSettings.ts";
 import { IMAGE_CONTEXT_ALLOW } from "../../lib/monitorService.ts";
+import { instructionsOf } from "../support/dockerfileRunner.ts";
 
 const contextError = (context: Record<string, unknown>) => {
   try {
@@ -82,13 +83,7 @@ describe("context", () => {
 });
 
 describe("container image", () => {
-  const dockerfile = readFileSync("monitor/Dockerfile", "utf8");
-  const instructions = dockerfile
-    .split("\n")
-    .filter((line) => line.trim() !== "" && !line.trimStart().startsWith("#"))
-    .join("\n")
-    .replace(/\\\n\s*/g, " ")
-    .split("\n");
+  const instructions = instructionsOf(readFileSync("monitor/Dockerfile", "utf8"));
 
   it("is multi-stage, arm64, installs production dependencies from the lock file, runs as a non-root user", () => {
     const froms = instructions.filter((line) => line.startsWith("FROM "));

@@ -1,0 +1,117 @@
+/**
+ * The monitor image's contents run: the real Dockerfile carried out over the build context exactly as
+ * CDK stages it (test/support/dockerfileRunner.ts), then its CMD started with the task definition's
+ * environment from a real synth, against the loopback Hyperliquid stand-in and a DynamoDB-compatible
+ * server. Catches a file the image lacks, a dependency only installed for development, or an
+ * environment the monitor rejects, none of which a template assertion sees.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { HyperliquidStandIn } from "../../monitor/src/standin/server.ts";
+import { startEmbeddedDynamo } from "../../monitor/src/storage/local.ts";
+import { resourcesOfType, synthesize } from "../support/cdkApp.ts";
+import { buildWithoutDocker } from "../support/dockerfileRunner.ts";
+import { ACCOUNT, eventually } from "../support/harness.ts";
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+function run(image: ReturnType<typeof buildWithoutDocker>, env: Record<string, string>) {
+  let output = "";
+  const [program, ...args] = image.cmd;
+  expect(program).toBe("node");
+  const child: ChildProcess = spawn(process.execPath, args, {
+    cwd: image.workdir,
+    // Only what the container would have: the image's ENV and the task's environment.
+    env: { PATH: dirname(process.execPath), ...image.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout!.on("data", (chunk) => {
+    output += String(chunk);
+  });
+  child.stderr!.on("data", (chunk) => {
+    output += String(chunk);
+  });
+  cleanups.push(() => {
+    if (child.exitCode === null) child.kill("SIGKILL");
+  });
+  return { child, output: () => output };
+}
+
+describe("the monitor image, built from its Dockerfile without Docker", () => {
+  it("holds only production dependencies and the sources it needs, and runs the monitor to ready", async () => {
+    const synth = synthesize();
+    const assets = JSON.parse(
+      readFileSync(join(synth.outdir, `${synth.stack.stackName}.assets.json`), "utf8"),
+    );
+    const [asset] = Object.values(assets.dockerImages) as {
+      source: { directory: string; dockerFile: string };
+    }[];
+    const context = join(synth.outdir, asset!.source.directory);
+    const image = buildWithoutDocker(join(context, asset!.source.dockerFile), context, {
+      ...process.env,
+      npm_config_prefer_offline: "true",
+    });
+
+    // Production dependencies only.
+    const modules = join(image.workdir, "node_modules");
+    for (const present of ["@aws-sdk/client-dynamodb", "@nktkas/hyperliquid", "decimal.js", "pino", "zod"]) {
+      expect(existsSync(join(modules, present)), present).toBe(true);
+    }
+    for (const absent of ["aws-cdk-lib", "vitest", "esbuild", "typescript", "@biomejs/biome", "node"]) {
+      expect(existsSync(join(modules, absent)), absent).toBe(false);
+    }
+    expect(existsSync(join(image.workdir, "test"))).toBe(false);
+    expect(existsSync(join(image.workdir, "lib"))).toBe(false);
+
+    // The task's environment from the synthesized task definition; deploy-time values stood in.
+    const [, definition] = resourcesOfType(synth, "AWS::ECS::TaskDefinition")[0]!;
+    const taskEnv: Record<string, string> = {};
+    for (const { Name, Value } of definition.Properties.ContainerDefinitions[0].Environment) {
+      if (typeof Value === "string") taskEnv[Name] = Value;
+    }
+    const standIn = new HyperliquidStandIn();
+    const urls = await standIn.start();
+    cleanups.push(() => standIn.stop());
+    const dynamo = await startEmbeddedDynamo({ dataDir: null });
+    cleanups.push(() => dynamo.close());
+
+    const monitor = run(image, {
+      ...taskEnv,
+      // What the ECS secret injects, and loopback stand-ins for Hyperliquid and DynamoDB.
+      ACCOUNT_ADDRESS: ACCOUNT,
+      HYPERLIQUID_WS_URL: urls.wsUrl,
+      HYPERLIQUID_API_URL: urls.apiUrl,
+      DYNAMODB_ENDPOINT: dynamo.endpoint,
+      AWS_REGION: "local",
+      AWS_ACCESS_KEY_ID: "local",
+      AWS_SECRET_ACCESS_KEY: "local",
+      HEALTH_PORT: "0",
+      CVD_COINS: "BTC",
+    });
+    await eventually(
+      "the monitor in the image is in sync",
+      () => monitor.output().includes('"msg":"fills in sync"'),
+      30_000,
+    );
+    expect(monitor.output()).not.toContain("configuration error");
+    const started = monitor
+      .output()
+      .split("\n")
+      .filter((line) => line.includes('"msg":"monitor started"'))
+      .map((line) => JSON.parse(line))[0];
+    expect(started).toMatchObject({ dbMode: "dynamodb", accounts: [ACCOUNT] });
+    await eventually(
+      "/ready answers 200",
+      async () => (await fetch(`http://127.0.0.1:${started.healthPort}/ready`)).status === 200,
+      20_000,
+    );
+    const exited = new Promise<number | null>((resolve) => monitor.child.once("exit", resolve));
+    monitor.child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+  }, 240_000);
+});
