@@ -15,7 +15,10 @@ export interface BuiltApp {
 
 export function buildApp(props: AppProps = {}, options: { nag?: boolean } = {}): BuiltApp {
   const app = new App(props);
-  const settings = settingsFromContext((key) => app.node.tryGetContext(key));
+  const settings = settingsFromContext(
+    (key) => app.node.tryGetContext(key),
+    Object.keys(app.node.getAllContext()),
+  );
   const naming = new Naming(settings.stage);
   const stack = new HyperliquidMonitorStack(app, naming.stackName, {
     settings,

@@ -27,8 +27,28 @@ const STAGE = /^[a-z][a-z0-9-]{0,19}$/;
 // Deliberately loose: SNS validates the address and sends a confirmation mail to it.
 const EMAIL = /^[^\s@",;]+@[^\s@",;]+\.[^\s@",;]+$/;
 
+export const CONTEXT_KEYS = ["db_mode", "stage", "alert_email", "shards", "spot"] as const;
+
+const normalised = (key: string) => key.toLowerCase().replace(/[-_]/g, "").replace(/s$/, "");
+
+/**
+ * A misspelt key (`dbMode`, `db-mode`, `shard`) would otherwise be ignored silently and deploy the
+ * default; CDK's own keys (`aws:cdk:…`, `@aws-cdk/…`, lookups) never look like ours.
+ */
+export function checkContextKeys(keys: readonly string[]): void {
+  for (const key of keys) {
+    if ((CONTEXT_KEYS as readonly string[]).includes(key)) continue;
+    const meant = CONTEXT_KEYS.find((known) => normalised(known) === normalised(key));
+    if (meant) throw new ContextError(`--context ${key} is not a setting: did you mean ${meant}?`);
+  }
+}
+
 /** Reads and validates the context; `read` is `node.tryGetContext` in the app. */
-export function settingsFromContext(read: (key: string) => unknown): DeploymentSettings {
+export function settingsFromContext(
+  read: (key: string) => unknown,
+  allKeys: readonly string[] = [],
+): DeploymentSettings {
+  checkContextKeys(allKeys);
   const text = (key: string): string | null => {
     const value = read(key);
     if (value === undefined || value === null || value === "") return null;

@@ -18,6 +18,7 @@ import {
   ExecuteCommandLogging,
   FargateService,
   FargateTaskDefinition,
+  LinuxParameters,
   LogDrivers,
   OperatingSystemFamily,
 } from "aws-cdk-lib/aws-ecs";
@@ -106,6 +107,8 @@ export class MonitorService extends Construct {
           SHARD_COUNT: String(props.shards),
         },
         secrets: this.#secrets(props),
+        // A tiny init as PID 1: forwards SIGTERM to node and reaps ECS Exec's session processes.
+        linuxParameters: new LinuxParameters(this, `LinuxParameters${suffix}`, { initProcessEnabled: true }),
         healthCheck: {
           // The image has node and nothing else to probe with; /health answers while the event loop does.
           command: [

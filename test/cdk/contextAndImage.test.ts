@@ -7,7 +7,12 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from "no
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ContextError, settingsFromContext } from "../../lib/deploymentSettings.ts";
+import {
+  CONTEXT_KEYS,
+  ContextError,
+  checkContextKeys,
+  settingsFromContext,
+} from "../../lib/deploymentSettings.ts";
 import { IMAGE_CONTEXT_ALLOW } from "../../lib/monitorService.ts";
 import { instructionsOf } from "../support/dockerfileRunner.ts";
 
@@ -61,6 +66,28 @@ describe("context", () => {
       expect(error).toBe(message);
       expect(error).not.toContain("\n");
     }
+  });
+
+  it("catches a misspelt key instead of deploying the default", () => {
+    for (const [key, meant] of [
+      ["dbMode", "db_mode"],
+      ["db-mode", "db_mode"],
+      ["shard", "shards"],
+      ["alert-email", "alert_email"],
+      ["Spot", "spot"],
+    ]) {
+      expect(() => checkContextKeys([key!])).toThrow(
+        `--context ${key} is not a setting: did you mean ${meant}?`,
+      );
+    }
+    // CDK's own keys pass.
+    checkContextKeys([
+      "aws:cdk:bundling-stacks",
+      "@aws-cdk/core:newStyleStackSynthesis",
+      "acknowledged-issue-numbers",
+      "availability-zones:account=123456789012:region=eu-west-1",
+      ...CONTEXT_KEYS,
+    ]);
   });
 
   it("the app entry point prints that line and exits 1, with no stack trace", () => {

@@ -83,6 +83,7 @@ describe("compute: Fargate Spot, ARM64, 0.25 vCPU / 512 MiB, one task per shard"
     });
     const container = containerOf(dynamo);
     expect(container.StopTimeout).toBe(120);
+    expect(container.LinuxParameters.InitProcessEnabled).toBe(true);
     expect(container.HealthCheck.Command.join(" ")).toContain("http://127.0.0.1:8080/health");
     const env = Object.fromEntries(
       container.Environment.map((e: { Name: string; Value: unknown }) => [e.Name, e.Value]),
