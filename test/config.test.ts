@@ -67,6 +67,30 @@ describe("configuration", () => {
     [{ ACCOUNT_ADDRESS: "0x123" }, 'ACCOUNT_ADDRESS has "0x123", which is not an address'],
     [{ ACCOUNT_ADDRESS: `${ADDRESS},nope` }, 'ACCOUNT_ADDRESS has "nope"'],
     [{ ACCOUNT_ADDRESS: ADDRESS, DB_MODE: "mysql" }, "DB_MODE must be local, dynamodb or supabase"],
+    [{ ACCOUNT_ADDRESS: ADDRESS, DB_MODE: "supabase" }, "SUPABASE_URL is required with DB_MODE=supabase"],
+    [
+      {
+        ACCOUNT_ADDRESS: ADDRESS,
+        DB_MODE: "supabase",
+        SUPABASE_URL: "https://p.supabase.co",
+        SUPABASE_ANON_KEY: "a",
+      },
+      "SUPABASE_SERVICE_KEY is required with DB_MODE=supabase: the service-role key (the anon key cannot write)",
+    ],
+    [
+      {
+        ACCOUNT_ADDRESS: ADDRESS,
+        DB_MODE: "supabase",
+        SUPABASE_URL: "https://p.supabase.co",
+        SUPABASE_ANON_KEY: "same",
+        SUPABASE_SERVICE_KEY: "same",
+      },
+      "SUPABASE_SERVICE_KEY is the anon key",
+    ],
+    [
+      { ACCOUNT_ADDRESS: ADDRESS, DB_MODE: "supabase", SUPABASE_URL: "p.supabase.co" },
+      "SUPABASE_URL must be a URL",
+    ],
     [
       { ACCOUNT_ADDRESS: ADDRESS, HYPERLIQUID_WS_URL: "http://x" },
       "HYPERLIQUID_WS_URL must be a URL starting with ws:// or wss://",
@@ -86,6 +110,19 @@ describe("configuration", () => {
     const message = errorOf(env as Record<string, string>);
     expect(message).toContain(expected);
     expect(message).not.toContain("\n");
+  });
+
+  it("supabase mode: the URL and the service-role key; the anon key is accepted and not used", () => {
+    const config = loadConfig({
+      ACCOUNT_ADDRESS: ADDRESS,
+      DB_MODE: "supabase",
+      SUPABASE_URL: "https://project.supabase.co/",
+      SUPABASE_SERVICE_KEY: "service",
+      SUPABASE_ANON_KEY: "anon",
+    });
+    expect(config.dbMode).toBe("supabase");
+    expect(config.supabase).toEqual({ url: "https://project.supabase.co", serviceKey: "service" });
+    expect(JSON.stringify(config)).not.toContain("anon");
   });
 
   it("reads .env under the real environment", () => {

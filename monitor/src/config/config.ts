@@ -25,6 +25,8 @@ export interface MonitorConfig {
   apiUrl: string;
   dbMode: DbMode;
   dynamodbEndpoint: string | null;
+  /** DB_MODE=supabase: the project URL and the service-role key (the anon key is never used to write). */
+  supabase: { url: string; serviceKey: string } | null;
   awsRegion: string | null;
   tablePrefix: string;
   dataDir: string;
@@ -110,6 +112,10 @@ const schema = z.object({
     .enum(["local", "dynamodb", "supabase"], { error: "must be local, dynamodb or supabase" })
     .optional(),
   DYNAMODB_ENDPOINT: urlWithScheme(["http:", "https:"]).optional(),
+  SUPABASE_URL: urlWithScheme(["http:", "https:"]).optional(),
+  SUPABASE_SERVICE_KEY: z.string().optional(),
+  // Accepted (the secret carries it for dashboards) and never used: it cannot write.
+  SUPABASE_ANON_KEY: z.string().optional(),
   AWS_REGION: z.string().optional(),
   TABLE_PREFIX: z
     .string()
@@ -183,8 +189,24 @@ export function loadConfig(env: Record<string, string | undefined>): MonitorConf
     );
   }
   const dbMode: DbMode = v.DB_MODE ?? (v.DYNAMODB_ENDPOINT ? "dynamodb" : "local");
+  let supabase: MonitorConfig["supabase"] = null;
   if (dbMode === "supabase") {
-    throw new ConfigError("DB_MODE=supabase is not available in this version yet: use local or dynamodb");
+    if (!v.SUPABASE_URL) {
+      throw new ConfigError(
+        "SUPABASE_URL is required with DB_MODE=supabase: your project's URL, https://<project>.supabase.co",
+      );
+    }
+    if (!v.SUPABASE_SERVICE_KEY) {
+      throw new ConfigError(
+        "SUPABASE_SERVICE_KEY is required with DB_MODE=supabase: the service-role key (the anon key cannot write)",
+      );
+    }
+    if (v.SUPABASE_ANON_KEY && v.SUPABASE_SERVICE_KEY === v.SUPABASE_ANON_KEY) {
+      throw new ConfigError(
+        "SUPABASE_SERVICE_KEY is the anon key: use the service-role key (the anon key cannot write)",
+      );
+    }
+    supabase = { url: v.SUPABASE_URL.replace(/\/+$/, ""), serviceKey: v.SUPABASE_SERVICE_KEY };
   }
   const endpoints = ENDPOINTS[v.HYPERLIQUID_NETWORK];
   let alerts: AlertConfig;
@@ -204,6 +226,7 @@ export function loadConfig(env: Record<string, string | undefined>): MonitorConf
     apiUrl: (v.HYPERLIQUID_API_URL ?? endpoints.api).replace(/\/+$/, ""),
     dbMode,
     dynamodbEndpoint: v.DYNAMODB_ENDPOINT ?? null,
+    supabase,
     awsRegion: v.AWS_REGION ?? null,
     tablePrefix: v.TABLE_PREFIX,
     dataDir: v.DATA_DIR,

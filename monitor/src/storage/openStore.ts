@@ -1,7 +1,7 @@
 /**
  * Builds the store the configuration asks for, wrapped so that a storage outage delays writes instead of
  * losing them. `local` runs the very same DynamoDB adapter against an embedded DynamoDB-compatible server
- * persisted under DATA_DIR.
+ * persisted under DATA_DIR; `supabase` the Supabase adapter.
  */
 import type { MonitorConfig } from "../config/config.ts";
 import type { Logger } from "../telemetry/logger.ts";
@@ -10,6 +10,7 @@ import { DynamoStore } from "./dynamodb/dynamoStore.ts";
 import { startEmbeddedDynamo } from "./local.ts";
 import { RetryingStore } from "./retryingStore.ts";
 import type { MonitorStore } from "./store.ts";
+import { SupabaseStore } from "./supabase/supabaseStore.ts";
 
 export interface OpenedStore {
   store: MonitorStore;
@@ -25,27 +26,37 @@ export async function openStore(
   logger: Logger,
   metrics: Metrics,
 ): Promise<OpenedStore> {
-  let endpoint = config.dynamodbEndpoint;
+  let backend: MonitorStore;
   let shutdown = async () => {};
-  if (config.dbMode === "local") {
-    const embedded = await startEmbeddedDynamo({ dataDir: config.dataDir });
-    endpoint = embedded.endpoint;
-    shutdown = () => embedded.close();
-    logger.info({ dataDir: config.dataDir }, "embedded store started");
+  if (config.dbMode === "supabase" && config.supabase) {
+    backend = new SupabaseStore({
+      url: config.supabase.url,
+      serviceKey: config.supabase.serviceKey,
+      retentionDays: config.retentionDays,
+      logger,
+    });
+  } else {
+    let endpoint = config.dynamodbEndpoint;
+    if (config.dbMode === "local") {
+      const embedded = await startEmbeddedDynamo({ dataDir: config.dataDir });
+      endpoint = embedded.endpoint;
+      shutdown = () => embedded.close();
+      logger.info({ dataDir: config.dataDir }, "embedded store started");
+    }
+    backend = new DynamoStore({
+      logger,
+      tablePrefix: config.tablePrefix,
+      retentionDays: config.retentionDays,
+      createTables: endpoint !== null,
+      clientConfig:
+        endpoint !== null
+          ? { endpoint, region: config.awsRegion ?? "local", credentials: LOCAL_CREDENTIALS }
+          : config.awsRegion
+            ? { region: config.awsRegion }
+            : {},
+    });
   }
-  const dynamo = new DynamoStore({
-    logger,
-    tablePrefix: config.tablePrefix,
-    retentionDays: config.retentionDays,
-    createTables: endpoint !== null,
-    clientConfig:
-      endpoint !== null
-        ? { endpoint, region: config.awsRegion ?? "local", credentials: LOCAL_CREDENTIALS }
-        : config.awsRegion
-          ? { region: config.awsRegion }
-          : {},
-  });
-  const store = new RetryingStore(dynamo, {
+  const store = new RetryingStore(backend, {
     maxPendingItems: config.maxPendingWrites,
     onRetry: (error, attempt) => {
       metrics.count("StorageErrors");

@@ -1,5 +1,5 @@
 /**
- * The storage interface every back end implements (DynamoDB for `dynamodb` and `local`, Supabase later).
+ * The storage interface every back end implements (DynamoDB for `dynamodb` and `local`, Supabase for `supabase`).
  *
  * Contract, checked by the conformance suite in test/storage/conformance.ts:
  * - Every write is idempotent: writing the same item twice leaves one item with the same content.

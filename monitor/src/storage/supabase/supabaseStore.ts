@@ -1,0 +1,431 @@
+/**
+ * MonitorStore on Supabase (PostgreSQL through PostgREST), with `@supabase/supabase-js` and the
+ * service-role key. The schema is sql/schema.sql; rows are mapped in rows.ts.
+ *
+ * - Idempotent writes: upserts on the tables' unique keys (`on_conflict`), ignoring duplicates for
+ *   records written once (fills, closed positions, alert claims) and merging for current state
+ *   (positions, CVD minutes). Writes that need a condition (an order's newer version, the cursor never
+ *   moving back, a snapshot's market figures) go through the schema's RPC functions.
+ * - Batches of BATCH_ROWS rows; a batch is one request, so one statement, so all or nothing.
+ * - Network errors, 5xx and 429 are retried here with backoff (supabase-js's own retry is turned off,
+ *   it retries only reads); after REQUEST_ATTEMPTS the call fails with a retryable StorageError, which the
+ *   RetryingStore around this store keeps retrying within its pending-write bound. Any other 4xx is a
+ *   mistake a retry cannot fix (a wrong column, a missing table, RLS): it fails at once, non-retryable,
+ *   logged with PostgREST's error code.
+ * - Reads page through Supabase's row limit (1,000 by default) in a stable order.
+ */
+import { createClient, type SupabaseClient } from "@supabase/supabase-js";
+import { orderVersion } from "../../domain/orders.ts";
+import type {
+  AccountSnapshot,
+  ClosedPosition,
+  CvdBucket,
+  Fill,
+  FillCursor,
+  OrderState,
+  PositionState,
+} from "../../domain/types.ts";
+import { type BackoffPolicy, backoffDelayMs, sleep } from "../backoff.ts";
+import type { StorageLogger } from "../dynamodb/dynamoStore.ts";
+import { type AlertChange, type AlertRecord, type MonitorStore, StorageError } from "../store.ts";
+import {
+  alertChangeToRow,
+  alertToRow,
+  closedPositionToRow,
+  cvdBucketToRow,
+  fillToRow,
+  orderToRow,
+  positionStateToRow,
+  type Row,
+  rowToAlert,
+  rowToCursor,
+  snapshotToRow,
+} from "./rows.ts";
+
+export interface SupabaseStoreOptions {
+  url: string;
+  /** The service-role key: it bypasses Row Level Security, which lets nobody else write. */
+  serviceKey: string;
+  retentionDays?: number;
+  logger?: StorageLogger;
+  /** Attempts per request and the backoff between them. Default: 4 attempts, waits up to 200 ms · 2^n. */
+  retry?: Partial<RequestRetryPolicy>;
+  /** Per-request timeout. Default 15 s. */
+  requestTimeoutMs?: number;
+}
+
+export interface RequestRetryPolicy extends BackoffPolicy {
+  attempts: number;
+}
+
+/** Rows per write request: small enough for any gateway's body limit, large enough for few requests. */
+export const BATCH_ROWS = 500;
+/** Rows per read request: Supabase's default max-rows. */
+export const PAGE_ROWS = 1_000;
+/** Safety bound on pages of one read. */
+const MAX_PAGES = 10_000;
+const DEFAULT_RETRY: RequestRetryPolicy = { attempts: 4, baseDelayMs: 200, maxDelayMs: 5_000 };
+
+/** The tables init() checks, with a column to select (sql/schema.sql creates them). */
+const TABLE_PROBES: Record<string, string> = {
+  fills: "fill_id",
+  positions: "coin",
+  closed_positions: "position_id",
+  hl_dashboard: "time_ms",
+  hl_orders: "order_id",
+  hl_cvd: "bucket_ms",
+  hl_fill_cursors: "account_address",
+  hl_alerts: "key",
+};
+
+type Range = { from?: number; to?: number };
+
+/** What a supabase-js call resolves to (it never throws for HTTP errors). */
+interface PostgrestAnswer<T> {
+  data: T | null;
+  error: { code?: string; message: string; details?: string | null; hint?: string | null } | null;
+  status: number;
+}
+
+export class SupabaseStore implements MonitorStore {
+  readonly #client: SupabaseClient;
+  readonly #retentionDays: number;
+  readonly #logger: StorageLogger | undefined;
+  readonly #retry: RequestRetryPolicy;
+  readonly #closing = new AbortController();
+
+  constructor(options: SupabaseStoreOptions) {
+    const timeoutMs = options.requestTimeoutMs ?? 15_000;
+    this.#client = createClient(options.url, options.serviceKey, {
+      auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+      db: { retry: false },
+      global: {
+        fetch: (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) }),
+      },
+    });
+    this.#retentionDays = options.retentionDays ?? 30;
+    this.#logger = options.logger;
+    this.#retry = { ...DEFAULT_RETRY, ...options.retry };
+  }
+
+  async init(): Promise<void> {
+    for (const [table, column] of Object.entries(TABLE_PROBES)) {
+      await this.#request(`check table ${table}`, () => this.#client.from(table).select(column).limit(1), {
+        missing: `table ${table} not found: apply sql/schema.sql to the Supabase project (see sql/README.md)`,
+      });
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closing.abort();
+  }
+
+  // --- fills ----------------------------------------------------------------------------------------
+
+  async putFills(fills: readonly Fill[]): Promise<void> {
+    const rows = unique(fills, (fill) => `${fill.account}|${fill.fillId}`).map(fillToRow);
+    await this.#upsertBatches("fills", rows, "account_address,fill_id", true);
+  }
+
+  listFills(account: string, range: Range = {}): Promise<Fill[]> {
+    return this.#pages("list fills", (from, to) => {
+      let query = this.#client.from("fills").select("metadata").eq("account_address", account);
+      if (range.from !== undefined) query = query.gte("time_ms", range.from);
+      if (range.to !== undefined) query = query.lte("time_ms", range.to);
+      return query.order("time_ms").order("fill_id").range(from, to);
+    }).then((rows) => rows.map((row) => row.metadata as Fill));
+  }
+
+  async getFillCursor(account: string): Promise<FillCursor | null> {
+    const rows = await this.#request("get fill cursor", () =>
+      this.#client.from("hl_fill_cursors").select("*").eq("account_address", account),
+    );
+    return rows[0] ? rowToCursor(rows[0]) : null;
+  }
+
+  async setFillCursor(cursor: FillCursor): Promise<void> {
+    await this.#request("set fill cursor", () =>
+      this.#client.rpc("hl_set_fill_cursor", {
+        p_account: cursor.account,
+        p_time_ms: cursor.time,
+        p_fill_ids: cursor.fillIds,
+        p_updated_at_ms: cursor.updatedAt,
+      }),
+    );
+  }
+
+  // --- positions ------------------------------------------------------------------------------------
+
+  async loadPositionStates(account: string): Promise<PositionState[]> {
+    const rows = await this.#pages("load positions", (from, to) =>
+      this.#client
+        .from("positions")
+        .select("metadata")
+        .eq("account_address", account)
+        .order("coin")
+        .range(from, to),
+    );
+    return rows.map((row) => row.metadata as PositionState);
+  }
+
+  async savePositions(states: readonly PositionState[], closed: readonly ClosedPosition[]): Promise<void> {
+    // Closed records first: a current state saying "flat" is never stored without the record of the close.
+    await this.#upsertBatches(
+      "closed_positions",
+      unique(closed, (position) => `${position.account}|${position.positionId}`).map(closedPositionToRow),
+      "account_address,position_id",
+      true,
+    );
+    // The last state of a coin in the call is the current one.
+    const latest = new Map(states.map((state) => [`${state.account}|${state.coin}`, state]));
+    await this.#upsertBatches(
+      "positions",
+      [...latest.values()].map(positionStateToRow),
+      "account_address,coin",
+      false,
+    );
+  }
+
+  async listClosedPositions(account: string): Promise<ClosedPosition[]> {
+    const rows = await this.#pages("list closed positions", (from, to) =>
+      this.#client
+        .from("closed_positions")
+        .select("metadata")
+        .eq("account_address", account)
+        .order("closed_at_ms")
+        .order("position_id")
+        .range(from, to),
+    );
+    return rows.map((row) => row.metadata as ClosedPosition);
+  }
+
+  // --- orders ---------------------------------------------------------------------------------------
+
+  async putOrders(orders: readonly OrderState[]): Promise<void> {
+    // One row per order (a statement may not change a row twice): the newest version of each.
+    const newest = new Map<number, OrderState>();
+    for (const order of orders) {
+      const current = newest.get(order.oid);
+      if (!current || orderVersion(order) > orderVersion(current)) newest.set(order.oid, order);
+    }
+    for (const batch of chunks([...newest.values()].map(orderToRow), BATCH_ROWS)) {
+      await this.#request("put orders", () => this.#client.rpc("hl_put_orders", { p_orders: batch }));
+    }
+  }
+
+  async listOrders(account: string): Promise<OrderState[]> {
+    const rows = await this.#pages("list orders", (from, to) =>
+      this.#client
+        .from("hl_orders")
+        .select("metadata")
+        .eq("account_address", account)
+        .order("order_id")
+        .range(from, to),
+    );
+    return rows.map((row) => row.metadata as OrderState);
+  }
+
+  // --- snapshots ------------------------------------------------------------------------------------
+
+  async putAccountSnapshot(snapshot: AccountSnapshot): Promise<void> {
+    await this.#request("put account snapshot", () =>
+      this.#client.rpc("hl_put_account_snapshot", {
+        p_snapshot: snapshotToRow(snapshot, this.#retentionDays),
+      }),
+    );
+  }
+
+  async latestAccountSnapshot(account: string): Promise<AccountSnapshot | null> {
+    const rows = await this.#request("latest account snapshot", () =>
+      this.#client
+        .from("hl_dashboard")
+        .select("metadata")
+        .eq("account_address", account)
+        .order("time_ms", { ascending: false })
+        .limit(1),
+    );
+    return rows[0] ? (rows[0].metadata as AccountSnapshot) : null;
+  }
+
+  // --- CVD ------------------------------------------------------------------------------------------
+
+  async putCvdBuckets(buckets: readonly CvdBucket[]): Promise<void> {
+    // The newest write of a bucket wins: within one call, the last one given.
+    const last = new Map(buckets.map((bucket) => [`${bucket.coin}|${bucket.bucket}`, bucket]));
+    const rows = [...last.values()].map((bucket) => cvdBucketToRow(bucket, this.#retentionDays));
+    await this.#upsertBatches("hl_cvd", rows, "coin,bucket_ms", false);
+  }
+
+  async latestCvdBuckets(coins: readonly string[]): Promise<Map<string, CvdBucket>> {
+    const latest = new Map<string, CvdBucket>();
+    const found = await Promise.all(
+      [...new Set(coins)].map((coin) =>
+        this.#request("latest CVD bucket", () =>
+          this.#client
+            .from("hl_cvd")
+            .select("metadata")
+            .eq("coin", coin)
+            .order("bucket_ms", { ascending: false })
+            .limit(1),
+        ),
+      ),
+    );
+    for (const rows of found) {
+      const bucket = rows[0]?.metadata as CvdBucket | undefined;
+      if (bucket) latest.set(bucket.coin, bucket);
+    }
+    return latest;
+  }
+
+  async listCvdBuckets(coin: string, range: Range = {}): Promise<CvdBucket[]> {
+    const rows = await this.#pages("list CVD buckets", (from, to) => {
+      let query = this.#client.from("hl_cvd").select("metadata").eq("coin", coin);
+      if (range.from !== undefined) query = query.gte("bucket_ms", range.from);
+      if (range.to !== undefined) query = query.lte("bucket_ms", range.to);
+      return query.order("bucket_ms").range(from, to);
+    });
+    return rows.map((row) => row.metadata as CvdBucket);
+  }
+
+  // --- alert claims ---------------------------------------------------------------------------------
+
+  async claimAlert(record: AlertRecord): Promise<AlertRecord | null> {
+    const inserted = await this.#request("claim alert", () =>
+      this.#client
+        .from("hl_alerts")
+        .upsert(alertToRow(record, this.#retentionDays), { onConflict: "owner,key", ignoreDuplicates: true })
+        .select("key"),
+    );
+    if (inserted.length === 1) return null;
+    const stored = await this.getAlert(record.owner, record.key);
+    if (!stored)
+      throw new StorageError(`alert ${record.key} neither claimed nor stored`, { retryable: true });
+    return stored;
+  }
+
+  async updateAlert(
+    owner: string,
+    key: string,
+    expectedLeaseUntil: number,
+    change: AlertChange,
+  ): Promise<boolean> {
+    const updated = await this.#request("update alert", () =>
+      this.#client
+        .from("hl_alerts")
+        .update(alertChangeToRow(change))
+        .eq("owner", owner)
+        .eq("key", key)
+        .eq("status", "pending")
+        .eq("lease_until_ms", expectedLeaseUntil)
+        .select("key"),
+    );
+    return updated.length === 1;
+  }
+
+  async getAlert(owner: string, key: string): Promise<AlertRecord | null> {
+    const rows = await this.#request("get alert", () =>
+      this.#client.from("hl_alerts").select("*").eq("owner", owner).eq("key", key),
+    );
+    return rows[0] ? rowToAlert(rows[0]) : null;
+  }
+
+  async listPendingAlerts(owner: string): Promise<AlertRecord[]> {
+    const rows = await this.#pages("list pending alerts", (from, to) =>
+      this.#client
+        .from("hl_alerts")
+        .select("*")
+        .eq("owner", owner)
+        .eq("status", "pending")
+        .order("created_at_ms")
+        .order("key")
+        .range(from, to),
+    );
+    return rows.map(rowToAlert);
+  }
+
+  // --- requests -------------------------------------------------------------------------------------
+
+  async #upsertBatches(
+    table: string,
+    rows: readonly Row[],
+    onConflict: string,
+    ignoreDuplicates: boolean,
+  ): Promise<void> {
+    for (const batch of chunks(rows, BATCH_ROWS)) {
+      await this.#request(`write ${table}`, () =>
+        this.#client.from(table).upsert(batch, { onConflict, ignoreDuplicates, defaultToNull: true }),
+      );
+    }
+  }
+
+  /** Every page of a read, in the query's (stable) order. */
+  async #pages(
+    what: string,
+    page: (from: number, to: number) => PromiseLike<PostgrestAnswer<unknown>>,
+  ): Promise<Row[]> {
+    const all: Row[] = [];
+    for (let index = 0; index < MAX_PAGES; index++) {
+      const from = index * PAGE_ROWS;
+      const rows = await this.#request(what, () => page(from, from + PAGE_ROWS - 1));
+      all.push(...rows);
+      if (rows.length < PAGE_ROWS) return all;
+    }
+    throw new StorageError(`${what}: more than ${MAX_PAGES} pages`, { retryable: false });
+  }
+
+  /**
+   * One PostgREST request with the retry policy described at the top. Resolves to the rows it returned
+   * (an empty list for writes that return none).
+   */
+  async #request(
+    what: string,
+    call: () => PromiseLike<PostgrestAnswer<unknown>>,
+    messages: { missing?: string } = {},
+  ): Promise<Row[]> {
+    for (let attempt = 1; ; attempt++) {
+      let answer: PostgrestAnswer<unknown>;
+      try {
+        answer = await call();
+      } catch (error) {
+        // supabase-js rejects only for a failed fetch (a reset, a timeout, DNS).
+        answer = { data: null, error: { code: "FETCH", message: errorMessage(error) }, status: 0 };
+      }
+      if (!answer.error) return Array.isArray(answer.data) ? (answer.data as Row[]) : [];
+
+      const { status, error } = answer;
+      const retryable = status === 0 || status === 429 || status >= 500;
+      const summary = `${what} failed: HTTP ${status} ${error.code ?? ""} ${error.message}`.replace(
+        /\s+/g,
+        " ",
+      );
+      if (!retryable) {
+        const missing = status === 404 && messages.missing;
+        this.#logger?.warn({ status, code: error.code, what }, "storage request refused; not retried");
+        throw new StorageError(missing ? messages.missing! : summary, { retryable: false });
+      }
+      if (attempt >= this.#retry.attempts || this.#closing.signal.aborted) {
+        throw new StorageError(summary, { retryable: true });
+      }
+      this.#logger?.debug({ status, code: error.code, what, attempt }, "storage request failed; retrying");
+      await sleep(backoffDelayMs(attempt, this.#retry), this.#closing.signal);
+    }
+  }
+}
+
+function errorMessage(error: unknown): string {
+  if (error instanceof Error) {
+    const cause = (error as { cause?: { code?: string } }).cause;
+    return cause?.code ? `${error.message} (${cause.code})` : error.message;
+  }
+  return String(error);
+}
+
+function unique<T>(items: readonly T[], key: (item: T) => string): T[] {
+  return [...new Map(items.map((item) => [key(item), item])).values()];
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

@@ -1,0 +1,408 @@
+/**
+ * A loopback PostgREST for tests: the subset of PostgREST's HTTP protocol that supabase-js (and so the
+ * Supabase adapter) uses, executed as SQL on a real PostgreSQL (PGlite) holding the project's schema.
+ * No PostgREST server can run here; this one turns each request into the statement PostgREST would run,
+ * so a wrong table, column, type or conflict target fails exactly as it would against Supabase.
+ *
+ * The subset (PostgREST v12 behaviour):
+ * - Auth: the `apikey` header must be one of the two keys; the service key runs as `service_role`
+ *   (bypasses RLS), the anon key as `anon` (`SET LOCAL ROLE`, so grants and RLS apply). 401 otherwise.
+ * - `GET /rest/v1/<table>`: `select=` (`*` or column names), filters `<col>=<op>.<value>` with eq, neq, gt,
+ *   gte, lt, lte, is (null/true/false), in.(a,b); `order=<col>.<asc|desc>[,…]`; `limit`, `offset`. At most
+ *   MAX_ROWS rows (Supabase's default max-rows, 1,000). Rows are serialised by PostgreSQL's json_agg,
+ *   as PostgREST does: NUMERIC and bigint become JSON numbers, timestamptz ISO strings.
+ * - `POST /rest/v1/<table>`: a JSON object or array; the columns from `columns=` (quoted, comma-separated)
+ *   or the first object's keys. `Prefer: resolution=ignore-duplicates|merge-duplicates` with
+ *   `on_conflict=<cols>` makes it an upsert; `return=representation` returns the written rows. 201.
+ * - `PATCH /rest/v1/<table>` with filters: updates the body's columns; 200 with rows, or 204.
+ * - `POST /rest/v1/rpc/<function>`: named JSON arguments; jsonb parameters get the JSON value, others its
+ *   text cast to the parameter type; the result as JSON. 200.
+ * - Errors: PostgREST's JSON body `{code, message, details, hint}` with its status mapping (23505 and
+ *   23503 → 409, 42501 → 401 for anon / 403, 42P01 and 42883 → 404, classes 08 and 53 → 503, others → 400 or 500).
+ * - Fault injection: `failNext(n, fault)` answers the next n requests with 503 (PGRST002, as while the
+ *   schema cache loads), a reset socket, or 409 (23505), without touching the database.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { PGlite, Transaction } from "@electric-sql/pglite";
+
+export const MAX_ROWS = 1_000;
+
+export type Fault = "503" | "reset" | "409";
+
+export interface LoggedRequest {
+  method: string;
+  path: string;
+  status: number;
+  rows: number;
+}
+
+class PostgrestError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly details: string | null;
+  readonly hint: string | null;
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    details: string | null = null,
+    hint: string | null = null,
+  ) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.details = details;
+    this.hint = hint;
+  }
+}
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
+const RESERVED_PARAMS = new Set(["select", "order", "limit", "offset", "on_conflict", "columns"]);
+
+function quoteIdentifier(name: string): string {
+  if (!IDENTIFIER.test(name))
+    throw new PostgrestError(400, "PGRST100", `"${name}" is not a column name here`);
+  return `"${name}"`;
+}
+
+export class PostgrestStandIn {
+  readonly #db: PGlite;
+  readonly #keys: Map<string, "service_role" | "anon">;
+  readonly #server: Server;
+  #queue: Promise<unknown> = Promise.resolve();
+  #faults: Fault[] = [];
+  readonly requests: LoggedRequest[] = [];
+
+  constructor(options: { db: PGlite; serviceKey: string; anonKey: string }) {
+    this.#db = options.db;
+    this.#keys = new Map([
+      [options.serviceKey, "service_role"],
+      [options.anonKey, "anon"],
+    ]);
+    this.#server = createServer((request, response) => void this.#handle(request, response));
+  }
+
+  async start(): Promise<string> {
+    await new Promise<void>((resolve) => this.#server.listen(0, "127.0.0.1", resolve));
+    return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    this.#server.closeAllConnections();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+
+  /** The next `count` requests fail with `fault` before reaching the database. */
+  failNext(count: number, fault: Fault): void {
+    for (let i = 0; i < count; i++) this.#faults.push(fault);
+  }
+
+  async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? "/", "http://localhost");
+    const method = request.method ?? "GET";
+    const log = (status: number, rows = 0) =>
+      this.requests.push({ method, path: url.pathname, status, rows });
+    const body = await readBody(request);
+
+    const fault = this.#faults.shift();
+    if (fault === "reset") {
+      log(0);
+      request.socket.destroy();
+      return;
+    }
+    if (fault === "503") {
+      log(503);
+      sendJson(response, 503, {
+        code: "PGRST002",
+        message: "Could not query the database for the schema cache. Retrying.",
+        details: null,
+        hint: null,
+      });
+      return;
+    }
+    if (fault === "409") {
+      log(409);
+      sendJson(response, 409, {
+        code: "23505",
+        message: 'duplicate key value violates unique constraint "injected"',
+        details: "Key already exists (injected fault).",
+        hint: null,
+      });
+      return;
+    }
+
+    try {
+      const role = this.#keys.get(String(request.headers.apikey ?? ""));
+      if (!role) throw new PostgrestError(401, "PGRST301", "Invalid API key");
+      const match = /^\/rest\/v1\/(rpc\/)?([^/]+)$/.exec(url.pathname);
+      if (!match) throw new PostgrestError(404, "PGRST125", `Invalid path ${url.pathname}`);
+      const [, rpc, name] = match;
+      const prefer = parsePrefer(String(request.headers.prefer ?? ""));
+      const result = await this.#serialised(() =>
+        this.#db.transaction(async (tx) => {
+          await tx.exec(`set local role ${role}`);
+          if (rpc) return this.#rpc(tx, name!, body);
+          if (method === "GET" || method === "HEAD") return this.#select(tx, name!, url.searchParams);
+          if (method === "POST") return this.#insert(tx, name!, url.searchParams, body, prefer);
+          if (method === "PATCH") return this.#update(tx, name!, url.searchParams, body, prefer);
+          throw new PostgrestError(405, "PGRST117", `Unsupported HTTP method: ${method}`);
+        }),
+      );
+      log(result.status, result.rows);
+      if (result.json === null) {
+        response.writeHead(result.status).end();
+      } else {
+        response
+          .writeHead(result.status, { "content-type": "application/json; charset=utf-8" })
+          .end(result.json);
+      }
+    } catch (error) {
+      const failure = toPostgrestError(error, String(request.headers.apikey ?? ""), this.#keys);
+      log(failure.status);
+      sendJson(response, failure.status, {
+        code: failure.code,
+        message: failure.message,
+        details: failure.details,
+        hint: failure.hint,
+      });
+    }
+  }
+
+  /** PGlite is one connection: requests take turns, each in its own transaction, as PostgREST's are. */
+  #serialised<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(work, work);
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  async #select(tx: Transaction, table: string, params: URLSearchParams): Promise<Outcome> {
+    const select = params.get("select") ?? "*";
+    const columns =
+      select === "*"
+        ? "*"
+        : select
+            .split(",")
+            .map((c) => quoteIdentifier(c.trim()))
+            .join(", ");
+    const values: unknown[] = [];
+    const where = filters(params, values);
+    const order = orderBy(params.get("order"));
+    const requested = params.has("limit") ? Number(params.get("limit")) : MAX_ROWS;
+    const limit = Math.min(requested, MAX_ROWS);
+    const offset = Number(params.get("offset") ?? 0);
+    const sql = `select ${columns} from public.${quoteIdentifier(table)} ${where} ${order} limit ${limit} offset ${offset}`;
+    return rowsAsJson(tx, sql, values, 200);
+  }
+
+  async #insert(
+    tx: Transaction,
+    table: string,
+    params: URLSearchParams,
+    body: unknown,
+    prefer: Prefer,
+  ): Promise<Outcome> {
+    const rows = Array.isArray(body) ? body : [body];
+    if (rows.length === 0)
+      return { status: 201, json: prefer.return === "representation" ? "[]" : null, rows: 0 };
+    const columnList = params.get("columns")
+      ? params
+          .get("columns")!
+          .split(",")
+          .map((c) => c.trim().replace(/^"|"$/g, ""))
+      : Object.keys(rows[0] as object);
+    const columns = columnList.map(quoteIdentifier).join(", ");
+    let conflict = "";
+    if (prefer.resolution && params.get("on_conflict")) {
+      const target = params
+        .get("on_conflict")!
+        .split(",")
+        .map((c) => quoteIdentifier(c.trim()))
+        .join(", ");
+      conflict =
+        prefer.resolution === "ignore-duplicates"
+          ? `on conflict (${target}) do nothing`
+          : `on conflict (${target}) do update set ${columnList.map((c) => `${quoteIdentifier(c)} = excluded.${quoteIdentifier(c)}`).join(", ")}`;
+    }
+    const statement = `insert into public.${quoteIdentifier(table)} (${columns})
+      select ${columns} from jsonb_populate_recordset(null::public.${quoteIdentifier(table)}, $1::jsonb)
+      ${conflict} returning *`;
+    return this.#written(tx, statement, [JSON.stringify(rows)], 201, prefer);
+  }
+
+  async #update(
+    tx: Transaction,
+    table: string,
+    params: URLSearchParams,
+    body: unknown,
+    prefer: Prefer,
+  ): Promise<Outcome> {
+    const changes = Object.keys(body as object);
+    if (changes.length === 0) throw new PostgrestError(400, "PGRST118", "Empty update body");
+    const values: unknown[] = [JSON.stringify(body)];
+    const where = filters(params, values, "t.");
+    const set = changes.map((c) => `${quoteIdentifier(c)} = r.${quoteIdentifier(c)}`).join(", ");
+    const statement = `update public.${quoteIdentifier(table)} t set ${set}
+      from jsonb_populate_record(null::public.${quoteIdentifier(table)}, $1::jsonb) r ${where} returning t.*`;
+    return this.#written(tx, statement, values, prefer.return === "representation" ? 200 : 204, prefer);
+  }
+
+  async #written(
+    tx: Transaction,
+    statement: string,
+    values: unknown[],
+    status: number,
+    prefer: Prefer,
+  ): Promise<Outcome> {
+    const result = await tx.query<{ json: string | null; n: number }>(
+      `with written as (${statement}) select coalesce(json_agg(written), '[]')::text as json, count(*)::int as n from written`,
+      values,
+    );
+    const { json, n } = result.rows[0]!;
+    if (prefer.return === "representation") return { status, json: json ?? "[]", rows: n };
+    return { status: status === 200 ? 204 : status, json: null, rows: n };
+  }
+
+  async #rpc(tx: Transaction, name: string, body: unknown): Promise<Outcome> {
+    const found = await tx.query<{ names: string[] | null; types: string[] }>(
+      `select p.proargnames as names, array(select format_type(t, null) from unnest(p.proargtypes) t) as types
+       from pg_proc p where p.proname = $1 and p.pronamespace = 'public'::regnamespace`,
+      [name],
+    );
+    const args = (body ?? {}) as Record<string, unknown>;
+    const candidate = found.rows.find((row) => {
+      const names = row.names ?? [];
+      return (
+        names.length === Object.keys(args).length && Object.keys(args).every((key) => names.includes(key))
+      );
+    });
+    if (!candidate) {
+      throw new PostgrestError(
+        404,
+        "PGRST202",
+        `Could not find the function public.${name}(${Object.keys(args).join(", ")}) in the schema cache`,
+      );
+    }
+    const names = candidate.names ?? [];
+    const call = names
+      .map((arg, i) => {
+        const type = candidate.types[i]!;
+        const value = type === "jsonb" ? `($1::jsonb -> '${arg}')` : `(($1::jsonb ->> '${arg}')::${type})`;
+        return `${quoteIdentifier(arg)} => ${value}`;
+      })
+      .join(", ");
+    const result = await tx.query<{ json: string }>(
+      `select to_json(public.${quoteIdentifier(name)}(${call}))::text as json`,
+      [JSON.stringify(args)],
+    );
+    return { status: 200, json: result.rows[0]!.json, rows: 1 };
+  }
+}
+
+interface Outcome {
+  status: number;
+  json: string | null;
+  rows: number;
+}
+
+interface Prefer {
+  resolution: "ignore-duplicates" | "merge-duplicates" | null;
+  return: "representation" | "minimal" | null;
+}
+
+function parsePrefer(header: string): Prefer {
+  const parts = header.split(",").map((part) => part.trim());
+  const value = (key: string) =>
+    parts.find((part) => part.startsWith(`${key}=`))?.slice(key.length + 1) ?? null;
+  return {
+    resolution: value("resolution") as Prefer["resolution"],
+    return: value("return") as Prefer["return"],
+  };
+}
+
+const OPERATORS: Record<string, string> = { eq: "=", neq: "<>", gt: ">", gte: ">=", lt: "<", lte: "<=" };
+
+function filters(params: URLSearchParams, values: unknown[], prefix = ""): string {
+  const conditions: string[] = [];
+  for (const [column, raw] of params) {
+    if (RESERVED_PARAMS.has(column)) continue;
+    const dot = raw.indexOf(".");
+    const operator = raw.slice(0, dot);
+    const operand = raw.slice(dot + 1);
+    const target = `${prefix}${quoteIdentifier(column)}`;
+    if (operator in OPERATORS) {
+      values.push(operand);
+      // Compared as text cast to the column's type, as PostgREST does with unknown-typed literals.
+      conditions.push(`${target} ${OPERATORS[operator]} $${values.length}`);
+    } else if (operator === "is" && ["null", "true", "false"].includes(operand)) {
+      conditions.push(`${target} is ${operand}`);
+    } else if (operator === "in" && /^\(.*\)$/.test(operand)) {
+      const items = operand
+        .slice(1, -1)
+        .split(",")
+        .map((item) => item.replace(/^"|"$/g, ""));
+      const placeholders = items.map((item) => {
+        values.push(item);
+        return `$${values.length}`;
+      });
+      conditions.push(`${target} in (${placeholders.join(", ")})`);
+    } else {
+      throw new PostgrestError(400, "PGRST100", `failed to parse filter (${raw})`);
+    }
+  }
+  return conditions.length > 0 ? `where ${conditions.join(" and ")}` : "";
+}
+
+function orderBy(order: string | null): string {
+  if (!order) return "";
+  const terms = order.split(",").map((term) => {
+    const [column, ...modifiers] = term.split(".");
+    const direction = modifiers.includes("desc") ? "desc" : "asc";
+    const nulls = modifiers.includes("nullsfirst")
+      ? " nulls first"
+      : modifiers.includes("nullslast")
+        ? " nulls last"
+        : "";
+    return `${quoteIdentifier(column!)} ${direction}${nulls}`;
+  });
+  return `order by ${terms.join(", ")}`;
+}
+
+async function rowsAsJson(tx: Transaction, sql: string, values: unknown[], status: number): Promise<Outcome> {
+  const result = await tx.query<{ json: string; n: number }>(
+    `select coalesce(json_agg(r), '[]')::text as json, count(*)::int as n from (${sql}) r`,
+    values,
+  );
+  return { status, json: result.rows[0]!.json, rows: result.rows[0]!.n };
+}
+
+async function readBody(request: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString("utf8");
+  if (text === "") return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { __invalid: text };
+  }
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { "content-type": "application/json; charset=utf-8" }).end(JSON.stringify(body));
+}
+
+/** PostgreSQL errors as PostgREST reports them (status by SQLSTATE). */
+function toPostgrestError(error: unknown, apikey: string, keys: Map<string, string>): PostgrestError {
+  if (error instanceof PostgrestError) return error;
+  const pg = error as { code?: string; message?: string; detail?: string; hint?: string };
+  const code = pg.code ?? "XX000";
+  const message = pg.message ?? String(error);
+  let status = 400;
+  if (code === "23505" || code === "23503") status = 409;
+  else if (code === "42501") status = keys.get(apikey) === "anon" ? 401 : 403;
+  else if (code === "42P01" || code === "42883") status = 404;
+  else if (/^(08|53)/.test(code)) status = 503;
+  else if (/^(09|25|2D|38|39|3B|40|55|57|58|F0|HV|XX)/.test(code)) status = 500;
+  return new PostgrestError(status, code, message, pg.detail ?? null, pg.hint ?? null);
+}
