@@ -4,10 +4,12 @@
  * once with DynamoDB (dynalite). Both stores must hold the same fills, positions, closed positions,
  * orders, account snapshot and CVD.
  */
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../monitor/src/config/config.ts";
-import { add, dec } from "../../monitor/src/domain/decimal.ts";
+import { add, D, dec } from "../../monitor/src/domain/decimal.ts";
+import type { ClosedPosition } from "../../monitor/src/domain/types.ts";
 import { Monitor } from "../../monitor/src/runtime/monitor.ts";
 import { startReplay } from "../../monitor/src/standin/replay.ts";
 import { startEmbeddedDynamo } from "../../monitor/src/storage/local.ts";
@@ -72,6 +74,32 @@ async function replayInto(env: Record<string, string>) {
   return stored;
 }
 
+/** `-- name: x` sections of an SQL file, each a statement. */
+function namedQueries(text: string): Map<string, string> {
+  const queries = new Map<string, string>();
+  for (const section of text.split(/^-- name: /m).slice(1)) {
+    const [name, ...body] = section.split("\n");
+    queries.set(name!.trim(), body.join("\n").trim().replace(/;$/, ""));
+  }
+  return queries;
+}
+
+/** The same measure in decimal arithmetic: the largest fall of cumulative realised PnL from its peak (≥ 0). */
+function largestDrawdown(closed: readonly ClosedPosition[]): string {
+  const ordered = [...closed].sort(
+    (a, b) => a.closedAt - b.closedAt || a.positionId.localeCompare(b.positionId),
+  );
+  let cumulative = dec(0);
+  let peak = dec(0);
+  let largest = dec(0);
+  for (const position of ordered) {
+    cumulative = cumulative.plus(position.realizedPnl);
+    peak = D.max(peak, cumulative);
+    largest = D.max(largest, peak.minus(cumulative));
+  }
+  return largest.toString();
+}
+
 describe("DB_MODE=supabase end to end", () => {
   it("stores the same fills, positions, orders, snapshot and CVD as DynamoDB for the same recorded session", async () => {
     const db = await postgresWithSchema();
@@ -115,5 +143,26 @@ describe("DB_MODE=supabase end to end", () => {
     expect(total.rows[0]!.n).toBe(supabase.closed.length);
     const expected = supabase.closed.reduce((sum, position) => add(sum, position.realizedPnl), "0");
     expect(dec(total.rows[0]!.pnl).equals(expected)).toBe(true);
+
+    // sql/queries.sql, as the README shows them, on this data.
+    const queries = namedQueries(readFileSync("sql/queries.sql", "utf8"));
+    expect([...queries.keys()]).toEqual([
+      "realised_pnl_per_day",
+      "win_rate",
+      "fees_paid",
+      "largest_drawdown",
+    ]);
+    const run = async (name: string) => (await db.query<Record<string, unknown>>(queries.get(name)!)).rows;
+    const perDay = await run("realised_pnl_per_day");
+    const perDaySum = perDay.reduce((sum, row) => add(sum, String(row.realized_pnl)), "0");
+    expect(dec(perDaySum).equals(expected)).toBe(true);
+    const [winRate] = await run("win_rate");
+    const wins = supabase.closed.filter((position) => dec(position.realizedPnl).gt(0)).length;
+    expect(winRate).toMatchObject({ positions_closed: supabase.closed.length, wins });
+    const fees = await run("fees_paid");
+    const feeSum = fees.reduce((sum, row) => add(sum, String(row.net_fees)), "0");
+    expect(dec(feeSum).equals(supabase.fills.reduce((sum, fill) => add(sum, fill.fee), "0"))).toBe(true);
+    const [drawdown] = await run("largest_drawdown");
+    expect(dec(String(drawdown!.largest_drawdown)).equals(largestDrawdown(supabase.closed))).toBe(true);
   }, 120_000);
 });

@@ -6,6 +6,7 @@
 import { PGlite } from "@electric-sql/pglite";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { normalizeFill } from "../../monitor/src/domain/fill.ts";
+import { RetryingStore } from "../../monitor/src/storage/retryingStore.ts";
 import { StorageError } from "../../monitor/src/storage/store.ts";
 import { SupabaseStore } from "../../monitor/src/storage/supabase/supabaseStore.ts";
 import { describeStoreConformance } from "../storage/conformance.ts";
@@ -204,5 +205,44 @@ describe("SupabaseStore, Supabase's own", () => {
         margin_used: "10.68165",
       },
     ]);
+  });
+});
+
+describe("RetryingStore over SupabaseStore", () => {
+  const ACCOUNT = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8";
+
+  beforeEach(async () => {
+    await emptyTables();
+    standIn.requests.length = 0;
+  });
+
+  it("holds writes through an outage of 503s and resets, then stores every fill exactly once", async () => {
+    const inner = new SupabaseStore({
+      url,
+      serviceKey: SERVICE_KEY,
+      retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 2 },
+    });
+    let retries = 0;
+    let recovered = 0;
+    const store = new RetryingStore(inner, {
+      baseDelayMs: 5,
+      maxDelayMs: 20,
+      onRetry: () => {
+        retries += 1;
+      },
+      onRecovered: () => {
+        recovered += 1;
+      },
+    });
+    for (let i = 0; i < 10; i++) standIn.failNext(1, i % 3 === 0 ? "reset" : "503");
+    const fills = generatedFills(1_200, 1_789_407_000_000).map((wire) => normalizeFill(ACCOUNT, wire));
+    await Promise.all([0, 1, 2, 3].map((part) => store.putFills(fills.slice(part * 300, part * 300 + 300))));
+    await store.flush();
+    const stored = await inner.listFills(ACCOUNT);
+    expect(stored).toHaveLength(1_200);
+    expect(new Set(stored.map((fill) => fill.fillId)).size).toBe(1_200);
+    expect(retries).toBeGreaterThan(0);
+    expect(recovered).toBeGreaterThan(0);
+    await store.close();
   });
 });
