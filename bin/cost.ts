@@ -77,6 +77,6 @@ if (values.json) {
     line(["total", "", "", money(totalUsd)]),
   ];
   if (input.mode === "supabase")
-    out.push("", "Supabase itself is billed by Supabase (its free plan covers a monitor's volume).");
+    out.push("", "Supabase bills its own plan separately (the free plan has a 500 MB database).");
   process.stdout.write(`${out.join("\n")}\n`);
 }

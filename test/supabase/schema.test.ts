@@ -267,3 +267,25 @@ describe("sql/schema.sql", () => {
     }
   });
 });
+
+describe("sql/schema.sql with Supabase's Realtime publication", () => {
+  it("adds the live tables to supabase_realtime once, however often it is applied", async () => {
+    const supabaseLike = new PGlite();
+    try {
+      await supabaseLike.exec("create publication supabase_realtime");
+      await supabaseLike.exec(schemaSql());
+      await supabaseLike.exec(schemaSql());
+      const published = await supabaseLike.query<{ tablename: string }>(
+        "select tablename from pg_publication_tables where pubname = 'supabase_realtime' order by 1",
+      );
+      expect(published.rows.map((row) => row.tablename)).toEqual([
+        "closed_positions",
+        "fills",
+        "hl_dashboard",
+        "positions",
+      ]);
+    } finally {
+      await supabaseLike.close();
+    }
+  }, 60_000);
+});
