@@ -20,8 +20,7 @@ import { EmailSubscription, LambdaSubscription } from "aws-cdk-lib/aws-sns-subsc
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import type { Naming } from "./naming.ts";
-
-export const PROJECT_ROOT = join(import.meta.dirname, "..");
+import { PROJECT_ROOT } from "./paths.ts";
 
 /** What the delivery ledger (lambda-alerts/src/dynamoDeliveryLedger.ts) calls. */
 export const LEDGER_ACTIONS = [

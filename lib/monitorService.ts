@@ -26,8 +26,8 @@ import type { Role } from "aws-cdk-lib/aws-iam";
 import type { LogGroup } from "aws-cdk-lib/aws-logs";
 import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
 import { Construct } from "constructs";
-import { PROJECT_ROOT } from "./alerting.ts";
 import type { DbMode } from "./deploymentSettings.ts";
+import { PROJECT_ROOT } from "./paths.ts";
 
 export const TASK_CPU = 256;
 export const TASK_MEMORY_MIB = 512;

@@ -5,42 +5,20 @@
  * server. Catches a file the image lacks, a dependency only installed for development, or an
  * environment the monitor rejects, none of which a template assertion sees.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { HyperliquidStandIn } from "../../monitor/src/standin/server.ts";
 import { startEmbeddedDynamo } from "../../monitor/src/storage/local.ts";
 import { resourcesOfType, synthesize } from "../support/cdkApp.ts";
 import { buildWithoutDocker } from "../support/dockerfileRunner.ts";
 import { ACCOUNT, eventually } from "../support/harness.ts";
+import { startMonitorProcess } from "../support/monitorProcess.ts";
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
-
-function run(image: ReturnType<typeof buildWithoutDocker>, env: Record<string, string>) {
-  let output = "";
-  const [program, ...args] = image.cmd;
-  expect(program).toBe("node");
-  const child: ChildProcess = spawn(process.execPath, args, {
-    cwd: image.workdir,
-    // Only what the container would have: the image's ENV and the task's environment.
-    env: { PATH: dirname(process.execPath), ...image.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  child.stdout!.on("data", (chunk) => {
-    output += String(chunk);
-  });
-  child.stderr!.on("data", (chunk) => {
-    output += String(chunk);
-  });
-  cleanups.push(() => {
-    if (child.exitCode === null) child.kill("SIGKILL");
-  });
-  return { child, output: () => output };
-}
 
 describe("the monitor image, built from its Dockerfile without Docker", () => {
   it("holds only production dependencies and the sources it needs, and runs the monitor to ready", async () => {
@@ -80,18 +58,28 @@ describe("the monitor image, built from its Dockerfile without Docker", () => {
     const dynamo = await startEmbeddedDynamo({ dataDir: null });
     cleanups.push(() => dynamo.close());
 
-    const monitor = run(image, {
-      ...taskEnv,
-      // What the ECS secret injects, and loopback stand-ins for Hyperliquid and DynamoDB.
-      ACCOUNT_ADDRESS: ACCOUNT,
-      HYPERLIQUID_WS_URL: urls.wsUrl,
-      HYPERLIQUID_API_URL: urls.apiUrl,
-      DYNAMODB_ENDPOINT: dynamo.endpoint,
-      AWS_REGION: "local",
-      AWS_ACCESS_KEY_ID: "local",
-      AWS_SECRET_ACCESS_KEY: "local",
-      HEALTH_PORT: "0",
-      CVD_COINS: "BTC",
+    const [program, ...args] = image.cmd;
+    expect(program).toBe("node");
+    // Only what the container would have: the image's ENV and the task's environment.
+    const monitor = startMonitorProcess(
+      {
+        ...image.env,
+        ...taskEnv,
+        // What the ECS secret injects, and loopback stand-ins for Hyperliquid and DynamoDB.
+        ACCOUNT_ADDRESS: ACCOUNT,
+        HYPERLIQUID_WS_URL: urls.wsUrl,
+        HYPERLIQUID_API_URL: urls.apiUrl,
+        DYNAMODB_ENDPOINT: dynamo.endpoint,
+        AWS_REGION: "local",
+        AWS_ACCESS_KEY_ID: "local",
+        AWS_SECRET_ACCESS_KEY: "local",
+        HEALTH_PORT: "0",
+        CVD_COINS: "BTC",
+      },
+      { cwd: image.workdir, args },
+    );
+    cleanups.push(() => {
+      if (monitor.child.exitCode === null) monitor.child.kill("SIGKILL");
     });
     await eventually(
       "the monitor in the image is in sync",
@@ -110,8 +98,7 @@ describe("the monitor image, built from its Dockerfile without Docker", () => {
       async () => (await fetch(`http://127.0.0.1:${started.healthPort}/ready`)).status === 200,
       20_000,
     );
-    const exited = new Promise<number | null>((resolve) => monitor.child.once("exit", resolve));
     monitor.child.kill("SIGTERM");
-    expect(await exited).toBe(0);
+    expect((await monitor.exited).code).toBe(0);
   }, 240_000);
 });

@@ -3,10 +3,10 @@
  * keeps a deployment inside the CloudWatch free tier, and a task that waits (healthy, not ready, saying
  * what to fix) instead of crash-looping when its secret has not been filled in yet.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { accountsOfShard, ConfigError, loadConfig } from "../../monitor/src/config/config.ts";
 import { COUNTERS, ESSENTIAL_METRICS, Metrics } from "../../monitor/src/telemetry/metrics.ts";
+import { startMonitorProcess } from "../support/monitorProcess.ts";
 
 const ADDRESSES = Array.from({ length: 5 }, (_, i) => `0x${String(i + 1).repeat(40)}`);
 
@@ -87,41 +87,22 @@ describe("metrics a deployment pays for", () => {
   });
 });
 
-function startEntryPoint(env: Record<string, string>): { child: ChildProcess; output: () => string } {
-  let output = "";
-  const child = spawn(process.execPath, ["monitor/src/main.ts"], {
-    env: { PATH: process.env.PATH ?? "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  child.stdout!.on("data", (chunk) => {
-    output += String(chunk);
-  });
-  child.stderr!.on("data", (chunk) => {
-    output += String(chunk);
-  });
-  return { child, output: () => output };
-}
-
-const exitCode = (child: ChildProcess) =>
-  new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-
 describe("a task whose secret is not filled in yet", () => {
   it("exits 2 with one line by default", async () => {
-    const { child, output } = startEntryPoint({ ACCOUNT_ADDRESS: "" });
-    expect(await exitCode(child)).toBe(2);
+    const { output, exited } = startMonitorProcess({ ACCOUNT_ADDRESS: "" });
+    expect((await exited).code).toBe(2);
     expect(output().trim()).toBe(
       "configuration error: ACCOUNT_ADDRESS is required: set it to your account address (0x followed by 40 hex characters)",
     );
   });
 
   it("with ON_CONFIG_ERROR=wait stays up: healthy, not ready, says what to fix; exits 0 on SIGTERM", async () => {
-    const { child, output } = startEntryPoint({
+    const { child, output, exited } = startMonitorProcess({
       ACCOUNT_ADDRESS: "",
       ON_CONFIG_ERROR: "wait",
       HEALTH_PORT: "0",
       SUPABASE_SERVICE_KEY: "service-key-never-logged",
     });
-    const exited = exitCode(child);
     let line: { healthPort: number; problem: string; level: string } | null = null;
     for (let i = 0; i < 100 && line === null; i++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -138,7 +119,7 @@ describe("a task whose secret is not filled in yet", () => {
     expect(ready.status).toBe(503);
     expect(await ready.json()).toMatchObject({ ready: false, status: "unconfigured" });
     child.kill("SIGTERM");
-    expect(await exited).toBe(0);
+    expect((await exited).code).toBe(0);
     expect(output()).not.toContain("service-key-never-logged");
   });
 });

@@ -3,7 +3,7 @@
  * on-disk store, against the loopback stand-in. Every fill the stand-in made must end up stored: either
  * flushed before the process exits, or recovered by the backfill of the next start.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,6 +13,7 @@ import { DynamoStore } from "../../monitor/src/storage/dynamodb/dynamoStore.ts";
 import { startEmbeddedDynamo } from "../../monitor/src/storage/local.ts";
 import { generatedFills } from "../support/fixtures.ts";
 import { ACCOUNT, eventually } from "../support/harness.ts";
+import { startMonitorProcess } from "../support/monitorProcess.ts";
 
 const T0 = 1_789_407_000_000;
 let standIn: HyperliquidStandIn | null = null;
@@ -22,21 +23,6 @@ afterEach(async () => {
   standIn = null;
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
-
-function startMonitorProcess(env: Record<string, string>): { child: ChildProcess; output: () => string } {
-  let output = "";
-  const child = spawn(process.execPath, ["monitor/src/main.ts"], {
-    env: { PATH: process.env.PATH ?? "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  child.stdout!.on("data", (chunk) => {
-    output += String(chunk);
-  });
-  child.stderr!.on("data", (chunk) => {
-    output += String(chunk);
-  });
-  return { child, output: () => output };
-}
 
 function exitOf(child: ChildProcess): Promise<{ code: number | null; ms: number }> {
   const started = Date.now();

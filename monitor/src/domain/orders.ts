@@ -35,6 +35,16 @@ export function isNewerOrder(candidate: OrderState, current: OrderState | undefi
   return current === undefined || orderVersion(candidate) > orderVersion(current);
 }
 
+/** The newest state of each order among `orders` (one conditional write per order is enough). */
+export function newestPerOrder(orders: readonly OrderState[]): OrderState[] {
+  const newest = new Map<string, OrderState>();
+  for (const order of orders) {
+    const key = `${order.account}:${order.oid}`;
+    if (isNewerOrder(order, newest.get(key))) newest.set(key, order);
+  }
+  return [...newest.values()];
+}
+
 export class OrderBook {
   readonly #orders = new Map<string, OrderState>();
 

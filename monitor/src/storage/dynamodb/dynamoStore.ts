@@ -37,7 +37,7 @@ import {
   UpdateCommand,
   type UpdateCommandInput,
 } from "@aws-sdk/lib-dynamodb";
-import { orderVersion } from "../../domain/orders.ts";
+import { newestPerOrder, orderVersion } from "../../domain/orders.ts";
 import type {
   AccountSnapshot,
   ClosedPosition,
@@ -48,6 +48,7 @@ import type {
   PositionState,
 } from "../../domain/types.ts";
 import { type BackoffPolicy, backoffDelayMs, sleep } from "../backoff.ts";
+import { chunk, lastPerKey } from "../batching.ts";
 import { type AlertChange, type AlertRecord, type MonitorStore, StorageError } from "../store.ts";
 import { toStorageError } from "./errors.ts";
 import {
@@ -268,7 +269,7 @@ export class DynamoStore implements MonitorStore {
   // --- orders ------------------------------------------------------------------------------------------
 
   async putOrders(orders: readonly OrderState[]): Promise<void> {
-    await forEachConcurrently(newestOrderPerKey(orders), ITEM_CONCURRENCY, (order) =>
+    await forEachConcurrently(newestPerOrder(orders), ITEM_CONCURRENCY, (order) =>
       this.#putOrderIfNewer(order),
     );
   }
@@ -456,7 +457,8 @@ export class DynamoStore implements MonitorStore {
   /** Puts items with BatchWriteItem: the last item of each key only, 25 a request, a few requests at once. */
   async #batchPut(role: TableRole, items: readonly Item[], keyOf: (item: Item) => string): Promise<void> {
     const table = this.#table(role);
-    const batches = chunk(lastItemPerKey(items, keyOf), BATCH_WRITE_LIMIT);
+    // DynamoDB rejects a batch naming one key twice; the last item of a key is the one meant.
+    const batches = chunk(lastPerKey(items, keyOf), BATCH_WRITE_LIMIT);
     await forEachConcurrently(batches, BATCH_CONCURRENCY, (batch) => this.#writeBatch(table, batch));
   }
 
@@ -680,28 +682,6 @@ function compareStrings(a: string, b: string): number {
 /** Inclusive time bounds for BETWEEN; open ends cover every epoch-ms time. */
 function rangeValues(range: Range): { ":from": number; ":to": number } {
   return { ":from": range.from ?? 0, ":to": range.to ?? Number.MAX_SAFE_INTEGER };
-}
-
-/** DynamoDB rejects a batch naming one key twice; the last item of a key is the one meant. */
-function lastItemPerKey(items: readonly Item[], keyOf: (item: Item) => string): Item[] {
-  return [...new Map(items.map((item) => [keyOf(item), item])).values()];
-}
-
-/** One conditional write per order is enough: the highest version of each order in the call. */
-function newestOrderPerKey(orders: readonly OrderState[]): OrderState[] {
-  const newest = new Map<string, OrderState>();
-  for (const order of orders) {
-    const key = `${order.account}|${order.oid}`;
-    const current = newest.get(key);
-    if (!current || orderVersion(order) > orderVersion(current)) newest.set(key, order);
-  }
-  return [...newest.values()];
-}
-
-function chunk<T>(items: readonly T[], size: number): T[][] {
-  const chunks: T[][] = [];
-  for (let start = 0; start < items.length; start += size) chunks.push(items.slice(start, start + size));
-  return chunks;
 }
 
 /**

@@ -15,7 +15,7 @@
  * - Reads page through Supabase's row limit (1,000 by default) in a stable order.
  */
 import { createClient, type SupabaseClient } from "@supabase/supabase-js";
-import { orderVersion } from "../../domain/orders.ts";
+import { newestPerOrder } from "../../domain/orders.ts";
 import type {
   AccountSnapshot,
   ClosedPosition,
@@ -26,6 +26,7 @@ import type {
   PositionState,
 } from "../../domain/types.ts";
 import { type BackoffPolicy, backoffDelayMs, sleep } from "../backoff.ts";
+import { chunk, lastPerKey } from "../batching.ts";
 import type { StorageLogger } from "../dynamodb/dynamoStore.ts";
 import { type AlertChange, type AlertRecord, type MonitorStore, StorageError } from "../store.ts";
 import {
@@ -123,7 +124,7 @@ export class SupabaseStore implements MonitorStore {
   // --- fills ----------------------------------------------------------------------------------------
 
   async putFills(fills: readonly Fill[]): Promise<void> {
-    const rows = unique(fills, (fill) => `${fill.account}|${fill.fillId}`).map(fillToRow);
+    const rows = lastPerKey(fills, (fill) => `${fill.account}|${fill.fillId}`).map(fillToRow);
     await this.#upsertBatches("fills", rows, "account_address,fill_id", true);
   }
 
@@ -172,7 +173,7 @@ export class SupabaseStore implements MonitorStore {
     // Closed records first: a current state saying "flat" is never stored without the record of the close.
     await this.#upsertBatches(
       "closed_positions",
-      unique(closed, (position) => `${position.account}|${position.positionId}`).map(closedPositionToRow),
+      lastPerKey(closed, (position) => `${position.account}|${position.positionId}`).map(closedPositionToRow),
       "account_address,position_id",
       true,
     );
@@ -203,12 +204,7 @@ export class SupabaseStore implements MonitorStore {
 
   async putOrders(orders: readonly OrderState[]): Promise<void> {
     // One row per order (a statement may not change a row twice): the newest version of each.
-    const newest = new Map<number, OrderState>();
-    for (const order of orders) {
-      const current = newest.get(order.oid);
-      if (!current || orderVersion(order) > orderVersion(current)) newest.set(order.oid, order);
-    }
-    for (const batch of chunks([...newest.values()].map(orderToRow), BATCH_ROWS)) {
+    for (const batch of chunk(newestPerOrder(orders).map(orderToRow), BATCH_ROWS)) {
       await this.#request("put orders", () => this.#client.rpc("hl_put_orders", { p_orders: batch }));
     }
   }
@@ -251,8 +247,9 @@ export class SupabaseStore implements MonitorStore {
 
   async putCvdBuckets(buckets: readonly CvdBucket[]): Promise<void> {
     // The newest write of a bucket wins: within one call, the last one given.
-    const last = new Map(buckets.map((bucket) => [`${bucket.coin}|${bucket.bucket}`, bucket]));
-    const rows = [...last.values()].map((bucket) => cvdBucketToRow(bucket, this.#retentionDays));
+    const rows = lastPerKey(buckets, (bucket) => `${bucket.coin}|${bucket.bucket}`).map((bucket) =>
+      cvdBucketToRow(bucket, this.#retentionDays),
+    );
     await this.#upsertBatches("hl_cvd", rows, "coin,bucket_ms", false);
   }
 
@@ -351,7 +348,7 @@ export class SupabaseStore implements MonitorStore {
     onConflict: string,
     ignoreDuplicates: boolean,
   ): Promise<void> {
-    for (const batch of chunks(rows, BATCH_ROWS)) {
+    for (const batch of chunk(rows, BATCH_ROWS)) {
       await this.#request(`write ${table}`, () =>
         this.#client.from(table).upsert(batch, { onConflict, ignoreDuplicates, defaultToNull: true }),
       );
@@ -418,14 +415,4 @@ function errorMessage(error: unknown): string {
     return cause?.code ? `${error.message} (${cause.code})` : error.message;
   }
   return String(error);
-}
-
-function unique<T>(items: readonly T[], key: (item: T) => string): T[] {
-  return [...new Map(items.map((item) => [key(item), item])).values()];
-}
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }
