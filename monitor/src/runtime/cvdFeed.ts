@@ -5,7 +5,7 @@
  * the newest bucket per coin restores it, so the ~30 trades the server replays on every subscribe are
  * recognised as already counted, across restarts too.
  */
-import { CvdAggregator } from "../domain/cvd.ts";
+import { BUCKET_MS, CvdAggregator } from "../domain/cvd.ts";
 import type { CvdBucket, Trade } from "../domain/types.ts";
 import type { WireTrade } from "../domain/wire.ts";
 import { tradesSubscription } from "../hyperliquid/subscriptions.ts";
@@ -14,6 +14,9 @@ import type { Logger } from "../telemetry/logger.ts";
 import type { Metrics } from "../telemetry/metrics.ts";
 import type { FeedConnection } from "./feedConnection.ts";
 import { errorSummary } from "./fillSync.ts";
+
+/** Trades reach us a little after their minute ends; a minute is written once this much has passed. */
+const SEAL_GRACE_MS = 5_000;
 
 export class CvdFeed {
   readonly #aggregator = new CvdAggregator();
@@ -75,14 +78,22 @@ export class CvdFeed {
     this.#metrics.count("TradesDuplicate", duplicates);
   }
 
-  /** Writes the buckets changed since the last flush (serialised: a bucket's newest write must win). */
-  flush(): Promise<void> {
+  /**
+   * Writes the buckets whose minute has ended, once each (serialised: a bucket's newest write must win);
+   * `final` (at shutdown) writes the current minutes too. Holding a minute until it ends makes the cost
+   * one write per coin-minute instead of one per flush; a crash loses at most the unfinished minute,
+   * which the next start marks as a gap unless the subscribe replay covers it.
+   */
+  flush(options: { now?: number; final?: boolean } = {}): Promise<void> {
     this.#flushing = this.#flushing.then(async () => {
       for (const bucket of this.#aggregator.drainDirtyBuckets()) {
         this.#unwritten.set(`${bucket.coin}|${bucket.bucket}`, bucket);
       }
-      if (this.#unwritten.size === 0) return;
-      const buckets = [...this.#unwritten.values()];
+      const sealedBefore = (options.now ?? Date.now()) - BUCKET_MS - SEAL_GRACE_MS;
+      const buckets = [...this.#unwritten.values()].filter(
+        (bucket) => options.final || bucket.bucket <= sealedBefore,
+      );
+      if (buckets.length === 0) return;
       try {
         await this.#store.putCvdBuckets(buckets);
         for (const bucket of buckets) {

@@ -215,7 +215,7 @@ export class Monitor {
       await Promise.all([...this.#watchers.values()].map((watcher) => watcher.stop()));
       await this.#positionWrites.catch(() => {});
       await this.#alerts.stop(Math.min(5_000, deadlineMs / 3));
-      await this.#cvd.flush();
+      await this.#cvd.flush({ final: true });
       await this.#store.close();
     })();
     const deadline = new Promise<"timeout">((resolve) =>
