@@ -12,7 +12,7 @@ import { NotifyTopicOnAlarmAndOk } from "./monitoring/alarmAction.ts";
 import { MonitorAlarms } from "./monitoring/alarms.ts";
 import { MonitorDashboard } from "./monitoring/dashboard.ts";
 import { MetricFactory } from "./monitoring/metricFactory.ts";
-import { MonitorService } from "./monitorService.ts";
+import { MonitorService, TASK_NODE_OPTIONS } from "./monitorService.ts";
 import { acknowledgeNagFindings } from "./nagAcknowledgements.ts";
 import { Naming } from "./naming.ts";
 import { MonitorNetwork } from "./network.ts";
@@ -75,8 +75,7 @@ export class HyperliquidMonitorStack extends Stack {
         HEALTH_PORT: "8080",
         ON_CONFIG_ERROR: "wait",
         LOG_LEVEL: "info",
-        // Below the 512 MiB task limit, so V8 collects garbage before the kernel kills the task.
-        NODE_OPTIONS: "--max-old-space-size=320",
+        NODE_OPTIONS: TASK_NODE_OPTIONS,
       },
     });
     for (const role of this.service.taskRoles) {

@@ -13,8 +13,6 @@ import { ConfigError, environmentWithDotEnv, loadConfig } from "./config/config.
 import { errorSummary } from "./runtime/fillSync.ts";
 import { Monitor } from "./runtime/monitor.ts";
 import { healthPortFrom, waitUnconfigured } from "./runtime/unconfigured.ts";
-import { RecordingWriter } from "./standin/recording.ts";
-import { startReplay } from "./standin/replay.ts";
 import { openStore } from "./storage/openStore.ts";
 import { createLogger } from "./telemetry/logger.ts";
 import { Metrics } from "./telemetry/metrics.ts";
@@ -48,14 +46,20 @@ async function main(): Promise<number> {
     logger.info({ shard: config.shard, accounts: config.accounts.length }, "watching this shard's accounts");
   }
 
+  // The stand-in and the recorder are loaded only when asked for: a deployed task never needs them.
   const replay = values.replay
-    ? await startReplay(values.replay, { speed: Number(values.speed ?? 50), maxGapMs: 250 })
+    ? await (await import("./standin/replay.ts")).startReplay(values.replay, {
+        speed: Number(values.speed ?? 50),
+        maxGapMs: 250,
+      })
     : null;
   if (replay) {
     config = { ...config, wsUrl: replay.wsUrl, apiUrl: replay.apiUrl };
     logger.info({ file: values.replay }, "replaying a recorded session through the local stand-in");
   }
-  const recorder = values.record ? new RecordingWriter(values.record) : null;
+  const recorder = values.record
+    ? new (await import("./standin/recording.ts")).RecordingWriter(values.record)
+    : null;
   const { store, shutdown } = await openStore(config, logger, metrics);
   const monitor = new Monitor({ config, store, logger, metrics, recorder });
 

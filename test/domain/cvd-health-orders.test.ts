@@ -50,12 +50,12 @@ describe("CVD aggregator", () => {
     const cvd = new CvdAggregator();
     cvd.ingest(all.slice(0, 40));
     cvd.streamRestarted("BTC");
-    expect(cvd.ingest(all.slice(10, 40))).toEqual({ accepted: 0, duplicates: 30 }); // the 30-trade replay
+    expect(cvd.ingest(all.slice(10, 40))).toEqual({ accepted: 0, duplicates: 30, invalid: 0 }); // the 30-trade replay
     const stored = cvd.drainDirtyBuckets().at(-1)!;
     const restarted = new CvdAggregator();
     restarted.restore(new Map([["BTC", JSON.parse(JSON.stringify(stored))]]));
     restarted.streamRestarted("BTC");
-    expect(restarted.ingest(all.slice(10, 45))).toEqual({ accepted: 5, duplicates: 30 });
+    expect(restarted.ingest(all.slice(10, 45))).toEqual({ accepted: 5, duplicates: 30, invalid: 0 });
     const [bucket] = restarted.drainDirtyBuckets();
     expect(bucket).toMatchObject({ tradeCount: 45, gap: false });
   });

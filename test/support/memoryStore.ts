@@ -175,7 +175,7 @@ export class MemoryStore implements MonitorStore {
   ): Promise<boolean> {
     this.#count("alerts", 1);
     const stored = this.#alerts.get(`${owner}|${key}`);
-    if (!stored || stored.status !== "pending" || stored.leaseUntil !== expectedLeaseUntil) return false;
+    if (stored?.status !== "pending" || stored.leaseUntil !== expectedLeaseUntil) return false;
     this.#alerts.set(`${owner}|${key}`, { ...stored, ...change });
     return true;
   }

@@ -9,22 +9,23 @@
  * Gaps: after a (re)subscription the first batch must overlap the watermark; if its oldest trade is newer
  * than the watermark, trades in between may be lost, and the bucket that receives it is marked `gap`.
  */
-import { D, type Dec, dec, str } from "./decimal.ts";
+import { fromScaled, toScaled } from "./scaledDecimal.ts";
 import type { CvdBucket, Trade } from "./types.ts";
 
 export const BUCKET_MS = 60_000;
 
+/** Volumes and CVD in exact units of 10⁻¹⁸ (scaledDecimal.ts), written out as decimal strings. */
 interface BucketWork {
   bucket: number;
-  buy: Dec;
-  sell: Dec;
-  cvd: Dec;
+  buy: bigint;
+  sell: bigint;
+  cvd: bigint;
   tradeCount: number;
   gap: boolean;
 }
 
 interface CoinSeries {
-  cvd: Dec;
+  cvd: bigint;
   lastTradeTime: number;
   lastTids: Set<number>;
   /** Set after a stream (re)start until the next batch has been checked for overlap. */
@@ -37,6 +38,28 @@ export function bucketOf(time: number): number {
   return Math.floor(time / BUCKET_MS) * BUCKET_MS;
 }
 
+/**
+ * The trades of each coin, oldest first. A frame is almost always one coin in time order already: that
+ * case costs no copy and no sort (it is the hot path of the monitor).
+ */
+function byCoinInTimeOrder(trades: readonly Trade[]): Iterable<[string, readonly Trade[]]> {
+  const first = trades[0];
+  if (first === undefined) return [];
+  let ordered = true;
+  for (let i = 1; i < trades.length && ordered; i++) {
+    ordered = trades[i]!.coin === first.coin && trades[i]!.time >= trades[i - 1]!.time;
+  }
+  if (ordered) return [[first.coin, trades]];
+  const byCoin = new Map<string, Trade[]>();
+  for (const trade of trades) {
+    const list = byCoin.get(trade.coin) ?? [];
+    list.push(trade);
+    byCoin.set(trade.coin, list);
+  }
+  for (const list of byCoin.values()) list.sort((a, b) => a.time - b.time);
+  return byCoin;
+}
+
 export class CvdAggregator {
   readonly #series = new Map<string, CoinSeries>();
 
@@ -45,14 +68,14 @@ export class CvdAggregator {
     for (const [coin, stored] of latest) {
       if (this.#series.has(coin)) continue;
       const series = this.#seriesOf(coin);
-      series.cvd = dec(stored.cvd);
+      series.cvd = scaled(stored.cvd);
       series.lastTradeTime = stored.lastTradeTime;
       series.lastTids = new Set(stored.lastTids);
       series.buckets.set(stored.bucket, {
         bucket: stored.bucket,
-        buy: dec(stored.buyVolume),
-        sell: dec(stored.sellVolume),
-        cvd: dec(stored.cvd),
+        buy: scaled(stored.buyVolume),
+        sell: scaled(stored.sellVolume),
+        cvd: scaled(stored.cvd),
         tradeCount: stored.tradeCount,
         gap: stored.gap,
       });
@@ -64,18 +87,13 @@ export class CvdAggregator {
     this.#seriesOf(coin).checkOverlap = true;
   }
 
-  ingest(trades: readonly Trade[]): { accepted: number; duplicates: number } {
+  /** Counts new trades; `invalid` are trades whose size is not an exact decimal of at most 18 places. */
+  ingest(trades: readonly Trade[]): { accepted: number; duplicates: number; invalid: number } {
     let accepted = 0;
     let duplicates = 0;
-    const byCoin = new Map<string, Trade[]>();
-    for (const trade of trades) {
-      const list = byCoin.get(trade.coin) ?? [];
-      list.push(trade);
-      byCoin.set(trade.coin, list);
-    }
-    for (const [coin, list] of byCoin) {
+    let invalid = 0;
+    for (const [coin, ordered] of byCoinInTimeOrder(trades)) {
       const series = this.#seriesOf(coin);
-      const ordered = [...list].sort((a, b) => a.time - b.time);
       let gapPending = false;
       if (series.checkOverlap) {
         series.checkOverlap = false;
@@ -90,11 +108,15 @@ export class CvdAggregator {
           duplicates += 1;
           continue;
         }
-        const size = dec(trade.sz);
+        const size = toScaled(trade.sz);
+        if (size === null || size < 0n) {
+          invalid += 1;
+          continue;
+        }
         const bucket = this.#bucketOf(series, bucketOf(trade.time));
-        if (trade.side === "B") bucket.buy = bucket.buy.plus(size);
-        else bucket.sell = bucket.sell.plus(size);
-        series.cvd = trade.side === "B" ? series.cvd.plus(size) : series.cvd.minus(size);
+        if (trade.side === "B") bucket.buy += size;
+        else bucket.sell += size;
+        series.cvd = trade.side === "B" ? series.cvd + size : series.cvd - size;
         bucket.cvd = series.cvd;
         bucket.tradeCount += 1;
         if (gapPending) {
@@ -111,7 +133,7 @@ export class CvdAggregator {
         accepted += 1;
       }
     }
-    return { accepted, duplicates };
+    return { accepted, duplicates, invalid };
   }
 
   /** Buckets changed since the last drain, each with the coin's current watermark; frees finished ones. */
@@ -123,10 +145,10 @@ export class CvdAggregator {
         out.push({
           coin,
           bucket: start,
-          buyVolume: str(work.buy),
-          sellVolume: str(work.sell),
-          delta: str(work.buy.minus(work.sell)),
-          cvd: str(work.cvd),
+          buyVolume: fromScaled(work.buy),
+          sellVolume: fromScaled(work.sell),
+          delta: fromScaled(work.buy - work.sell),
+          cvd: fromScaled(work.cvd),
           tradeCount: work.tradeCount,
           gap: work.gap,
           lastTradeTime: series.lastTradeTime,
@@ -145,7 +167,7 @@ export class CvdAggregator {
     let series = this.#series.get(coin);
     if (!series) {
       series = {
-        cvd: new D(0),
+        cvd: 0n,
         lastTradeTime: 0,
         lastTids: new Set(),
         checkOverlap: false,
@@ -160,9 +182,17 @@ export class CvdAggregator {
   #bucketOf(series: CoinSeries, start: number): BucketWork {
     let work = series.buckets.get(start);
     if (!work) {
-      work = { bucket: start, buy: new D(0), sell: new D(0), cvd: series.cvd, tradeCount: 0, gap: false };
+      work = { bucket: start, buy: 0n, sell: 0n, cvd: series.cvd, tradeCount: 0, gap: false };
       series.buckets.set(start, work);
     }
     return work;
   }
+}
+
+/** A stored figure back in units; stored buckets were written by this code, so they always convert. */
+function scaled(value: string): bigint {
+  const units = toScaled(value);
+  if (units === null)
+    throw new RangeError(`stored CVD figure is not a decimal of at most 18 places: ${value}`);
+  return units;
 }

@@ -61,21 +61,16 @@ export class CvdFeed {
   }
 
   receive(wires: readonly WireTrade[]): void {
-    const trades: Trade[] = wires
-      .filter((wire) => this.#coins.has(wire.coin))
-      .map((wire) => ({
-        coin: wire.coin,
-        side: wire.side,
-        px: wire.px,
-        sz: wire.sz,
-        time: wire.time,
-        tid: wire.tid,
-        hash: wire.hash,
-      }));
+    // Validated wire trades carry every Trade field; they are passed on as they are (the hot path).
+    const trades: readonly Trade[] = wires.every((wire) => this.#coins.has(wire.coin))
+      ? wires
+      : wires.filter((wire) => this.#coins.has(wire.coin));
     if (trades.length === 0) return;
-    const { accepted, duplicates } = this.#aggregator.ingest(trades);
+    const { accepted, duplicates, invalid } = this.#aggregator.ingest(trades);
     this.#metrics.count("TradesCounted", accepted);
     this.#metrics.count("TradesDuplicate", duplicates);
+    // A size that is not an exact decimal is skipped and counted, like any invalid item of a frame.
+    this.#metrics.count("FramesMalformed", invalid);
   }
 
   /**

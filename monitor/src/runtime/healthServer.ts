@@ -13,7 +13,8 @@ export class HealthServer {
   readonly #server: Server;
   readonly #readiness: () => Readiness;
 
-  constructor(readiness: () => Readiness) {
+  /** `details` adds figures to the `/health` answer (memory, frames), for operators and the benchmark. */
+  constructor(readiness: () => Readiness, details: () => Record<string, unknown> = () => ({})) {
     this.#readiness = readiness;
     this.#server = createServer((request, response) => {
       const path = (request.url ?? "/").split("?")[0];
@@ -22,7 +23,7 @@ export class HealthServer {
         return;
       }
       if (path === "/health") {
-        respond(response, 200, { status: "ok" });
+        respond(response, 200, { status: "ok", ...details() });
       } else if (path === "/ready") {
         const readiness = this.#readiness();
         respond(response, readiness.ready ? 200 : 503, readiness);

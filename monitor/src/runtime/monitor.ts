@@ -160,7 +160,13 @@ export class Monitor {
     await this.#cvd.track(this.#cvdCoinsNow());
 
     if (this.#options.startHealthServer ?? true) {
-      this.#health = new HealthServer(() => this.readiness());
+      this.#health = new HealthServer(
+        () => this.readiness(),
+        () => ({
+          rssMb: Math.round(process.memoryUsage().rss / 1024 / 102.4) / 10,
+          framesReceived: this.#metrics.total("FramesReceived"),
+        }),
+      );
       this.#healthPort = await this.#health.listen(config.healthPort);
     }
     this.#every(config.snapshotIntervalMs, () => this.#takeSnapshots());

@@ -7,10 +7,8 @@ import type { MonitorConfig } from "../config/config.ts";
 import type { Logger } from "../telemetry/logger.ts";
 import type { Metrics } from "../telemetry/metrics.ts";
 import { DynamoStore } from "./dynamodb/dynamoStore.ts";
-import { startEmbeddedDynamo } from "./local.ts";
 import { RetryingStore } from "./retryingStore.ts";
 import type { MonitorStore } from "./store.ts";
-import { SupabaseStore } from "./supabase/supabaseStore.ts";
 
 export interface OpenedStore {
   store: MonitorStore;
@@ -29,6 +27,8 @@ export async function openStore(
   let backend: MonitorStore;
   let shutdown = async () => {};
   if (config.dbMode === "supabase" && config.supabase) {
+    // Each back end's client is loaded only in its mode.
+    const { SupabaseStore } = await import("./supabase/supabaseStore.ts");
     backend = new SupabaseStore({
       url: config.supabase.url,
       serviceKey: config.supabase.serviceKey,
@@ -38,6 +38,7 @@ export async function openStore(
   } else {
     let endpoint = config.dynamodbEndpoint;
     if (config.dbMode === "local") {
+      const { startEmbeddedDynamo } = await import("./local.ts");
       const embedded = await startEmbeddedDynamo({ dataDir: config.dataDir });
       endpoint = embedded.endpoint;
       shutdown = () => embedded.close();

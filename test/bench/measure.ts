@@ -1,0 +1,420 @@
+/**
+ * The benchmark's measurements. Each drives the monitor's real code: frame parsing and validation
+ * (`classifyFrame`), the CVD feed with its deduplication, the fill sync with the position tracker and
+ * the retrying store, the whole Monitor against the loopback Hyperliquid stand-in, the embedded store,
+ * and esbuild bundles of the monitor and the alert Lambda. Storage is the counting MemoryStore unless a
+ * measurement says otherwise.
+ */
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { build } from "esbuild";
+import type { AlertEvent } from "../../lambda-alerts/src/alertEvent.ts";
+import type { AlertPublisher } from "../../monitor/src/alerts/publishers.ts";
+import { loadConfig } from "../../monitor/src/config/config.ts";
+import { bucketOf } from "../../monitor/src/domain/cvd.ts";
+import { normalizeFill } from "../../monitor/src/domain/fill.ts";
+import { PositionBook } from "../../monitor/src/domain/positions.ts";
+import { classifyFrame } from "../../monitor/src/hyperliquid/frames.ts";
+import { CvdFeed } from "../../monitor/src/runtime/cvdFeed.ts";
+import { FillSync } from "../../monitor/src/runtime/fillSync.ts";
+import { Monitor } from "../../monitor/src/runtime/monitor.ts";
+import { HyperliquidStandIn } from "../../monitor/src/standin/server.ts";
+import { startEmbeddedDynamo } from "../../monitor/src/storage/local.ts";
+import { openStore } from "../../monitor/src/storage/openStore.ts";
+import { RetryingStore } from "../../monitor/src/storage/retryingStore.ts";
+import { silentLogger } from "../../monitor/src/telemetry/logger.ts";
+import { Metrics } from "../../monitor/src/telemetry/metrics.ts";
+import { MemoryStore } from "../support/memoryStore.ts";
+import { startMonitorProcess } from "../support/monitorProcess.ts";
+import { positionFills, tradeFrame, userFillsFrame } from "./generate.ts";
+
+const ACCOUNT = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8";
+const T0 = 1_789_407_000_000;
+
+// --- trades: parse + dedupe + CVD, against a bare JSON.parse loop ---------------------------------------
+
+export interface TradeResult {
+  frames: number;
+  tradesPerSecond: number;
+  bareParsePerSecond: number;
+  ingestRatio: number;
+  writesPerCvdMinute: number;
+}
+
+export async function measureTrades(frames: number, perFrame = 2): Promise<TradeResult> {
+  // The floor: generate the same frames and JSON.parse them, nothing else.
+  let sink = 0;
+  let started = performance.now();
+  for (let i = 0; i < frames; i++)
+    sink += (JSON.parse(tradeFrame(i, perFrame, T0)) as { data: unknown[] }).data.length;
+  const bareSeconds = (performance.now() - started) / 1000;
+
+  const store = new MemoryStore();
+  const metrics = new Metrics(() => {});
+  const feed = new CvdFeed({ store, metrics, logger: silentLogger() });
+  await feed.track(["BTC", "ETH", "SOL"]);
+  started = performance.now();
+  for (let i = 0; i < frames; i++) {
+    const frame = classifyFrame(tradeFrame(i, perFrame, T0));
+    metrics.count("FramesReceived");
+    if (frame.kind === "trades") feed.receive(frame.trades);
+    // The monitor flushes every 5 s; here the clock is the trades' own (one frame a millisecond).
+    if (i % 5_000 === 4_999) await feed.flush({ now: T0 + i });
+  }
+  await feed.flush({ final: true });
+  const pipelineSeconds = (performance.now() - started) / 1000;
+  if (sink !== frames * perFrame || metrics.total("TradesCounted") !== frames * perFrame) {
+    throw new Error("trade benchmark lost trades: the measurement is void");
+  }
+  const coinMinutes = new Set<string>();
+  for (let i = 0; i < frames; i++) coinMinutes.add(`${i % 3}|${bucketOf(T0 + i)}`);
+  const bare = frames / bareSeconds;
+  const pipeline = frames / pipelineSeconds;
+  return {
+    frames,
+    tradesPerSecond: Math.round(pipeline),
+    bareParsePerSecond: Math.round(bare),
+    ingestRatio: round(pipeline / bare, 3),
+    writesPerCvdMinute: round((store.counts.items.cvd ?? 0) / coinMinutes.size, 3),
+  };
+}
+
+// --- memory: the monitor process itself, fed a million trade frames ----------------------------------------
+
+export interface MemoryResult {
+  frames: number;
+  rssMbAtHalf: number;
+  rssMbAfter1M: number;
+  rssGrowthMb: number;
+}
+
+/**
+ * The real monitor (`node monitor/src/main.ts`, with the task definition's NODE_OPTIONS) subscribed to
+ * BTC, ETH and SOL trades; the stand-in sends it `frames` generated trade frames at about 100,000 a
+ * second, and its resident memory is read from its own `/health` at the half and at the end.
+ */
+export async function measureMonitorMemory(frames: number, nodeOptions: string): Promise<MemoryResult> {
+  const standIn = new HyperliquidStandIn();
+  const urls = await standIn.start();
+  const dynamo = await startEmbeddedDynamo({ dataDir: null });
+  const child = startMonitorProcess({
+    ACCOUNT_ADDRESS: ACCOUNT,
+    HYPERLIQUID_WS_URL: urls.wsUrl,
+    HYPERLIQUID_API_URL: urls.apiUrl,
+    DYNAMODB_ENDPOINT: dynamo.endpoint,
+    AWS_REGION: "local",
+    AWS_ACCESS_KEY_ID: "local",
+    AWS_SECRET_ACCESS_KEY: "local",
+    HEALTH_PORT: "0",
+    CVD_COINS: "BTC,ETH,SOL",
+    NODE_OPTIONS: nodeOptions,
+  });
+  try {
+    let port: string | undefined;
+    for (let i = 0; i < 600 && !port; i++) {
+      port = /"healthPort":(\d+)/.exec(child.output())?.[1];
+      if (!port) await sleep(25);
+    }
+    if (!port) throw new Error(`monitor did not start:\n${child.output().slice(-2_000)}`);
+    const health = async () =>
+      (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as {
+        rssMb: number;
+        framesReceived: number;
+      };
+    const framesBefore = (await health()).framesReceived;
+    // Wait until the subscriptions are acknowledged, so every frame sent is one the monitor takes.
+    for (let i = 0; i < 200 && (await fetch(`http://127.0.0.1:${port}/ready`)).status !== 200; i++)
+      await sleep(25);
+    const sendUntil = async (end: number, from: number) => {
+      for (let i = from; i < end; i += 1_000) {
+        for (let j = i; j < Math.min(end, i + 1_000); j++) standIn.sendRaw(tradeFrame(j, 2, Date.now()));
+        await sleep(10);
+      }
+      // Until the monitor has taken every frame sent (bounded: two minutes).
+      for (let i = 0; i < 4_800 && (await health()).framesReceived < framesBefore + end; i++) await sleep(25);
+    };
+    const half = Math.floor(frames / 2);
+    await sendUntil(half, 0);
+    const rssMbAtHalf = (await health()).rssMb;
+    await sendUntil(frames, half);
+    const end = await health();
+    if (end.framesReceived < framesBefore + frames) throw new Error("the monitor did not take every frame");
+    return { frames, rssMbAtHalf, rssMbAfter1M: end.rssMb, rssGrowthMb: round(end.rssMb - rssMbAtHalf, 1) };
+  } finally {
+    child.child.kill("SIGTERM");
+    await child.exited;
+    await dynamo.close();
+    await standIn.stop();
+  }
+}
+
+// --- fills: normalisation, position tracker, storage ------------------------------------------------------
+
+export interface FillResult {
+  fills: number;
+  fillsPerSecond: number;
+  writesPerFill: number;
+  requestsPerFill: number;
+  positionWritesPerFill: number;
+  cursorWritesPerFill: number;
+}
+
+export async function measureFills(count: number, perFrame = 10): Promise<FillResult> {
+  const store = new MemoryStore();
+  const retrying = new RetryingStore(store);
+  const metrics = new Metrics(() => {});
+  const positions = new PositionBook();
+  const sync = new FillSync({
+    account: ACCOUNT,
+    store: retrying,
+    metrics,
+    logger: silentLogger(),
+    backfillSince: null,
+    // Nothing to backfill: the benchmark is the live path.
+    fetchFillsSince: async function* () {},
+    // What Monitor does with ordered fills, minus alerts (measured on their own below).
+    applyInOrder: async (fills) => {
+      for (const fill of fills) positions.apply(fill);
+      const { states, closed } = positions.drainChanges();
+      await retrying.savePositions(states, closed);
+    },
+  });
+  await sync.start();
+  await sync.requestSync();
+  const wires = positionFills(count, T0);
+  const frames: string[] = [];
+  for (let i = 0; i < count; i += perFrame)
+    frames.push(userFillsFrame(ACCOUNT, wires.slice(i, i + perFrame)));
+
+  const started = performance.now();
+  for (const text of frames) {
+    const frame = classifyFrame(text);
+    if (frame.kind === "userFills") sync.receive(frame.fills.map((wire) => normalizeFill(ACCOUNT, wire)));
+  }
+  await sync.stop();
+  await retrying.flush();
+  const seconds = (performance.now() - started) / 1000;
+  if (store.fillCount !== count) throw new Error(`fill benchmark stored ${store.fillCount} of ${count}`);
+  return {
+    fills: count,
+    fillsPerSecond: Math.round(count / seconds),
+    writesPerFill: round((store.counts.items.fills ?? 0) / count, 3),
+    requestsPerFill: round((store.counts.calls.fills ?? 0) / count, 3),
+    positionWritesPerFill: round((store.counts.items.positions ?? 0) / count, 3),
+    cursorWritesPerFill: round((store.counts.items.cursor ?? 0) / count, 3),
+  };
+}
+
+// --- alert latency: the whole Monitor, 1,000 fills a second through the stand-in ---------------------------
+
+export interface LatencyResult {
+  alerts: number;
+  alertLatencyP50Ms: number;
+  alertLatencyP99Ms: number;
+  writesPerSnapshot: number;
+}
+
+class TimingPublisher implements AlertPublisher {
+  readonly name = "timing";
+  readonly latencies: number[] = [];
+  async publish(event: AlertEvent): Promise<void> {
+    // Each generated fill's time is the moment the stand-in sent it.
+    if (event.kind === "position_opened" || event.kind === "position_closed") {
+      this.latencies.push(Date.now() - event.time);
+    }
+  }
+}
+
+export async function measureAlertLatency(seconds: number, fillsPerSecond = 1_000): Promise<LatencyResult> {
+  const standIn = new HyperliquidStandIn();
+  const urls = await standIn.start();
+  const store = new MemoryStore();
+  const publisher = new TimingPublisher();
+  const config = loadConfig({
+    ACCOUNT_ADDRESS: ACCOUNT,
+    HYPERLIQUID_WS_URL: urls.wsUrl,
+    HYPERLIQUID_API_URL: urls.apiUrl,
+    HEALTH_PORT: "0",
+    CVD_COINS: "BTC",
+    ALERT_EVENTS: "position_opened,position_closed",
+  });
+  const monitor = new Monitor({
+    config,
+    store,
+    logger: silentLogger(),
+    metrics: new Metrics(() => {}),
+    alertPublishers: [publisher],
+  });
+  await monitor.start();
+  for (let i = 0; i < 200 && monitor.watcher(ACCOUNT)?.fills.phase !== "live"; i++) await sleep(25);
+
+  // Ten fills every 10 ms (timers cannot do one every millisecond), each stamped when sent.
+  const batches = (seconds * fillsPerSecond) / 10;
+  let tid = 5_000_000;
+  for (let batch = 0; batch < batches; batch++) {
+    const due = performance.now() + 10;
+    const now = Date.now();
+    const fills = positionFills(10, now, { firstTid: tid, timeOf: () => now });
+    tid += 10;
+    standIn.pushFills(ACCOUNT, fills);
+    await sleep(Math.max(0, due - performance.now()));
+  }
+  for (let i = 0; i < 200 && publisher.latencies.length < batches * 10; i++) await sleep(25);
+  await monitor.takeSnapshots();
+  await monitor.stop();
+  await standIn.stop();
+  const sorted = [...publisher.latencies].sort((a, b) => a - b);
+  return {
+    alerts: sorted.length,
+    alertLatencyP50Ms: percentile(sorted, 0.5),
+    alertLatencyP99Ms: percentile(sorted, 0.99),
+    writesPerSnapshot: round((store.counts.items.snapshots ?? 0) / (store.counts.calls.snapshots ?? 1), 3),
+  };
+}
+
+// --- backfill of 10,000 fills into the local store --------------------------------------------------------
+
+export async function measureBackfill(count: number): Promise<{ backfillSeconds: number; stored: number }> {
+  const standIn = new HyperliquidStandIn();
+  const urls = await standIn.start();
+  standIn.addFills(ACCOUNT, positionFills(count, T0));
+  const dataDir = mkdtempSync(join(tmpdir(), "hl-bench-"));
+  try {
+    const config = loadConfig({
+      ACCOUNT_ADDRESS: ACCOUNT,
+      HYPERLIQUID_WS_URL: urls.wsUrl,
+      HYPERLIQUID_API_URL: urls.apiUrl,
+      DB_MODE: "local",
+      DATA_DIR: dataDir,
+      HEALTH_PORT: "0",
+      CVD_COINS: "BTC",
+    });
+    const logger = silentLogger();
+    const { store, shutdown } = await openStore(config, logger, new Metrics(() => {}));
+    const monitor = new Monitor({
+      config,
+      store,
+      logger,
+      metrics: new Metrics(() => {}),
+      alertPublishers: [],
+    });
+    const started = performance.now();
+    await monitor.start();
+    for (let i = 0; i < 2_400 && monitor.watcher(ACCOUNT)?.fills.phase !== "live"; i++) await sleep(25);
+    await (store as RetryingStore).flush();
+    const backfillSeconds = (performance.now() - started) / 1000;
+    const stored = (await store.listFills(ACCOUNT)).length;
+    await monitor.stop();
+    await shutdown();
+    return { backfillSeconds: round(backfillSeconds, 2), stored };
+  } finally {
+    await standIn.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+// --- bundles and the bundled monitor's cold start -----------------------------------------------------------
+
+export interface BundleResult {
+  monitorBundleKb: number;
+  lambdaBundleKb: number;
+  coldStartMs: number;
+}
+
+export async function measureBundles(): Promise<BundleResult> {
+  const dir = mkdtempSync(join(tmpdir(), "hl-bundle-"));
+  try {
+    const monitorFile = join(dir, "monitor.cjs");
+    await build({
+      entryPoints: ["monitor/src/main.ts"],
+      bundle: true,
+      platform: "node",
+      target: "node24",
+      format: "cjs",
+      minify: true,
+      outfile: monitorFile,
+      // The embedded store's LevelDB is a native addon: resolved from node_modules at run time.
+      external: ["dynalite", "classic-level", "level"],
+      logLevel: "silent",
+    });
+    const lambdaFile = join(dir, "lambda.cjs");
+    await build({
+      entryPoints: ["lambda-alerts/src/handler.ts"],
+      bundle: true,
+      platform: "node",
+      target: "node24",
+      format: "cjs",
+      minify: true,
+      outfile: lambdaFile,
+      external: ["@aws-sdk/*"],
+      logLevel: "silent",
+    });
+
+    const standIn = new HyperliquidStandIn();
+    const urls = await standIn.start();
+    const dynamo = await startEmbeddedDynamo({ dataDir: null });
+    const started = performance.now();
+    const child = startMonitorProcess(
+      {
+        ACCOUNT_ADDRESS: ACCOUNT,
+        HYPERLIQUID_WS_URL: urls.wsUrl,
+        HYPERLIQUID_API_URL: urls.apiUrl,
+        DYNAMODB_ENDPOINT: dynamo.endpoint,
+        HEALTH_PORT: "0",
+        CVD_COINS: "BTC",
+        // The bundle resolves the embedded store's native parts from here.
+        NODE_PATH: join(process.cwd(), "node_modules"),
+      },
+      { args: [monitorFile] },
+    );
+    let coldStartMs = Number.NaN;
+    try {
+      for (let i = 0; i < 800; i++) {
+        const port = /"healthPort":(\d+)/.exec(child.output())?.[1];
+        if (
+          port &&
+          (await fetch(`http://127.0.0.1:${port}/ready`).then(
+            (r) => r.status,
+            () => 0,
+          )) === 200
+        ) {
+          coldStartMs = Math.round(performance.now() - started);
+          break;
+        }
+        await sleep(10);
+      }
+    } finally {
+      child.child.kill("SIGTERM");
+      await child.exited;
+      await dynamo.close();
+      await standIn.stop();
+    }
+    if (Number.isNaN(coldStartMs))
+      throw new Error(`bundled monitor never became ready:\n${child.output().slice(-2_000)}`);
+    return {
+      monitorBundleKb: round(statSync(monitorFile).size / 1024, 1),
+      lambdaBundleKb: round(statSync(lambdaFile).size / 1024, 1),
+      coldStartMs,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// --- helpers ----------------------------------------------------------------------------------------------
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
+}
+
+function round(value: number, decimals: number): number {
+  const factor = 10 ** decimals;
+  return Math.round(value * factor) / factor;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
