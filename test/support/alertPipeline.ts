@@ -5,6 +5,7 @@
  */
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { SNSEvent } from "aws-lambda";
+import type { DeliveryReport } from "../../lambda-alerts/src/deliver.ts";
 import {
   DynamoDeliveryLedger,
   deliveryLedgerTableInput,
@@ -13,6 +14,7 @@ import { createAlertHandler } from "../../lambda-alerts/src/handler.ts";
 import { SnsAlertPublisher } from "../../monitor/src/alerts/publishers.ts";
 import { silentLogger } from "../../monitor/src/telemetry/logger.ts";
 import { DiscordStandIn } from "./discordStandIn.ts";
+import { invokeAsync } from "./lambdaAsync.ts";
 import { SnsStandIn, snsLambdaRecord } from "./snsStandIn.ts";
 import { TelegramStandIn } from "./telegramStandIn.ts";
 
@@ -24,12 +26,21 @@ export interface AlertPipeline {
   publisher(): SnsAlertPublisher;
   /** Lambda invocations that failed (they would be retried by Lambda, then dead-lettered). */
   failedInvocations: string[];
+  /** What each successful invocation reported, per alert and channel. */
+  delivered: DeliveryReport[];
   close(): Promise<void>;
 }
 
 let ledgerCounter = 0;
 
-export async function startAlertPipeline(dynamoEndpoint: string): Promise<AlertPipeline> {
+/**
+ * `lambdaRetries`: failed invocations are retried at once this many times, as Lambda's asynchronous
+ * invocation does (default 0: a failure is recorded at once).
+ */
+export async function startAlertPipeline(
+  dynamoEndpoint: string,
+  options: { lambdaRetries?: number } = {},
+): Promise<AlertPipeline> {
   const [sns, discord, telegram] = await Promise.all([
     SnsStandIn.start(),
     DiscordStandIn.start(),
@@ -51,17 +62,20 @@ export async function startAlertPipeline(dynamoEndpoint: string): Promise<AlertP
     writeMetrics: () => {},
   });
   const failedInvocations: string[] = [];
+  const delivered: DeliveryReport[] = [];
   sns.onLambdaMessage = async (message) => {
     const event: SNSEvent = {
       Records: [
         snsLambdaRecord(message.lambda, message.messageId, message.subject, new Date().toISOString()),
       ],
     };
-    try {
-      await handler(event, { getRemainingTimeInMillis: () => 30_000 });
-    } catch (error) {
-      failedInvocations.push(error instanceof Error ? error.message : String(error));
-    }
+    const result = await invokeAsync(
+      async (e: SNSEvent) =>
+        delivered.push(...(await handler(e, { getRemainingTimeInMillis: () => 30_000 })).delivered),
+      event,
+      { maximumRetryAttempts: options.lambdaRetries ?? 0 },
+    );
+    if (result.deadLetters.length > 0) failedInvocations.push(result.errors.at(-1) ?? "failed");
   };
   const publishers: SnsAlertPublisher[] = [];
   return {
@@ -69,6 +83,7 @@ export async function startAlertPipeline(dynamoEndpoint: string): Promise<AlertP
     discord,
     telegram,
     failedInvocations,
+    delivered,
     publisher() {
       const publisher = new SnsAlertPublisher(sns.topicArn, {
         endpoint: sns.endpoint,

@@ -1,0 +1,350 @@
+/**
+ * `npm run soak -- --minutes N [--seed S] [--json]`: the real monitor process (`node monitor/src/main.ts`)
+ * against the loopback Hyperliquid stand-in and a real DynamoDB-API store (dynalite on disk, behind a
+ * fault proxy), with its alerts going through SNS → the real alert Lambda → Discord/Telegram stand-ins,
+ * while a fault injector keeps breaking things:
+ *   dropped sockets; gaps in which new connections are refused, so fills exist only over REST; stalled
+ *   sockets (no pong, only in runs of 3 minutes or more: detection takes the 40 s keep-alive); /info
+ *   answering 500, and 429 whenever the backfill outruns the stand-in's weight budget; storage throttling,
+ *   failing and resetting for seconds; malformed and unknown frames; SIGTERM and SIGKILL with restarts.
+ * Ground truth is the stand-in's own record of every fill it made. At the end it prints fills expected /
+ * stored / missing / duplicated, position and PnL mismatches, alerts expected / sent / duplicated,
+ * restarts and the monitor's peak memory, and exits 1 on any missing or duplicated fill or alert.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { HyperliquidStandIn } from "../../monitor/src/standin/server.ts";
+import { DynamoStore } from "../../monitor/src/storage/dynamodb/dynamoStore.ts";
+import { startEmbeddedDynamo } from "../../monitor/src/storage/local.ts";
+import { startAlertPipeline } from "../support/alertPipeline.ts";
+import { DynamoFaultProxy, type FaultKind } from "../support/dynamoFaultProxy.ts";
+import { type MonitorProcess, startMonitorProcess } from "../support/monitorProcess.ts";
+import { groundTruth, SimulatedExchange, seededRandom } from "./exchange.ts";
+
+const { values } = parseArgs({
+  options: {
+    minutes: { type: "string", default: "1" },
+    seed: { type: "string" },
+    json: { type: "boolean", default: false },
+  },
+  strict: true,
+});
+const minutes = Number(values.minutes);
+if (!Number.isFinite(minutes) || minutes <= 0 || minutes > 24 * 60) {
+  process.stderr.write("soak: --minutes must be a number of minutes above 0 (at most a day)\n");
+  process.exit(2);
+}
+const seed = values.seed ? Number(values.seed) : Date.now() % 1_000_000;
+const random = seededRandom(seed);
+const say = (line: string) => {
+  if (!values.json) process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
+};
+
+const ACCOUNTS = ["0x70997970c51812dc3a010c7d01b50e0d17dc79c8", "0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc"];
+const ALERT_KINDS = new Set(["position_opened", "position_closed"]);
+const TABLE_PREFIX = "soak-";
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// --- the world ------------------------------------------------------------------------------------------
+
+const dataDir = mkdtempSync(join(tmpdir(), "hl-soak-"));
+// The stand-in's REST budget is a third of Hyperliquid's (400 per minute), so catching up after gaps and
+// restarts meets real 429s.
+const standIn = new HyperliquidStandIn({ weightPerMinute: 400 });
+const urls = await standIn.start();
+const dynamo = await startEmbeddedDynamo({ dataDir });
+const proxy = new DynamoFaultProxy(dynamo.endpoint);
+const proxyEndpoint = await proxy.start();
+const alerts = await startAlertPipeline(dynamo.endpoint, { lambdaRetries: 2 });
+const exchange = new SimulatedExchange(standIn, ACCOUNTS, random);
+
+const env = {
+  ACCOUNT_ADDRESS: ACCOUNTS.join(","),
+  HYPERLIQUID_WS_URL: urls.wsUrl,
+  HYPERLIQUID_API_URL: urls.apiUrl,
+  DB_MODE: "dynamodb",
+  DYNAMODB_ENDPOINT: proxyEndpoint,
+  TABLE_PREFIX,
+  AWS_REGION: "eu-west-1",
+  AWS_ACCESS_KEY_ID: "local",
+  AWS_SECRET_ACCESS_KEY: "local",
+  AWS_ENDPOINT_URL_SNS: alerts.sns.endpoint,
+  ALERT_TOPIC_ARN: alerts.sns.topicArn,
+  ALERT_EVENTS: [...ALERT_KINDS].join(","),
+  HEALTH_PORT: "0",
+  CVD_COINS: "BTC",
+  SNAPSHOT_INTERVAL_SECONDS: "10",
+  NODE_OPTIONS: "--max-old-space-size=320 --max-semi-space-size=8",
+};
+
+// --- the monitor, restarted by the fault injector ----------------------------------------------------------
+
+let monitor: MonitorProcess | null = null;
+let peakRssMb = 0;
+const restarts = { SIGTERM: 0, SIGKILL: 0 };
+const crashes: string[] = [];
+
+function startMonitor(): void {
+  const started = startMonitorProcess(env);
+  monitor = started;
+  void started.exited.then(({ code }) => {
+    // Exits the injector did not ask for are failures of the monitor (a crash loop would show here).
+    if (monitor === started) crashes.push(`exit ${code}: ${started.output().slice(-500)}`);
+  });
+}
+
+async function restart(signal: "SIGTERM" | "SIGKILL"): Promise<void> {
+  const running = monitor;
+  if (!running) return;
+  monitor = null;
+  running.child.kill(signal);
+  const { code } = await running.exited;
+  if (signal === "SIGTERM" && code !== 0)
+    crashes.push(`SIGTERM exit ${code}: ${running.output().slice(-500)}`);
+  restarts[signal] += 1;
+  startMonitor();
+}
+
+async function healthOf(process: MonitorProcess): Promise<{ rssMb: number } | null> {
+  const port = /"healthPort":(\d+)/.exec(process.output())?.[1];
+  if (!port) return null;
+  try {
+    return (await (
+      await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(2_000) })
+    ).json()) as {
+      rssMb: number;
+    };
+  } catch {
+    return null;
+  }
+}
+
+async function waitInSync(process: MonitorProcess, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if ((process.output().match(/"msg":"fills in sync"/g) ?? []).length >= ACCOUNTS.length) return true;
+    await sleep(50);
+  }
+  return false;
+}
+
+// --- faults --------------------------------------------------------------------------------------------
+
+const faults: Record<string, number> = {};
+let stalledUntil = 0;
+let lastStall = 0;
+
+async function injectFault(): Promise<void> {
+  const choices: [string, number][] = [
+    ["drop", 3],
+    ["gap", 2],
+    ["rest500", 2],
+    ["storage", 3],
+    ["malformed", 2],
+    ["sigterm", 1],
+    ["sigkill", 1],
+    ["stall", minutes >= 3 && Date.now() - lastStall > 180_000 ? 1 : 0],
+  ];
+  const total = choices.reduce((sum, [, weight]) => sum + weight, 0);
+  let pick = random() * total;
+  const [fault] = choices.find(([, weight]) => (pick -= weight) < 0) ?? choices[0]!;
+  faults[fault] = (faults[fault] ?? 0) + 1;
+  switch (fault) {
+    case "drop":
+      standIn.dropConnections();
+      break;
+    case "gap":
+      // New sockets are refused for a while: fills made meanwhile reach the monitor only over REST.
+      standIn.rejectConnections(3 + Math.floor(random() * 4));
+      standIn.dropConnections();
+      break;
+    case "rest500":
+      standIn.failNextRestRequests(2 + Math.floor(random() * 4));
+      break;
+    case "storage": {
+      const kinds: FaultKind[] = ["throttle", "internal", "reset"];
+      proxy.failFor(kinds[Math.floor(random() * kinds.length)]!, 2_000 + Math.floor(random() * 6_000));
+      break;
+    }
+    case "malformed":
+      standIn.sendRaw("{not json");
+      standIn.sendRaw('{"channel":"somethingNew","data":{"x":1}}');
+      standIn.sendRaw(`{"channel":"userFills","data":{"user":"${ACCOUNTS[0]}","fills":[{"coin":"BTC"}]}}`);
+      break;
+    case "sigterm":
+      await restart("SIGTERM");
+      break;
+    case "sigkill":
+      await restart("SIGKILL");
+      break;
+    case "stall":
+      // Half-dead sockets: open, silent, no pongs. The monitor's keep-alive must notice (30 s + 10 s).
+      lastStall = Date.now();
+      stalledUntil = Date.now() + 50_000;
+      standIn.setSilent(true);
+      break;
+  }
+}
+
+// --- the run --------------------------------------------------------------------------------------------
+
+say(`soak: ${minutes} min, seed ${seed}, data ${dataDir}`);
+startMonitor();
+if (!(await waitInSync(monitor!, 60_000)))
+  throw new Error(`monitor did not start:\n${monitor!.output().slice(-2_000)}`);
+
+const end = Date.now() + minutes * 60_000;
+let nextFault = Date.now() + 3_000;
+let nextHealth = Date.now();
+while (Date.now() < end) {
+  exchange.step();
+  if (stalledUntil && Date.now() > stalledUntil) {
+    standIn.setSilent(false);
+    stalledUntil = 0;
+  }
+  if (Date.now() >= nextFault && !stalledUntil) {
+    await injectFault();
+    nextFault = Date.now() + 2_000 + random() * 6_000;
+  }
+  if (Date.now() >= nextHealth && monitor) {
+    const health = await healthOf(monitor);
+    if (health) peakRssMb = Math.max(peakRssMb, health.rssMb);
+    nextHealth = Date.now() + 2_000;
+  }
+  await sleep(200);
+}
+
+// Calm: no more trading or faults; the monitor must catch up on its own.
+say(
+  `trading stopped after ${exchange.fillsMade} fills; faults ${JSON.stringify(faults)}; waiting for the monitor to catch up`,
+);
+standIn.setSilent(false);
+proxy.heal();
+const reader = new DynamoStore({
+  clientConfig: {
+    endpoint: dynamo.endpoint,
+    region: "local",
+    credentials: { accessKeyId: "l", secretAccessKey: "l" },
+  },
+  tablePrefix: TABLE_PREFIX,
+  createTables: false,
+});
+const storedFills = async () =>
+  (await Promise.all(ACCOUNTS.map((account) => reader.listFills(account)))).flat();
+for (let i = 0; i < 600 && (await storedFills()).length < exchange.fillsMade; i++) await sleep(200);
+// Positions, closed positions and alerts follow the fills; give them a moment, then stop gracefully.
+await sleep(3_000);
+const last = monitor as MonitorProcess | null;
+if (last) {
+  const health = await healthOf(last);
+  if (health) peakRssMb = Math.max(peakRssMb, health.rssMb);
+  monitor = null;
+  last.child.kill("SIGTERM");
+  const { code } = await last.exited;
+  if (code !== 0) crashes.push(`final SIGTERM exit ${code}`);
+}
+await alerts.sns.settled();
+
+// --- the verdict ------------------------------------------------------------------------------------------
+
+const truth = groundTruth(standIn, ACCOUNTS, ALERT_KINDS);
+const stored = await storedFills();
+const storedTids = new Set(stored.map((fill) => fill.tid));
+const fillsMissing = [...truth.tids].filter((tid) => !storedTids.has(tid)).length;
+// A fill stored twice (under two ids) leaves fewer distinct tids than stored fills.
+const fillsDuplicated = stored.length - storedTids.size;
+
+const storedStates = (
+  await Promise.all(ACCOUNTS.map((account) => reader.loadPositionStates(account)))
+).flat();
+const stateKey = (state: { account: string; coin: string }) => `${state.account}|${state.coin}`;
+const storedStateByKey = new Map(storedStates.map((state) => [stateKey(state), state]));
+const positionMismatches = truth.states.filter((state) => {
+  const mine = storedStateByKey.get(stateKey(state));
+  return !mine || mine.size !== state.size || mine.isOpen !== state.isOpen || mine.entryPx !== state.entryPx;
+}).length;
+const storedClosed = (
+  await Promise.all(ACCOUNTS.map((account) => reader.listClosedPositions(account)))
+).flat();
+const closedById = new Map(
+  storedClosed.map((position) => [`${position.account}|${position.positionId}`, position]),
+);
+const pnlMismatches =
+  truth.closed.filter((position) => {
+    const mine = closedById.get(`${position.account}|${position.positionId}`);
+    return !mine || mine.realizedPnl !== position.realizedPnl || mine.closedSize !== position.closedSize;
+  }).length + Math.max(0, storedClosed.length - truth.closed.length);
+
+// Sent = posted to Discord by the alert Lambda (its ledger keeps retries and republishes to one post).
+const discordPosts = new Map<string, number>();
+for (const report of alerts.delivered) {
+  if (report.discord === "sent") discordPosts.set(report.key, (discordPosts.get(report.key) ?? 0) + 1);
+}
+const alertsMissing = [...truth.alertKeys].filter((key) => !discordPosts.has(key)).length;
+const alertsDuplicated = [...discordPosts.values()].filter((count) => count > 1).length;
+const alertsUnexpected = [...discordPosts.keys()].filter((key) => !truth.alertKeys.has(key)).length;
+
+const result = {
+  minutes,
+  seed,
+  machine: `${cpus()[0]?.model.trim() ?? "unknown"}, ${cpus().length} cores`,
+  fillsExpected: truth.fills,
+  fillsStored: stored.length,
+  fillsMissing,
+  fillsDuplicated,
+  positionsCompared: truth.states.length,
+  positionMismatches,
+  closedPositionsExpected: truth.closed.length,
+  pnlMismatches,
+  alertsExpected: truth.alertKeys.size,
+  alertsSent: discordPosts.size,
+  alertsDuplicated,
+  alertsMissing,
+  alertsUnexpected,
+  snsPublishes: alerts.sns.published.length,
+  lambdaDeadLetters: alerts.failedInvocations.length,
+  restarts: restarts.SIGTERM + restarts.SIGKILL,
+  restartsBySignal: restarts,
+  faults,
+  rest429: standIn.rateLimitedCount,
+  unexpectedExits: crashes.length,
+  peakRssMb,
+};
+
+await alerts.close();
+await proxy.stop();
+await reader.close();
+await dynamo.close();
+await standIn.stop();
+rmSync(dataDir, { recursive: true, force: true });
+
+const failed =
+  fillsMissing > 0 ||
+  fillsDuplicated > 0 ||
+  alertsMissing > 0 ||
+  alertsDuplicated > 0 ||
+  positionMismatches > 0 ||
+  pnlMismatches > 0 ||
+  crashes.length > 0;
+if (values.json) {
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+} else {
+  const lines = [
+    `hl-monitor soak — ${minutes} min, seed ${seed}, ${result.machine}`,
+    `fills    expected ${result.fillsExpected}  stored ${result.fillsStored}  missing ${fillsMissing}  duplicated ${fillsDuplicated}`,
+    `positions compared ${result.positionsCompared}  mismatched ${positionMismatches};  closed positions expected ${result.closedPositionsExpected}  PnL mismatches ${pnlMismatches}`,
+    `alerts   expected ${result.alertsExpected}  sent ${result.alertsSent}  duplicated ${alertsDuplicated}  missing ${alertsMissing}  unexpected ${alertsUnexpected}  (SNS publishes ${result.snsPublishes}, dead letters ${result.lambdaDeadLetters})`,
+    `restarts ${result.restarts} (SIGTERM ${restarts.SIGTERM}, SIGKILL ${restarts.SIGKILL});  /info 429s ${result.rest429};  faults ${Object.entries(
+      faults,
+    )
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ")};  unexpected exits ${crashes.length}`,
+    `peak monitor RSS ${peakRssMb} MB`,
+    failed ? "FAILED" : "passed: nothing missing, nothing duplicated",
+  ];
+  process.stdout.write(`${lines.join("\n")}\n`);
+  for (const crash of crashes) process.stderr.write(`unexpected exit: ${crash}\n`);
+}
+process.exit(failed ? 1 : 0);
