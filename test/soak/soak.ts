@@ -149,7 +149,14 @@ async function injectFault(): Promise<void> {
   ];
   const total = choices.reduce((sum, [, weight]) => sum + weight, 0);
   let pick = random() * total;
-  const [fault] = choices.find(([, weight]) => (pick -= weight) < 0) ?? choices[0]!;
+  let fault = choices[0]![0];
+  for (const [name, weight] of choices) {
+    pick -= weight;
+    if (pick < 0) {
+      fault = name;
+      break;
+    }
+  }
   faults[fault] = (faults[fault] ?? 0) + 1;
   switch (fault) {
     case "drop":
