@@ -130,4 +130,33 @@ describe("faults", () => {
     h.standIn.setSilent(false);
     await eventually("ready again", () => ready(port), 5_000);
   });
+
+  it("starts through a storage outage instead of exiting, and syncs once storage answers", async () => {
+    harness = await startHarness();
+    const h = harness;
+    h.standIn.addFills(ACCOUNT, generatedFills(20, T0));
+    const proxy = new DynamoFaultProxy(h.dynamo.endpoint);
+    const proxyEndpoint = await proxy.start();
+    cleanups.push(() => proxy.stop());
+    proxy.failFor("internal", 3_000);
+    const store = new RetryingStore(
+      new DynamoStore({
+        clientConfig: {
+          endpoint: proxyEndpoint,
+          region: "local",
+          credentials: { accessKeyId: "local", secretAccessKey: "local" },
+          maxAttempts: 1,
+        },
+        tablePrefix: h.tablePrefix,
+        createTables: true,
+      }),
+      { baseDelayMs: 20, maxDelayMs: 200, readAttempts: 2 },
+    );
+    const startedAt = Date.now();
+    const running = h.startMonitor({ store });
+    const { monitor } = await running;
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(2_500);
+    await eventually("live after the outage", () => monitor.watcher(ACCOUNT)!.fills.phase === "live", 10_000);
+    expect(await h.reader.listFills(ACCOUNT)).toHaveLength(20);
+  });
 });

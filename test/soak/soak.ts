@@ -90,8 +90,11 @@ function startMonitor(): void {
   const started = startMonitorProcess(env);
   monitor = started;
   void started.exited.then(({ code }) => {
-    // Exits the injector did not ask for are failures of the monitor (a crash loop would show here).
-    if (monitor === started) crashes.push(`exit ${code}: ${started.output().slice(-500)}`);
+    // An exit the injector did not ask for is a failure of the monitor; like ECS, start it again.
+    if (monitor === started) {
+      crashes.push(`exit ${code}: ${started.output().slice(-500)}`);
+      startMonitor();
+    }
   });
 }
 
@@ -241,7 +244,12 @@ const reader = new DynamoStore({
 const storedFills = async () =>
   (await Promise.all(ACCOUNTS.map((account) => reader.listFills(account)))).flat();
 for (let i = 0; i < 600 && (await storedFills()).length < exchange.fillsMade; i++) await sleep(200);
-// Positions, closed positions and alerts follow the fills; give them a moment, then stop gracefully.
+// Alerts claimed by a task that was killed go out once its lease (60 s) has passed: wait for the outbox
+// to empty (bounded), then stop gracefully.
+const pendingAlerts = async () =>
+  (await Promise.all([...ACCOUNTS, "_monitor"].map((owner) => reader.listPendingAlerts(owner)))).flat()
+    .length;
+for (let i = 0; i < 900 && (await pendingAlerts()) > 0; i++) await sleep(200);
 await sleep(3_000);
 const last = monitor as MonitorProcess | null;
 if (last) {

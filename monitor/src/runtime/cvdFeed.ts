@@ -47,8 +47,10 @@ export class CvdFeed {
   async track(coins: readonly string[]): Promise<void> {
     const fresh = coins.filter((coin) => !this.#coins.has(coin));
     if (fresh.length === 0) return;
+    // Restored first: if storage does not answer, the coins stay untracked and a retry tracks them.
+    const latest = await this.#store.latestCvdBuckets(fresh);
     for (const coin of fresh) this.#coins.add(coin);
-    this.#aggregator.restore(await this.#store.latestCvdBuckets(fresh));
+    this.#aggregator.restore(latest);
     for (const coin of fresh) {
       this.#aggregator.streamRestarted(coin);
       this.#connection?.subscribe(tradesSubscription(coin));

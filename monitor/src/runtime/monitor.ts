@@ -17,7 +17,8 @@ import { fundingBetween } from "../hyperliquid/info/userFunding.ts";
 import { InfoClient } from "../hyperliquid/infoClient.ts";
 import { subscriptionKey } from "../hyperliquid/subscriptions.ts";
 import type { RecordingWriter } from "../standin/recording.ts";
-import type { MonitorStore } from "../storage/store.ts";
+import { backoffDelayMs } from "../storage/backoff.ts";
+import { type MonitorStore, StorageError } from "../storage/store.ts";
 import type { Logger } from "../telemetry/logger.ts";
 import type { Metrics } from "../telemetry/metrics.ts";
 import { AccountWatcher } from "./accountWatcher.ts";
@@ -129,11 +130,25 @@ export class Monitor {
   async start(): Promise<void> {
     const config = this.#config;
     const logger = this.#logger;
-    await this.#store.init();
-    for (const account of config.accounts) {
-      this.#positions.restore(await this.#store.loadPositionStates(account));
+    // Health first: while storage is unreachable at start, the process is alive (and not ready).
+    if (this.#options.startHealthServer ?? true) {
+      this.#health = new HealthServer(
+        () => this.readiness(),
+        () => ({
+          rssMb: Math.round(process.memoryUsage().rss / 1024 / 102.4) / 10,
+          framesReceived: this.#metrics.total("FramesReceived"),
+        }),
+      );
+      this.#healthPort = await this.#health.listen(config.healthPort);
     }
-    await this.#alerts.start(config.accounts);
+    await this.#untilStorageAnswers("storage check", () => this.#store.init());
+    for (const account of config.accounts) {
+      const states = await this.#untilStorageAnswers("restoring positions", () =>
+        this.#store.loadPositionStates(account),
+      );
+      this.#positions.restore(states);
+    }
+    await this.#untilStorageAnswers("resuming alerts", () => this.#alerts.start(config.accounts));
     for (const account of config.accounts) {
       const watcher = new AccountWatcher({
         account,
@@ -152,23 +167,15 @@ export class Monitor {
       this.#alerts.connectionDown(account);
       this.#watchers.set(account, watcher);
       const connection = this.#connect(account, watcher);
-      await watcher.start(connection);
+      await this.#untilStorageAnswers("restoring the fill cursor and orders", () =>
+        watcher.start(connection),
+      );
     }
     // Public trades ride on the first account's socket: Hyperliquid allows 10 connections per IP, and
     // trades frames name their coin, so they need no connection of their own.
     this.#cvd.attach(this.#connections[0]!);
-    await this.#cvd.track(this.#cvdCoinsNow());
+    await this.#untilStorageAnswers("restoring the CVD", () => this.#cvd.track(this.#cvdCoinsNow()));
 
-    if (this.#options.startHealthServer ?? true) {
-      this.#health = new HealthServer(
-        () => this.readiness(),
-        () => ({
-          rssMb: Math.round(process.memoryUsage().rss / 1024 / 102.4) / 10,
-          framesReceived: this.#metrics.total("FramesReceived"),
-        }),
-      );
-      this.#healthPort = await this.#health.listen(config.healthPort);
-    }
     this.#every(config.snapshotIntervalMs, () => this.#takeSnapshots());
     this.#every(this.#options.metricsIntervalMs ?? config.snapshotIntervalMs, () => this.#flushMetrics());
     this.#every(CVD_FLUSH_INTERVAL_MS, () => this.#cvd.flush());
@@ -182,6 +189,30 @@ export class Monitor {
       },
       "monitor started",
     );
+  }
+
+  /**
+   * Start-up reads wait out a storage outage (retrying with backoff, saying so in the log) instead of
+   * ending the process: a restart would meet the same outage, and ECS would only restart it again.
+   * Errors that a retry cannot fix (a missing table, a wrong key) still end the start at once.
+   */
+  async #untilStorageAnswers<T>(what: string, read: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await read();
+      } catch (error) {
+        if (!(error instanceof StorageError) || !error.retryable || this.#stopping) throw error;
+        if (attempt === 1 || attempt % 10 === 0) {
+          this.#logger.warn(
+            { attempt, err: errorSummary(error) },
+            `${what}: storage not answering; retrying`,
+          );
+        }
+        await new Promise((resolve) =>
+          setTimeout(resolve, backoffDelayMs(attempt, { baseDelayMs: 500, maxDelayMs: 15_000 })),
+        );
+      }
+    }
   }
 
   readiness(now = Date.now()): Readiness {
