@@ -22,6 +22,7 @@ import { startInMemoryDynamo } from "../../monitor/src/storage/local.ts";
 import { createLogger } from "../../monitor/src/telemetry/logger.ts";
 import { Metrics } from "../../monitor/src/telemetry/metrics.ts";
 import { type AlertPipeline, startAlertPipeline } from "../support/alertPipeline.ts";
+import { DynamoFaultProxy } from "../support/dynamoFaultProxy.ts";
 import { currentFills } from "../support/fixtures.ts";
 import { ACCOUNT, eventually, type Harness, startHarness } from "../support/harness.ts";
 
@@ -82,6 +83,36 @@ async function settle(pipeline: AlertPipeline, count: number): Promise<void> {
 }
 
 describe("alerts from the monitor", () => {
+  it("loses no position alert when the alert claim fails: the batch is applied again, not skipped", async () => {
+    const h: Harness = await startHarness({ env: ENV });
+    cleanups.push(() => h.close());
+    const proxy = new DynamoFaultProxy(h.dynamo.endpoint);
+    const endpoint = await proxy.start();
+    cleanups.push(() => proxy.stop());
+    const pipeline = await startAlertPipeline(h.dynamo.endpoint);
+    cleanups.push(() => pipeline.close());
+    // Claims are conditional PutItems; fills, positions and the cursor use other operations. The claims'
+    // quick retries give up well within the outage, so the first batch fails after the domain saw it.
+    const store = h.storeVia(endpoint, { retrying: { maxDelayMs: 100, readAttempts: 2 } });
+    const { monitor } = await h.startMonitor({
+      store,
+      monitorOptions: { alertPublishers: [pipeline.publisher()], alertTickMs: 100, stallRetryMs: 200 },
+    });
+    await eventually("live", () => monitor.watcher(ACCOUNT)!.fills.phase === "live");
+    proxy.failFor("internal", 1_500, { operation: "PutItem" });
+    h.standIn.pushFills(ACCOUNT, roundTrip(T0, 9_100_000));
+    await eventually("claims refused", () => proxy.faultsServed >= 2);
+    expect(monitor.watcher(ACCOUNT)!.fills.phase).toBe("stalled");
+    await settle(pipeline, 2);
+    expect(sentKeys(pipeline)).toEqual([
+      `position_opened:${ACCOUNT}:BTC#${T0}#t:9100000`,
+      `position_closed:${ACCOUNT}:BTC#${T0}#t:9100000`,
+    ]);
+    const closed = await h.reader.listClosedPositions(ACCOUNT);
+    expect(closed.map((position) => position.realizedPnl)).toEqual(["49.98"]);
+    expect(monitor.positions.get(ACCOUNT, "BTC")).toMatchObject({ isOpen: false, fillCount: 0 });
+  });
+
   it("sends each position alert once across a reconnect snapshot, a restart and two monitors on one store", async () => {
     const h: Harness = await startHarness({ env: ENV });
     cleanups.push(() => h.close());

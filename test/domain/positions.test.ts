@@ -215,3 +215,34 @@ describe("position lifecycle with exact decimal PnL", () => {
     );
   });
 });
+
+describe("staged batches", () => {
+  it("leave the book unchanged until committed, so a failed batch applies again with the same events", () => {
+    const book = new PositionBook();
+    const open = fill({ time: 10, side: "B", sz: "1", px: "100", startPosition: "0", fee: "0.01" });
+    const close = fill({
+      time: 11,
+      side: "A",
+      sz: "1",
+      px: "101",
+      startPosition: "1",
+      closedPnl: "1",
+      fee: "0.01",
+    });
+    const spot = normalizeFill(ACCOUNT, { ...currentFills()[0]!, coin: "@107", time: 12, tid: nextTid++ });
+    const first = book.stage([open, close, spot]);
+    expect(first.changes.map((change) => change.event.kind)).toEqual(["opened", "closed"]);
+    expect(first.closed).toHaveLength(1);
+    expect(first.states).toHaveLength(1);
+    // Not committed (its alerts or its write failed): the book has not moved.
+    expect(book.get(ACCOUNT, "BTC")).toBeUndefined();
+    const again = book.stage([open, close]);
+    expect(again.changes.map((change) => change.event)).toEqual(first.changes.map((change) => change.event));
+    again.commit();
+    expect(book.get(ACCOUNT, "BTC")).toMatchObject({ isOpen: false, lastFillTime: 11 });
+    // Committed: the same fills are now duplicates.
+    const third = book.stage([open, close]);
+    expect(third.changes).toEqual([]);
+    expect(third.states).toEqual([]);
+  });
+});

@@ -1,7 +1,5 @@
 /** Fault tests: dead sockets, garbage frames, storage outages, readiness. Real servers on loopback only. */
 import { afterEach, describe, expect, it } from "vitest";
-import { DynamoStore } from "../../monitor/src/storage/dynamodb/dynamoStore.ts";
-import { RetryingStore } from "../../monitor/src/storage/retryingStore.ts";
 import { DynamoFaultProxy } from "../support/dynamoFaultProxy.ts";
 import { generatedFills } from "../support/fixtures.ts";
 import { ACCOUNT, eventually, type Harness, startHarness } from "../support/harness.ts";
@@ -79,19 +77,7 @@ describe("faults", () => {
     const proxy = new DynamoFaultProxy(h.dynamo.endpoint);
     const proxyEndpoint = await proxy.start();
     cleanups.push(() => proxy.stop());
-    const store = new RetryingStore(
-      new DynamoStore({
-        clientConfig: {
-          endpoint: proxyEndpoint,
-          region: "local",
-          credentials: { accessKeyId: "local", secretAccessKey: "local" },
-          maxAttempts: 2,
-        },
-        tablePrefix: h.tablePrefix,
-        createTables: true,
-      }),
-      { baseDelayMs: 20, maxDelayMs: 200 },
-    );
+    const store = h.storeVia(proxyEndpoint, { sdkAttempts: 2 });
     const { monitor } = await h.startMonitor({ store });
     await eventually("live", () => monitor.watcher(ACCOUNT)!.fills.phase === "live");
     const fills = generatedFills(600, T0);
@@ -139,19 +125,7 @@ describe("faults", () => {
     const proxyEndpoint = await proxy.start();
     cleanups.push(() => proxy.stop());
     proxy.failFor("internal", 3_000);
-    const store = new RetryingStore(
-      new DynamoStore({
-        clientConfig: {
-          endpoint: proxyEndpoint,
-          region: "local",
-          credentials: { accessKeyId: "local", secretAccessKey: "local" },
-          maxAttempts: 1,
-        },
-        tablePrefix: h.tablePrefix,
-        createTables: true,
-      }),
-      { baseDelayMs: 20, maxDelayMs: 200, readAttempts: 2 },
-    );
+    const store = h.storeVia(proxyEndpoint, { retrying: { readAttempts: 2 } });
     const startedAt = Date.now();
     const running = h.startMonitor({ store });
     const { monitor } = await running;

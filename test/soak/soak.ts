@@ -11,10 +11,11 @@
  * stored / missing / duplicated, position and PnL mismatches, alerts expected / sent / duplicated,
  * restarts and the monitor's peak memory, and exits 1 on any missing or duplicated fill or alert.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { normalizeFill, orderFills } from "../../monitor/src/domain/fill.ts";
 import { HyperliquidStandIn } from "../../monitor/src/standin/server.ts";
 import { DynamoStore } from "../../monitor/src/storage/dynamodb/dynamoStore.ts";
 import { startEmbeddedDynamo } from "../../monitor/src/storage/local.ts";
@@ -28,6 +29,8 @@ const { values } = parseArgs({
     minutes: { type: "string", default: "1" },
     seed: { type: "string" },
     json: { type: "boolean", default: false },
+    /** Appends every monitor process's output to this file (for a diagnosis). */
+    log: { type: "string" },
   },
   strict: true,
 });
@@ -90,6 +93,7 @@ function startMonitor(): void {
   const started = startMonitorProcess(env);
   monitor = started;
   void started.exited.then(({ code }) => {
+    if (values.log) appendFileSync(values.log, `${started.output()}\n--- exit ${code}\n`);
     // An exit the injector did not ask for is a failure of the monitor; like ECS, start it again.
     if (monitor === started) {
       crashes.push(`exit ${code}: ${started.output().slice(-500)}`);
@@ -244,6 +248,20 @@ const reader = new DynamoStore({
 const storedFills = async () =>
   (await Promise.all(ACCOUNTS.map((account) => reader.listFills(account)))).flat();
 for (let i = 0; i < 600 && (await storedFills()).length < exchange.fillsMade; i++) await sleep(200);
+// Stored is not yet applied: the positions have caught up once every account's cursor has passed its
+// newest fill. A sync may be waiting out a 429 pause (a new process does not know what the one before it
+// spent), so this allows a few minutes.
+const caughtUp = async () => {
+  for (const account of ACCOUNTS) {
+    const newest = orderFills(standIn.fillsOf(account).map((wire) => normalizeFill(account, wire))).at(-1);
+    if (!newest) continue;
+    const cursor = await reader.getFillCursor(account);
+    if (!cursor || cursor.time < newest.time) return false;
+    if (cursor.time === newest.time && !cursor.fillIds.includes(newest.fillId)) return false;
+  }
+  return true;
+};
+for (let i = 0; i < 900 && !(await caughtUp()); i++) await sleep(200);
 // Alerts claimed by a task that was killed go out once its lease (60 s) has passed: wait for the outbox
 // to empty (bounded), then stop gracefully.
 const pendingAlerts = async () =>
@@ -276,28 +294,30 @@ const storedStates = (
 ).flat();
 const stateKey = (state: { account: string; coin: string }) => `${state.account}|${state.coin}`;
 const storedStateByKey = new Map(storedStates.map((state) => [stateKey(state), state]));
-const positionMismatches = truth.states.filter((state) => {
+const mismatchedStates = truth.states.filter((state) => {
   const mine = storedStateByKey.get(stateKey(state));
   return !mine || mine.size !== state.size || mine.isOpen !== state.isOpen || mine.entryPx !== state.entryPx;
-}).length;
+});
+const positionMismatches = mismatchedStates.length;
 const storedClosed = (
   await Promise.all(ACCOUNTS.map((account) => reader.listClosedPositions(account)))
 ).flat();
 const closedById = new Map(
   storedClosed.map((position) => [`${position.account}|${position.positionId}`, position]),
 );
-const pnlMismatches =
-  truth.closed.filter((position) => {
-    const mine = closedById.get(`${position.account}|${position.positionId}`);
-    return !mine || mine.realizedPnl !== position.realizedPnl || mine.closedSize !== position.closedSize;
-  }).length + Math.max(0, storedClosed.length - truth.closed.length);
+const mismatchedClosed = truth.closed.filter((position) => {
+  const mine = closedById.get(`${position.account}|${position.positionId}`);
+  return !mine || mine.realizedPnl !== position.realizedPnl || mine.closedSize !== position.closedSize;
+});
+const pnlMismatches = mismatchedClosed.length + Math.max(0, storedClosed.length - truth.closed.length);
 
 // Sent = posted to Discord by the alert Lambda (its ledger keeps retries and republishes to one post).
 const discordPosts = new Map<string, number>();
 for (const report of alerts.delivered) {
   if (report.discord === "sent") discordPosts.set(report.key, (discordPosts.get(report.key) ?? 0) + 1);
 }
-const alertsMissing = [...truth.alertKeys].filter((key) => !discordPosts.has(key)).length;
+const missingAlertKeys = [...truth.alertKeys].filter((key) => !discordPosts.has(key));
+const alertsMissing = missingAlertKeys.length;
 const alertsDuplicated = [...discordPosts.values()].filter((count) => count > 1).length;
 const alertsUnexpected = [...discordPosts.keys()].filter((key) => !truth.alertKeys.has(key)).length;
 
@@ -361,5 +381,17 @@ if (values.json) {
   ];
   process.stdout.write(`${lines.join("\n")}\n`);
   for (const crash of crashes) process.stderr.write(`unexpected exit: ${crash}\n`);
+  // The first few differences, to start a diagnosis from (the seed repeats the run's choices).
+  const brief = (value: unknown) => JSON.stringify(value).slice(0, 400);
+  for (const state of mismatchedStates.slice(0, 3)) {
+    process.stderr.write(
+      `position expected ${brief(state)}\n  stored   ${brief(storedStateByKey.get(stateKey(state)) ?? null)}\n`,
+    );
+  }
+  for (const position of mismatchedClosed.slice(0, 3)) {
+    const mine = closedById.get(`${position.account}|${position.positionId}`) ?? null;
+    process.stderr.write(`closed expected ${brief(position)}\n  stored   ${brief(mine)}\n`);
+  }
+  for (const key of missingAlertKeys.slice(0, 3)) process.stderr.write(`alert missing ${key}\n`);
 }
 process.exit(failed ? 1 : 0);

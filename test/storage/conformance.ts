@@ -147,6 +147,18 @@ export function describeStoreConformance(name: string, makeStore: StoreFactory):
         expect(await store.getFillCursor(OTHER_ACCOUNT)).toBeNull();
       });
 
+      it("stores a cursor with no fill ids (an account whose history import found no fills)", async () => {
+        await store.setFillCursor({ account: ACCOUNT, time: 50, fillIds: [], updatedAt: 1 });
+        expect(await store.getFillCursor(ACCOUNT)).toStrictEqual({
+          account: ACCOUNT,
+          time: 50,
+          fillIds: [],
+          updatedAt: 1,
+        });
+        await store.setFillCursor({ account: ACCOUNT, time: 50, fillIds: ["t:5"], updatedAt: 2 });
+        expect((await store.getFillCursor(ACCOUNT))?.fillIds).toEqual(["t:5"]);
+      });
+
       it("keeps the newest of concurrent cursor writes", async () => {
         const writes = [5, 3, 9, 1, 7, 9, 2].map((time, i) =>
           store.setFillCursor({ account: ACCOUNT, time, fillIds: [`t:${time}-${i}`], updatedAt: i }),

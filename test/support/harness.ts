@@ -7,7 +7,7 @@ import { Monitor, type MonitorOptions } from "../../monitor/src/runtime/monitor.
 import { HyperliquidStandIn, type StandInOptions } from "../../monitor/src/standin/server.ts";
 import { DynamoStore } from "../../monitor/src/storage/dynamodb/dynamoStore.ts";
 import { type EmbeddedDynamo, startEmbeddedDynamo } from "../../monitor/src/storage/local.ts";
-import { RetryingStore } from "../../monitor/src/storage/retryingStore.ts";
+import { RetryingStore, type RetryingStoreOptions } from "../../monitor/src/storage/retryingStore.ts";
 import type { MonitorStore } from "../../monitor/src/storage/store.ts";
 import { createLogger, silentLogger } from "../../monitor/src/telemetry/logger.ts";
 import { Metrics } from "../../monitor/src/telemetry/metrics.ts";
@@ -24,6 +24,14 @@ export interface Harness {
   config: MonitorConfig;
   /** A store on the same tables, for assertions (not the monitor's own). */
   reader: DynamoStore;
+  /**
+   * A monitor's store on the same tables reached through `endpoint` (a fault proxy), with few SDK
+   * attempts (default 1) so that RetryingStore is what rides out the faults, retrying fast.
+   */
+  storeVia(
+    endpoint: string,
+    options?: { sdkAttempts?: number; retrying?: RetryingStoreOptions },
+  ): RetryingStore;
   startMonitor(options?: {
     store?: MonitorStore;
     env?: Record<string, string>;
@@ -72,6 +80,16 @@ export async function startHarness(
     tablePrefix,
     config,
     reader,
+    storeVia(endpoint, { sdkAttempts = 1, retrying = {} } = {}) {
+      return new RetryingStore(
+        new DynamoStore({
+          clientConfig: { ...clientConfig, endpoint, maxAttempts: sdkAttempts },
+          tablePrefix,
+          createTables: true,
+        }),
+        { baseDelayMs: 20, maxDelayMs: 200, ...retrying },
+      );
+    },
     async startMonitor(start = {}) {
       const monitorConfig = start.env ? loadConfig({ ...env, ...start.env }) : config;
       const store =

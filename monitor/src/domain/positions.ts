@@ -255,6 +255,25 @@ function stamp(w: Working, fill: Fill): void {
   w.base.updatedAt = fill.time;
 }
 
+/**
+ * A batch of fills applied on top of the book without changing it yet: the caller persists the outcome
+ * (alert claims, position records) and commits only once that has succeeded. A batch that fails is
+ * dropped, so the book never runs ahead of what storage holds, and the same fills applied again later
+ * produce the same events instead of being skipped as duplicates.
+ */
+export interface StagedPositions {
+  /** Each position event with the fill that caused it, in fill order. */
+  readonly changes: readonly { event: PositionEvent; fill: Fill; mismatch: boolean }[];
+  /** The resulting state of every position the batch touched. */
+  readonly states: readonly PositionState[];
+  /** Positions the batch closed (a flip closes one too). */
+  readonly closed: readonly ClosedPosition[];
+  /** Fills whose tracked size before them differed from their startPosition (legacy history). */
+  readonly mismatches: readonly Fill[];
+  /** Makes the batch's states the book's own. */
+  commit(): void;
+}
+
 /** All positions of the monitored accounts, collecting what changed for one batched write. */
 export class PositionBook {
   readonly #states = new Map<string, PositionState>();
@@ -273,6 +292,38 @@ export class PositionBook {
     this.#changed.add(key);
     for (const event of result.events) if (event.closed) this.#closed.push(event.closed);
     return result;
+  }
+
+  /**
+   * Applies `fills` (in order) to a private copy of the positions they touch. Batches of different
+   * accounts may be staged side by side; the caller must not stage two batches of one account at once.
+   */
+  stage(fills: readonly Fill[]): StagedPositions {
+    const touched = new Map<string, PositionState>();
+    const changes: { event: PositionEvent; fill: Fill; mismatch: boolean }[] = [];
+    const closed: ClosedPosition[] = [];
+    const mismatches: Fill[] = [];
+    for (const fill of fills) {
+      if (!fill.isPerp) continue;
+      const key = keyOf(fill.account, fill.coin);
+      const result = applyFill(touched.get(key) ?? this.#states.get(key), fill);
+      if (result.duplicate) continue;
+      touched.set(key, result.state);
+      if (result.mismatch) mismatches.push(fill);
+      for (const event of result.events) {
+        changes.push({ event, fill, mismatch: result.mismatch });
+        if (event.closed) closed.push(event.closed);
+      }
+    }
+    return {
+      changes,
+      states: [...touched.values()],
+      closed,
+      mismatches,
+      commit: () => {
+        for (const [key, state] of touched) this.#states.set(key, state);
+      },
+    };
   }
 
   get(account: string, coin: string): PositionState | undefined {

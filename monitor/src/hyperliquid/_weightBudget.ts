@@ -5,6 +5,8 @@
  * request can cost fits (the service charges a page of fills by its size), then `settle` books what it
  * really cost; `charge` books extra spending (a 429 fills the window, to back off).
  */
+import { untilAborted } from "../abort.ts";
+
 export interface WeightBudgetOptions {
   capacity?: number;
   periodMs?: number;
@@ -60,7 +62,8 @@ export class WeightBudget {
       () => {},
       () => {},
     );
-    return turn;
+    // A waiter queued behind others hears of its abort at once; its turn, when it comes, reserves nothing.
+    return signal ? untilAborted(turn, signal) : turn;
   }
 
   charge(weight: number): void {

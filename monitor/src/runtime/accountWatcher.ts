@@ -37,6 +37,8 @@ export interface AccountWatcherDependencies {
   onFillsRecovered?: (fills: readonly Fill[]) => void;
   /** Every clearinghouse state received, from the socket or over REST (once each). */
   onState?: (state: WireClearinghouseState, receivedAt: number) => void;
+  /** Delay before a stalled fill sync tries again (default 15 s). */
+  stallRetryMs?: number;
 }
 
 export class AccountWatcher {
@@ -46,6 +48,8 @@ export class AccountWatcher {
   readonly #orders = new OrderBook();
   #state: { state: WireClearinghouseState; receivedAt: number } | null = null;
   #refreshing: Promise<void> | null = null;
+  /** Aborts this account's REST requests on stop, so a shutdown never waits out a rate-limit pause. */
+  readonly #stopped = new AbortController();
 
   constructor(deps: AccountWatcherDependencies) {
     this.account = deps.account;
@@ -58,6 +62,7 @@ export class AccountWatcher {
       logger: deps.logger,
       applyInOrder: deps.applyFillsInOrder,
       ...(deps.onFillsRecovered ? { onRecovered: deps.onFillsRecovered } : {}),
+      ...(deps.stallRetryMs === undefined ? {} : { stallRetryMs: deps.stallRetryMs }),
       fetchFillsSince: (startTime, signal) => this.#fetchFillsSince(startTime, signal),
     });
   }
@@ -101,12 +106,13 @@ export class AccountWatcher {
   /** The latest state if it is younger than `maxAgeMs`, else a fresh one over REST. */
   async currentState(maxAgeMs: number, now = Date.now()): Promise<WireClearinghouseState> {
     if (this.#state && now - this.#state.receivedAt <= maxAgeMs) return this.#state.state;
-    const state = await clearinghouseState(this.#deps.info, { user: this.account });
+    const state = await clearinghouseState(this.#deps.info, { user: this.account }, this.#stopped.signal);
     this.#setState(state, Date.now());
     return state;
   }
 
   async stop(): Promise<void> {
+    this.#stopped.abort();
     await this.fills.stop();
     await this.#refreshing?.catch(() => {});
   }
@@ -133,13 +139,14 @@ export class AccountWatcher {
 
   async #refreshOrdersAndState(): Promise<void> {
     const { info, logger } = this.#deps;
+    const signal = this.#stopped.signal;
     try {
-      const state = await clearinghouseState(info, { user: this.account });
+      const state = await clearinghouseState(info, { user: this.account }, signal);
       this.#setState(state, Date.now());
 
       // No snapshot or replay exists for orderUpdates: what changed while we were away comes from the
       // open-orders list and, for orders we still hold as open but that left it, their current status.
-      const open = await frontendOpenOrders(info, { user: this.account });
+      const open = await frontendOpenOrders(info, { user: this.account }, signal);
       const openOids = new Set<number>();
       const fromList: OrderState[] = open.map((row) => {
         openOids.add(row.oid);
@@ -155,10 +162,11 @@ export class AccountWatcher {
         .filter((order) => !order.isTerminal && !openOids.has(order.oid))
         .slice(0, MAX_ORDER_STATUS_LOOKUPS);
       for (const order of vanished) {
-        const status = await orderStatus(info, { user: this.account, oid: order.oid });
+        const status = await orderStatus(info, { user: this.account, oid: order.oid }, signal);
         if (status) this.#storeOrders([orderFromWire(this.account, status)]);
       }
     } catch (error) {
+      if (signal.aborted) return;
       logger.warn({ account: this.account, err: errorSummary(error) }, "order and state refresh failed");
     }
   }

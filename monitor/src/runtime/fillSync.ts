@@ -14,6 +14,7 @@
  * - If storage refuses a write (pending bound reached, or shutting down) the account stalls: nothing more
  *   is applied and the cursor stays put, so the next sync fetches those fills again.
  */
+import { untilAborted } from "../abort.ts";
 import { orderFills } from "../domain/fill.ts";
 import type { Fill, FillCursor } from "../domain/types.ts";
 import type { MonitorStore } from "../storage/store.ts";
@@ -59,7 +60,23 @@ export class FillSync {
    * backfill page is neither written nor counted twice. Pruned as the cursor passes; cleared on a stall.
    */
   readonly #submitted = new Map<string, number>();
+  /**
+   * Ids that came over the socket since the cursor, kept through stalls: a fill the socket delivered but
+   * whose processing failed is refetched by the next sync, and must not be reported as recovered.
+   */
+  readonly #delivered = new Map<string, number>();
   #syncAgain = false;
+  /**
+   * Counts stalls. Live batches queued before a stall must not be applied after it: the batch that failed
+   * sits before them, and applying later fills first would move the positions' watermark past it.
+   */
+  #generation = 0;
+  /**
+   * Settles once `start()` has read the stored cursor. The socket may open (and ask for a sync) before
+   * that read returns; a sync that ran without the cursor would take the account for new and import its
+   * whole history again, without alerts.
+   */
+  readonly #cursorLoaded = Promise.withResolvers<void>();
 
   constructor(deps: FillSyncDependencies) {
     this.#deps = deps;
@@ -74,8 +91,10 @@ export class FillSync {
     return this.#cursor;
   }
 
+  /** Reads the stored cursor; may be called again after a failed read. */
   async start(): Promise<void> {
     this.#cursor = await this.#deps.store.getFillCursor(this.#deps.account);
+    this.#cursorLoaded.resolve();
   }
 
   /** Call on every (re)connection: backfills from the cursor, then goes live. */
@@ -98,6 +117,7 @@ export class FillSync {
 
   /** Fills from a `userFills` frame (snapshot or live) of this account. */
   receive(fills: readonly Fill[]): void {
+    for (const fill of fills) if (!this.#coveredByCursor(fill)) this.#delivered.set(fill.fillId, fill.time);
     if (this.#phase === "stalled") return;
     const fresh = this.#unseen(fills);
     if (fresh.length === 0) return;
@@ -106,8 +126,10 @@ export class FillSync {
       for (const fill of fresh) this.#pending.set(fill.fillId, { fill, stored });
       return;
     }
+    const generation = this.#generation;
     this.#enqueue(async () => {
       await stored;
+      if (generation !== this.#generation) return;
       await this.#applyAndAdvance(fresh);
     });
   }
@@ -134,8 +156,12 @@ export class FillSync {
   async #syncOnce(): Promise<void> {
     const { account, logger, metrics } = this.#deps;
     if (this.#phase !== "syncing") this.#phase = "syncing";
+    await untilAborted(this.#cursorLoaded.promise, this.#abort.signal);
     // Let live work already queued finish first, so the cursor we start from is as new as it gets.
     await this.#chain.catch(() => {});
+    // A stall while this sync runs (a socket fill's write refused) voids it: the stall's own retry syncs
+    // again from the cursor, which has not passed the refused fill.
+    const generation = this.#generation;
     const startTime = this.#cursor?.time ?? this.#deps.backfillSince ?? 0;
     const history = this.#cursor === null;
     const recovered: Fill[] = [];
@@ -150,20 +176,29 @@ export class FillSync {
       if (unseen.length > 0) {
         await this.#store(unseen);
         metrics.count("BackfilledFills", unseen.length);
-        recovered.push(...unseen);
+        recovered.push(...unseen.filter((fill) => !this.#delivered.has(fill.fillId)));
       }
     }
     // Merge with what the socket delivered meanwhile; apply everything in order; repeat while the socket
     // keeps delivering, then go live in the same tick as the last check, so no frame falls in between.
     let batch = [...fetched.values()];
     for (;;) {
+      if (generation !== this.#generation) return;
       const fromSocket = [...this.#pending.values()];
       this.#pending.clear();
       await Promise.all(fromSocket.map((entry) => entry.stored));
       for (const { fill } of fromSocket) if (!fetched.has(fill.fillId)) batch.push(fill);
+      if (generation !== this.#generation) return;
       if (batch.length > 0) await this.#applyAndAdvance(batch, { history });
       batch = [];
       if (this.#pending.size === 0) break;
+    }
+    if (generation !== this.#generation) return;
+    // An import that found no fills still leaves a cursor, at the import's own lower bound (nothing is
+    // behind it, trivially): without one, the next sync (a reconnect, a restart) would count as the
+    // import too, and the account's first real fills would raise no alerts.
+    if (history && this.#cursor === null) {
+      await this.#saveCursor({ account, time: startTime, fillIds: [], updatedAt: this.#now() });
     }
     this.#phase = "live";
     if (!history && recovered.length > 0) this.#deps.onRecovered?.(orderFills(recovered));
@@ -197,15 +232,19 @@ export class FillSync {
       current && current.time === newest.time
         ? [...new Set([...current.fillIds, ...idsAtNewest])]
         : idsAtNewest;
-    const next: FillCursor = {
+    await this.#saveCursor({
       account: this.#deps.account,
       time: newest.time,
       fillIds,
       updatedAt: this.#now(),
-    };
+    });
+  }
+
+  async #saveCursor(next: FillCursor): Promise<void> {
     await this.#deps.store.setFillCursor(next);
     this.#cursor = next;
     for (const [id, time] of this.#submitted) if (time < next.time) this.#submitted.delete(id);
+    for (const [id, time] of this.#delivered) if (time < next.time) this.#delivered.delete(id);
   }
 
   /** Fills neither behind the cursor nor already submitted; marks them submitted. */
@@ -233,6 +272,7 @@ export class FillSync {
   #stall(error: unknown): void {
     if (this.#phase === "stalled" || this.#abort.signal.aborted) return;
     this.#phase = "stalled";
+    this.#generation += 1;
     this.#pending.clear();
     this.#submitted.clear();
     const retryMs = this.#deps.stallRetryMs ?? 15_000;

@@ -55,6 +55,8 @@ export interface MonitorOptions {
   /** Alert rule timer and claim lease (tests shorten them). */
   alertTickMs?: number;
   alertLeaseMs?: number;
+  /** Delay before a stalled fill sync (a refused write, REST failing) tries again; default 15 s. */
+  stallRetryMs?: number;
 }
 
 export class Monitor {
@@ -159,6 +161,7 @@ export class Monitor {
         backfillSince: config.backfillSince,
         applyFillsInOrder: (fills, context) => this.#applyFills(fills, context),
         onFillsRecovered: (fills) => this.#alerts.fillsRecovered(account, fills),
+        ...(this.#options.stallRetryMs === undefined ? {} : { stallRetryMs: this.#options.stallRetryMs }),
         // Risk and drawdown rules see each state once, as it arrives (the periodic snapshot reuses it).
         onState: (state, receivedAt) =>
           this.#alerts.snapshot(accountSnapshotFrom(account, state, receivedAt)),
@@ -348,29 +351,27 @@ export class Monitor {
     if (seen !== null) this.#logger.warn({ detail: detail.slice(0, 200), seen }, message);
   }
 
-  /** Applies fills (in order) to the positions and persists what changed before the cursor moves. */
+  /**
+   * Applies fills (in order) to the positions and persists what changed before the cursor moves. The
+   * book takes the new states only once their alerts are claimed and the states are stored: if either
+   * fails, the fill sync stalls and applies the same fills again later, and they must then count as new.
+   */
   async #applyFills(fills: readonly Fill[], context: { history: boolean }): Promise<void> {
-    const events: PositionEvent[] = [];
-    const changes: { event: PositionEvent; fill: Fill }[] = [];
-    for (const fill of fills) {
-      const result = this.#positions.apply(fill);
-      events.push(...result.events);
-      for (const event of result.events) changes.push({ event, fill });
-      if (result.mismatch) {
-        this.#logger.debug(
-          { account: fill.account, coin: fill.coin, fillId: fill.fillId },
-          "tracked position size differs from the fill's startPosition",
-        );
-      }
+    const staged = this.#positions.stage(fills);
+    for (const fill of staged.mismatches) {
+      this.#logger.debug(
+        { account: fill.account, coin: fill.coin, fillId: fill.fillId },
+        "tracked position size differs from the fill's startPosition",
+      );
     }
     // Alerts are claimed before the position change is saved: a crash in between leaves a pending claim
     // for the next start, never a saved change whose alert is lost.
-    await this.#alerts.positionEvents(changes, context);
-    const { states, closed } = this.#positions.drainChanges();
-    const write = this.#positionWrites.then(() => this.#store.savePositions(states, closed));
+    await this.#alerts.positionEvents(staged.changes, context);
+    const write = this.#positionWrites.then(() => this.#store.savePositions(staged.states, staged.closed));
     this.#positionWrites = write.catch(() => {});
     await write;
-    for (const event of events) this.#reportPositionEvent(event);
+    staged.commit();
+    for (const { event } of staged.changes) this.#reportPositionEvent(event);
   }
 
   #reportPositionEvent(event: PositionEvent): void {
