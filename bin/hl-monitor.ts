@@ -3,13 +3,6 @@
  * [--context alert_email=…] [--context shards=N] [--context spot=false]`.
  * A bad context value ends synthesis with one line saying what is allowed.
  */
-import { buildApp } from "../lib/app.ts";
-import { ContextError } from "../lib/deploymentSettings.ts";
+import { buildApp, synthOrExplain } from "../lib/app.ts";
 
-try {
-  buildApp().app.synth();
-} catch (error) {
-  if (!(error instanceof ContextError)) throw error;
-  process.stderr.write(`hl-monitor: ${error.message}\n`);
-  process.exit(1);
-}
+synthOrExplain(() => buildApp());

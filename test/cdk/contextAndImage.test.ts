@@ -2,9 +2,7 @@
  * The deployment's inputs: every bad `--context` value ends synthesis with one line (checked through the
  * real app entry point, as `cdk synth` runs it), and the container image's Dockerfile and build context.
  */
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
@@ -14,6 +12,7 @@ import {
   settingsFromContext,
 } from "../../lib/deploymentSettings.ts";
 import { IMAGE_CONTEXT_ALLOW } from "../../lib/monitorService.ts";
+import { runAppEntryPoint, synthesize } from "../support/cdkApp.ts";
 import { instructionsOf } from "../support/dockerfileRunner.ts";
 
 const contextError = (context: Record<string, unknown>) => {
@@ -91,17 +90,8 @@ describe("context", () => {
   });
 
   it("the app entry point prints that line and exits 1, with no stack trace", () => {
-    const outdir = mkdtempSync(join(tmpdir(), "hl-cdk-bad-"));
-    const result = spawnSync(process.execPath, ["bin/hl-monitor.ts"], {
-      // How the CDK CLI hands `--context db_mode=postgres` to the app.
-      env: {
-        PATH: process.env.PATH ?? "",
-        CDK_CONTEXT_JSON: JSON.stringify({ db_mode: "postgres" }),
-        CDK_OUTDIR: outdir,
-      },
-      encoding: "utf8",
-      timeout: 60_000,
-    });
+    // How the CDK CLI hands `--context db_mode=postgres` to the app.
+    const result = runAppEntryPoint("bin/hl-monitor.ts", { db_mode: "postgres" });
     expect(result.status).toBe(1);
     expect(result.stderr).toBe(
       "hl-monitor: --context db_mode=postgres is not allowed: use dynamodb or supabase\n",
@@ -146,7 +136,6 @@ describe("container image", () => {
   });
 
   it("the staged build context of a real synth holds the allowed paths and nothing else", async () => {
-    const { synthesize } = await import("../support/cdkApp.ts");
     const synth = synthesize();
     const assets = JSON.parse(
       readFileSync(join(synth.outdir, `${synth.stack.stackName}.assets.json`), "utf8"),

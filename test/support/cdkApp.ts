@@ -3,6 +3,7 @@
  * (a finding without an acknowledgement throws). Lambda bundling is skipped (`aws:cdk:bundling-stacks`);
  * the CI's `cdk synth` runs bundle it. Needs neither Docker nor AWS credentials.
  */
+import { type SpawnSyncReturns, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -46,4 +47,20 @@ export function synthesize(context: Record<string, string> = {}): Synthesized {
 
 export function resourcesOfType(synth: Synthesized, type: string): [string, CfnJson][] {
   return Object.entries(synth.json.Resources).filter(([, resource]) => resource.Type === type);
+}
+
+/**
+ * Runs a CDK app entry point (`bin/…`) in a child process the way the CDK CLI does, handing it
+ * `context` as the CLI would: what a user sees from a bad `--context`.
+ */
+export function runAppEntryPoint(entry: string, context: Record<string, unknown>): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [entry], {
+    env: {
+      PATH: process.env.PATH ?? "",
+      CDK_CONTEXT_JSON: JSON.stringify(context),
+      CDK_OUTDIR: mkdtempSync(join(tmpdir(), "hl-cdk-entry-")),
+    },
+    encoding: "utf8",
+    timeout: 60_000,
+  });
 }
