@@ -15,6 +15,7 @@ import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { TASK_NODE_OPTIONS } from "../../lib/monitorService.ts";
 import { normalizeFill, orderFills } from "../../monitor/src/domain/fill.ts";
 import { HyperliquidStandIn } from "../../monitor/src/standin/server.ts";
 import { DynamoStore } from "../../monitor/src/storage/dynamodb/dynamoStore.ts";
@@ -79,7 +80,8 @@ const env = {
   HEALTH_PORT: "0",
   CVD_COINS: "BTC",
   SNAPSHOT_INTERVAL_SECONDS: "10",
-  NODE_OPTIONS: "--max-old-space-size=320 --max-semi-space-size=8",
+  // The deployed task's heap settings, so the peak memory reported is the one the task would see.
+  NODE_OPTIONS: TASK_NODE_OPTIONS,
 };
 
 // --- the monitor, restarted by the fault injector ----------------------------------------------------------
