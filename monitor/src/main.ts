@@ -77,7 +77,15 @@ async function main(): Promise<number> {
   process.once("SIGTERM", () => void stop("SIGTERM").then(() => process.exit(0)));
   process.once("SIGINT", () => void stop("SIGINT").then(() => process.exit(0)));
 
-  await monitor.start();
+  try {
+    await monitor.start();
+  } catch (error) {
+    // A SIGTERM while starting (a Spot interruption, a deployment) closes the store under the start-up
+    // reads; that is a clean stop, not a failure.
+    if (!stopping) throw error;
+    await stopping;
+    return 0;
+  }
   if (replay) {
     await replay.done;
     await new Promise((resolve) => setTimeout(resolve, 1_000));

@@ -1,10 +1,12 @@
 /**
  * SIGTERM during a burst of fills: the real `npm start` entry point in a child process, on the embedded
  * on-disk store, against the loopback stand-in. Every fill the stand-in made must end up stored: either
- * flushed before the process exits, or recovered by the backfill of the next start.
+ * flushed before the process exits, or recovered by the backfill of the next start. And SIGTERM while the
+ * monitor is still starting is a clean stop too.
  */
 import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
+import { type AddressInfo, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -17,8 +19,11 @@ import { startMonitorProcess } from "../support/monitorProcess.ts";
 
 const T0 = 1_789_407_000_000;
 let standIn: HyperliquidStandIn | null = null;
+let cleanupServer: (() => Promise<void>) | null = null;
 const dirs: string[] = [];
 afterEach(async () => {
+  await cleanupServer?.();
+  cleanupServer = null;
   await standIn?.stop();
   standIn = null;
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
@@ -90,4 +95,42 @@ describe("SIGTERM", () => {
       await dynamo.close();
     }
   }, 90_000);
+
+  it("while still starting (a storage request out): exits 0, not as a failure", async () => {
+    standIn = new HyperliquidStandIn();
+    const urls = await standIn.start();
+    // A loopback server that takes connections and never answers: the start's first storage request
+    // is still out when SIGTERM closes the store under it.
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => {
+      sockets.add(socket);
+      socket.on("close", () => sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const { port } = silent.address() as AddressInfo;
+    cleanupServer = async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    };
+    const monitor = startMonitorProcess({
+      ACCOUNT_ADDRESS: ACCOUNT,
+      HYPERLIQUID_WS_URL: urls.wsUrl,
+      HYPERLIQUID_API_URL: urls.apiUrl,
+      DB_MODE: "dynamodb",
+      DYNAMODB_ENDPOINT: `http://127.0.0.1:${port}`,
+      AWS_REGION: "eu-west-1",
+      AWS_ACCESS_KEY_ID: "local",
+      AWS_SECRET_ACCESS_KEY: "local",
+      HEALTH_PORT: "0",
+      LOG_LEVEL: "info",
+    });
+    await eventually("the start's storage request out", () => sockets.size > 0, 20_000);
+    const exited = exitOf(monitor.child);
+    monitor.child.kill("SIGTERM");
+    const { code, ms } = await exited;
+    expect(monitor.output()).not.toContain('"msg":"monitor failed"');
+    expect(code).toBe(0);
+    expect(ms).toBeLessThan(30_000);
+    expect(monitor.output()).toContain('"msg":"monitor stopped"');
+  }, 60_000);
 });

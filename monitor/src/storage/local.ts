@@ -4,9 +4,12 @@
  * Dynalite has no TTL sweeper: items keep their `expiresAt` but are not deleted locally.
  */
 import { mkdirSync } from "node:fs";
-import type { Server } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import dynalite from "dynalite";
+
+/** How long a close waits for requests in flight (each takes milliseconds; this only bounds a stuck one). */
+const IN_FLIGHT_WAIT_MS = 5_000;
 
 export interface EmbeddedDynamo {
   /** `http://127.0.0.1:<port>`, for `DynamoStore`'s `clientConfig.endpoint`. */
@@ -28,9 +31,10 @@ export async function startEmbeddedDynamo(options: { dataDir: string | null }): 
     updateTableMs: 0,
     ...(options.dataDir !== null ? { path: options.dataDir } : {}),
   });
+  const inFlight = countRequestsInFlight(server);
   const endpoint = await listenOnLoopback(server);
   let closing: Promise<void> | null = null;
-  return { endpoint, close: () => (closing ??= closeServer(server)) };
+  return { endpoint, close: () => (closing ??= closeServer(server, inFlight)) };
 }
 
 /** Dynalite in memory on a random loopback port (tests): gone when closed. */
@@ -48,7 +52,36 @@ function listenOnLoopback(server: Server): Promise<string> {
   });
 }
 
-function closeServer(server: Server): Promise<void> {
+/**
+ * Counts requests dynalite has taken and not yet answered. A request whose client went away (a client
+ * closed at shutdown) is still being worked on, and dynalite's own close does not wait for work that has
+ * not reached its database yet: closing then makes that work throw "Database is not open" out of
+ * dynalite, which ends the process. A request counts as answered when dynalite ends its response, which
+ * it does whether or not the socket is still there.
+ */
+function countRequestsInFlight(server: Server): { count: number } {
+  const inFlight = { count: 0 };
+  server.on("request", (_request: IncomingMessage, response: ServerResponse) => {
+    inFlight.count += 1;
+    const end = response.end.bind(response);
+    let ended = false;
+    response.end = ((...args: Parameters<ServerResponse["end"]>) => {
+      if (!ended) {
+        ended = true;
+        inFlight.count -= 1;
+      }
+      return end(...args);
+    }) as ServerResponse["end"];
+  });
+  return inFlight;
+}
+
+/** Waits (bounded) for the requests in flight to be answered, then stops the server and its database. */
+async function closeServer(server: Server, inFlight: { count: number }): Promise<void> {
+  const deadline = Date.now() + IN_FLIGHT_WAIT_MS;
+  while (inFlight.count > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
   return new Promise((resolve, reject) => {
     // Idle keep-alive sockets of SDK clients would otherwise hold the close open.
     server.closeAllConnections();
