@@ -102,7 +102,8 @@ describe("alerts from the monitor", () => {
     proxy.failFor("internal", 1_500, { operation: "PutItem" });
     h.standIn.pushFills(ACCOUNT, roundTrip(T0, 9_100_000));
     await eventually("claims refused", () => proxy.faultsServed >= 2);
-    expect(monitor.watcher(ACCOUNT)!.fills.phase).toBe("stalled");
+    // The refusal reaches the fill sync a moment after the proxy has answered.
+    await eventually("the batch stalled", () => monitor.watcher(ACCOUNT)!.fills.phase === "stalled", 2_000);
     await settle(pipeline, 2);
     expect(sentKeys(pipeline)).toEqual([
       `position_opened:${ACCOUNT}:BTC#${T0}#t:9100000`,

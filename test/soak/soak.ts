@@ -253,9 +253,13 @@ for (let i = 0; i < 600 && (await storedFills()).length < exchange.fillsMade; i+
 // Stored is not yet applied: the positions have caught up once every account's cursor has passed its
 // newest fill. A sync may be waiting out a 429 pause (a new process does not know what the one before it
 // spent), so this allows a few minutes.
+// Trading has stopped: each account's newest fill is known once.
+const newestFills = ACCOUNTS.map((account) => ({
+  account,
+  newest: orderFills(standIn.fillsOf(account).map((wire) => normalizeFill(account, wire))).at(-1),
+}));
 const caughtUp = async () => {
-  for (const account of ACCOUNTS) {
-    const newest = orderFills(standIn.fillsOf(account).map((wire) => normalizeFill(account, wire))).at(-1);
+  for (const { account, newest } of newestFills) {
     if (!newest) continue;
     const cursor = await reader.getFillCursor(account);
     if (!cursor || cursor.time < newest.time) return false;

@@ -263,7 +263,7 @@ function stamp(w: Working, fill: Fill): void {
  */
 export interface StagedPositions {
   /** Each position event with the fill that caused it, in fill order. */
-  readonly changes: readonly { event: PositionEvent; fill: Fill; mismatch: boolean }[];
+  readonly changes: readonly { event: PositionEvent; fill: Fill }[];
   /** The resulting state of every position the batch touched. */
   readonly states: readonly PositionState[];
   /** Positions the batch closed (a flip closes one too). */
@@ -300,7 +300,7 @@ export class PositionBook {
    */
   stage(fills: readonly Fill[]): StagedPositions {
     const touched = new Map<string, PositionState>();
-    const changes: { event: PositionEvent; fill: Fill; mismatch: boolean }[] = [];
+    const changes: { event: PositionEvent; fill: Fill }[] = [];
     const closed: ClosedPosition[] = [];
     const mismatches: Fill[] = [];
     for (const fill of fills) {
@@ -311,7 +311,7 @@ export class PositionBook {
       touched.set(key, result.state);
       if (result.mismatch) mismatches.push(fill);
       for (const event of result.events) {
-        changes.push({ event, fill, mismatch: result.mismatch });
+        changes.push({ event, fill });
         if (event.closed) closed.push(event.closed);
       }
     }
