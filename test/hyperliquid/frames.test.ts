@@ -2,7 +2,11 @@ import { readdirSync, readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { classifyFrame } from "../../monitor/src/hyperliquid/frames.ts";
-import { subscriptionKey, userFillsSubscription } from "../../monitor/src/hyperliquid/subscriptions.ts";
+import {
+  clearinghouseStateSubscription,
+  subscriptionKey,
+  userFillsSubscription,
+} from "../../monitor/src/hyperliquid/subscriptions.ts";
 
 const dir = new URL("../fixtures/hyperliquid/", import.meta.url);
 const frameFile = (name: string) => readFileSync(new URL(name, dir), "utf8");
@@ -67,6 +71,27 @@ describe("classifyFrame on real frames", () => {
     if (ack.kind !== "subscriptionResponse") throw new Error("unexpected");
     const ours = userFillsSubscription("0x70997970C51812dc3A010C7d01b50e0d17dc79C8");
     expect(subscriptionKey(ack.subscription)).toBe(subscriptionKey(ours));
+  });
+
+  it("tells the perp dex of a clearinghouseState frame; one subscription per dex", () => {
+    const state = JSON.parse(frameFile("info-clearinghouseState-2.json"));
+    const user = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8";
+    const frame = (dex: string) =>
+      classifyFrame(
+        JSON.stringify({ channel: "clearinghouseState", data: { dex, user, clearinghouseState: state } }),
+      );
+    expect(frame("")).toMatchObject({ kind: "clearinghouseState", user, dex: "" });
+    expect(frame("xyz")).toMatchObject({ kind: "clearinghouseState", user, dex: "xyz" });
+    // The default dex is subscribed as before (no `dex`); each other dex is a subscription of its own.
+    expect(clearinghouseStateSubscription(user)).toEqual({ type: "clearinghouseState", user });
+    expect(clearinghouseStateSubscription(user, "xyz")).toEqual({
+      type: "clearinghouseState",
+      user,
+      dex: "xyz",
+    });
+    expect(subscriptionKey(clearinghouseStateSubscription(user, "xyz"))).not.toBe(
+      subscriptionKey(clearinghouseStateSubscription(user)),
+    );
   });
 
   it("never throws, whatever arrives (property)", () => {

@@ -2,7 +2,14 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { WireFill, WireOrder, WireTrade } from "../../monitor/src/domain/wire.ts";
 import { HyperliquidStandIn, type StandInOptions } from "../../monitor/src/standin/server.ts";
-import { fixture, generatedFills, realState, realTrades } from "../support/fixtures.ts";
+import {
+  fixture,
+  generatedFills,
+  hip3State,
+  realPerpDexs,
+  realState,
+  realTrades,
+} from "../support/fixtures.ts";
 import { pause } from "./wsClient.ts";
 
 const USER = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8";
@@ -135,6 +142,46 @@ describe("account, orders and trades", () => {
     standIn.addTrades("BTC", trades);
     expect(await info({ type: "recentTrades", coin: "BTC" })).toEqual(trades.slice(-30));
     expect(await info({ type: "recentTrades", coin: "ETH" })).toEqual([]);
+  });
+});
+
+describe("perp dexes (HIP-3)", () => {
+  it("perpDexs lists null then each dex in the docs' shape; state and open orders answer one dex each", async () => {
+    const { info, standIn } = await start();
+    expect(await info<unknown[]>({ type: "perpDexs" })).toEqual([null]);
+    standIn.setClearinghouseState(USER, realState());
+    standIn.setClearinghouseState(USER, hip3State(), { dex: "xyz" });
+    standIn.addPerpDex("abc");
+    const dexes = await info<Record<string, unknown>[]>({ type: "perpDexs" });
+    expect(dexes.map((dex) => dex?.name ?? null)).toEqual([null, "xyz", "abc"]);
+    // Same keys as the docs' example.
+    expect(Object.keys(dexes[1]!).sort()).toEqual(Object.keys(realPerpDexs()[1]!).sort());
+    expect(await info({ type: "clearinghouseState", user: USER })).toEqual(realState());
+    expect(await info({ type: "clearinghouseState", user: USER, dex: "" })).toEqual(realState());
+    expect(await info({ type: "clearinghouseState", user: USER, dex: "xyz" })).toEqual(hip3State());
+    expect(
+      await info<{ assetPositions: unknown[] }>({ type: "clearinghouseState", user: USER, dex: "abc" }),
+    ).toMatchObject({ assetPositions: [] });
+    const [template] = fixture<{ data: WireOrder[] }>("ws-orderUpdates-1.json").data;
+    standIn.addOrders(USER, [
+      template!,
+      { ...template!, order: { ...template!.order, oid: 2, coin: "xyz:XYZ100" } },
+    ]);
+    const coins = async (dex?: string) =>
+      (
+        await info<{ coin: string }[]>({
+          type: "frontendOpenOrders",
+          user: USER,
+          ...(dex === undefined ? {} : { dex }),
+        })
+      ).map((row) => row.coin);
+    expect(await coins()).toEqual([template!.order.coin]);
+    expect(await coins("xyz")).toEqual(["xyz:XYZ100"]);
+    expect(await coins("abc")).toEqual([]);
+    // perpDexs weighs 20 (DOCS: all other documented info requests).
+    const before = standIn.weightUsed;
+    await info({ type: "perpDexs" });
+    expect(standIn.weightUsed - before).toBe(20);
   });
 });
 

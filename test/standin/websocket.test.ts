@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { WireOrder, WireTrade } from "../../monitor/src/domain/wire.ts";
 import { HyperliquidStandIn, type StandInOptions } from "../../monitor/src/standin/server.ts";
-import { fixture, generatedFills, realState, realTrades } from "../support/fixtures.ts";
+import { fixture, generatedFills, hip3State, realState, realTrades } from "../support/fixtures.ts";
 import { connectClient, pause, type TestClient } from "./wsClient.ts";
 
 /** The public test address of the real userFills ack sample (ws-subscriptionResponse-2.json). */
@@ -75,6 +75,31 @@ describe("subscribe: ack and snapshot", () => {
       channel: "clearinghouseState",
       data: { dex: "", user: USER, clearinghouseState: fixture("info-clearinghouseState-2.json") },
     });
+  });
+
+  it("clearinghouseState with dex: that dex's state, tagged with the dex; without dex the default dex only", async () => {
+    const { standIn, wsUrl } = await start();
+    standIn.setClearinghouseState(USER, realState());
+    standIn.setClearinghouseState(USER, hip3State(), { dex: "xyz" });
+    const c = await client(wsUrl);
+    c.send(subscribe({ type: "clearinghouseState", user: USER, dex: "xyz" }));
+    const [ack, snapshot] = await c.waitForFrames(2);
+    expect(ack).toMatchObject({
+      data: { subscription: { type: "clearinghouseState", user: USER, dex: "xyz" } },
+    });
+    expect(snapshot).toEqual({
+      channel: "clearinghouseState",
+      data: { dex: "xyz", user: USER, clearinghouseState: hip3State() },
+    });
+    c.send(subscribe({ type: "clearinghouseState", user: USER }));
+    const [, , , defaultSnapshot] = await c.waitForFrames(4);
+    expect(defaultSnapshot).toMatchObject({ data: { dex: "", clearinghouseState: realState() } });
+    // A push for one dex reaches only that dex's subscription.
+    standIn.setClearinghouseState(USER, hip3State(), { dex: "xyz", push: true });
+    const pushed = (await c.waitForFrames(5))[4];
+    expect(pushed).toMatchObject({ data: { dex: "xyz" } });
+    await pause(50);
+    expect(c.frames).toHaveLength(5);
   });
 
   it("trades: the last 30 trades replayed unflagged with their original tids, on every subscribe", async () => {

@@ -42,3 +42,8 @@ export function generatedFills(count: number, startTime: number, firstTid = 1_00
   }
   return fills;
 }
+/** The docs' `perpDexs` answer: null (the default dex), then one builder-deployed dex. */
+export const realPerpDexs = (): unknown[] => fixture<unknown[]>("info-perpDexs-1.json");
+/** An isolated `xyz:XYZ100` long on HIP-3 dex `xyz`, ~4 % from liquidation (derived from the docs' example). */
+export const hip3State = (): WireClearinghouseState =>
+  fixture<WireClearinghouseState>("info-clearinghouseState-hip3-1.json");

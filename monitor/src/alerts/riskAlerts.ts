@@ -7,6 +7,7 @@
  * a warning and a critical level. Each level is a ThresholdWatch (hysteresis, cooldown).
  */
 import { ALERT_SCHEMA, type AlertEvent, type AlertKind } from "../../../lambda-alerts/src/alertEvent.ts";
+import { DEFAULT_DEX, dexOfCoin } from "../domain/perpDexes.ts";
 import type { AccountSnapshot, PositionHealth } from "../domain/types.ts";
 import { exact, percent } from "./format.ts";
 import type { AlertLinks } from "./links.ts";
@@ -141,9 +142,12 @@ export class RiskAlerts {
     if (position) {
       const threshold = level === "critical" ? t.liquidationDistanceCritical : t.liquidationDistanceWarning;
       const side = position.size.startsWith("-") ? "short" : "long";
+      // A builder-deployed (HIP-3) dex is a separate clearinghouse with its own collateral: say which.
+      const dex = dexOfCoin(position.coin);
+      const onDex = dex === DEFAULT_DEX ? "" : ` on dex ${dex}`;
       title = entered
-        ? `${position.coin} ${side} ${percent(value)} from liquidation`
-        : `${position.coin} ${side} back to ${percent(value)} from liquidation`;
+        ? `${position.coin} ${side} ${percent(value)} from liquidation${onDex}`
+        : `${position.coin} ${side} back to ${percent(value)} from liquidation${onDex}`;
       summary = entered
         ? `Mark ${exact(position.markPx ?? "0")} is within ${percent(value)} of the liquidation price ${exact(position.liquidationPx ?? "0")} (alert at ${percent(threshold)}).`
         : `The distance to liquidation is back above ${percent(threshold)}.`;
@@ -155,6 +159,8 @@ export class RiskAlerts {
         { label: "Unrealised PnL", value: exact(position.unrealizedPnl) },
         { label: "Leverage", value: `${position.leverage}x ${position.leverageType}` },
       );
+      if (dex !== DEFAULT_DEX)
+        fields.push({ label: "Dex", value: `${dex} (builder-deployed, isolated margin)` });
     } else {
       const threshold = level === "critical" ? t.marginRatioCritical : t.marginRatioWarning;
       title = entered

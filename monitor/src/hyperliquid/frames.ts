@@ -22,7 +22,8 @@ export type Frame =
   | { kind: "userFills"; user: string; isSnapshot: boolean; fills: WireFill[]; invalid: number }
   | { kind: "trades"; trades: WireTrade[]; invalid: number }
   | { kind: "orderUpdates"; orders: WireOrder[]; invalid: number }
-  | { kind: "clearinghouseState"; user: string; state: WireClearinghouseState }
+  /** `dex`: the perp dex the state is for, `""` for the default dex. */
+  | { kind: "clearinghouseState"; user: string; dex: string; state: WireClearinghouseState }
   | { kind: "subscriptionResponse"; method: string; subscription: Record<string, unknown> }
   | { kind: "pong" }
   | { kind: "post" }
@@ -84,6 +85,7 @@ export function classifyFrame(text: string): Frame {
         ? {
             kind: "clearinghouseState",
             user: parsed.data.user.toLowerCase(),
+            dex: parsed.data.dex ?? "",
             state: parsed.data.clearinghouseState,
           }
         : malformed(channel, parsed.error);

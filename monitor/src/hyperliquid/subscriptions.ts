@@ -12,9 +12,11 @@ export const orderUpdatesSubscription = (user: string): Subscription => ({
   type: "orderUpdates",
   user: user.toLowerCase(),
 });
-export const clearinghouseStateSubscription = (user: string): Subscription => ({
+/** Per perp dex (DOCS websocket/subscriptions); the default dex is subscribed without `dex`, as before. */
+export const clearinghouseStateSubscription = (user: string, dex = ""): Subscription => ({
   type: "clearinghouseState",
   user: user.toLowerCase(),
+  ...(dex ? { dex } : {}),
 });
 export const tradesSubscription = (coin: string): Subscription => ({ type: "trades", coin });
 

@@ -1,6 +1,7 @@
 /**
  * What the stand-in knows, as the exchange would: per user (lower-case) the fill history, the latest
- * clearinghouseState and every order's latest status; per coin the public trade history.
+ * clearinghouseState of each perp dex and every order's latest status; per coin the public trade history;
+ * the builder-deployed perp dexes (HIP-3) that exist.
  *
  * `visibleUntil` is a horizon in exchange time: fills and trades later than it do not exist yet. Tests
  * leave it at +Infinity; a replay moves it along the recording so REST and snapshots show what the real
@@ -14,7 +15,10 @@ const TRADES_KEPT_PER_COIN = 10_000;
 export class ExchangeRecords {
   readonly #visibleUntil: () => number;
   readonly #fills = new Map<string, WireFill[]>();
+  /** By `user|dex`; `""` is the default perp dex. */
   readonly #states = new Map<string, WireClearinghouseState>();
+  /** Names of the builder-deployed perp dexes, in deployment order (`perpDexs` lists them after `null`). */
+  readonly #perpDexs: string[] = [];
   readonly #orders = new Map<string, Map<number, WireOrder>>();
   readonly #trades = new Map<string, WireTrade[]>();
 
@@ -53,12 +57,22 @@ export class ExchangeRecords {
     return (this.#trades.get(coin) ?? []).filter((trade) => trade.time <= horizon);
   }
 
-  setState(user: string, state: WireClearinghouseState): void {
-    this.#states.set(user.toLowerCase(), state);
+  /** A state on a builder-deployed dex also makes that dex exist. */
+  setState(user: string, state: WireClearinghouseState, dex = ""): void {
+    if (dex) this.addPerpDex(dex);
+    this.#states.set(`${user.toLowerCase()}|${dex}`, state);
   }
 
-  state(user: string): WireClearinghouseState | undefined {
-    return this.#states.get(user.toLowerCase());
+  state(user: string, dex = ""): WireClearinghouseState | undefined {
+    return this.#states.get(`${user.toLowerCase()}|${dex}`);
+  }
+
+  addPerpDex(name: string): void {
+    if (name && !this.#perpDexs.includes(name)) this.#perpDexs.push(name);
+  }
+
+  get perpDexs(): readonly string[] {
+    return this.#perpDexs;
   }
 
   /** Records each order's latest status (an order keeps its place; a newer status replaces the older). */

@@ -2,11 +2,14 @@
  * Answers to `POST /info` bodies, with the paging limits and request weights of the real API
  * (PROTOCOL.md §5, §6). Pure: what is known comes from the records, and the caller charges the weight.
  *
- * Not modelled: `aggregateByTime: true` (fills are never merged), `dex` (one perp dex), SDK-only
- * `reversed`. `recentTrades` answers the same last-N trades a trades subscribe replays (its real length is
+ * Perp dexes (HIP-3): `clearinghouseState`, `openOrders` and `frontendOpenOrders` answer the dex named by
+ * `dex`, the default dex when it is omitted or `""` (DOCS info-endpoint: "Defaults to the empty string
+ * which represents the first perp dex"); an order belongs to the dex its coin's prefix names (`xyz:XYZ100`).
+ * Not modelled: `aggregateByTime: true` (fills are never merged), SDK-only `reversed`. `recentTrades` answers the same last-N trades a trades subscribe replays (its real length is
  * unconfirmed).
  */
 import { z } from "zod";
+import { dexOfCoin } from "../domain/perpDexes.ts";
 import type { WireClearinghouseState, WireOrder } from "../domain/wire.ts";
 import type { ExchangeRecords } from "./exchangeRecords.ts";
 
@@ -42,6 +45,7 @@ const BODIES = {
   historicalOrders: withUser,
   orderStatus: z.object({ user: address, oid: z.union([z.number().int(), z.string()]) }),
   recentTrades: z.object({ coin: z.string().min(1) }),
+  perpDexs: z.object({}),
 } as const;
 type InfoType = keyof typeof BODIES;
 
@@ -55,6 +59,8 @@ const BASE_WEIGHT: Record<InfoType, number> = {
   historicalOrders: 20,
   orderStatus: 2,
   recentTrades: 20,
+  // DOCS rate-limits-and-user-limits: "All other documented info requests have weight 20".
+  perpDexs: 20,
 };
 
 export function answerInfo(body: unknown, records: ExchangeRecords, options: InfoAnswerOptions): InfoAnswer {
@@ -75,6 +81,7 @@ export function answerInfo(body: unknown, records: ExchangeRecords, options: Inf
   }
   const request = parsed.data as Record<string, unknown>;
   const user = typeof request.user === "string" ? request.user.toLowerCase() : "";
+  const dex = typeof request.dex === "string" ? request.dex : "";
   const answer = (result: unknown, items = 0): InfoAnswer => ({
     status: 200,
     result,
@@ -98,11 +105,11 @@ export function answerInfo(body: unknown, records: ExchangeRecords, options: Inf
       return answer(page, page.length);
     }
     case "clearinghouseState":
-      return answer(records.state(user) ?? flatAccount(records.horizon));
+      return answer(records.state(user, dex) ?? flatAccount(records.horizon));
     case "openOrders":
-      return answer(openOrders(records, user).map(openOrderRow));
+      return answer(openOrders(records, user, dex).map(openOrderRow));
     case "frontendOpenOrders":
-      return answer(openOrders(records, user).map(frontendOrderRow));
+      return answer(openOrders(records, user, dex).map(frontendOrderRow));
     case "historicalOrders": {
       const orders = records
         .orders(user)
@@ -126,6 +133,9 @@ export function answerInfo(body: unknown, records: ExchangeRecords, options: Inf
       const trades = records.visibleTrades(request.coin as string).slice(-options.recentTrades);
       return answer(trades, trades.length);
     }
+    case "perpDexs":
+      // DOCS info-endpoint/perpetuals: `null` (the default dex) first, then one object per dex.
+      return answer([null, ...records.perpDexs.map(perpDexRow)]);
   }
 }
 
@@ -133,11 +143,11 @@ function undeserialisable(detail: string): InfoAnswer {
   return { status: 422, text: `Failed to deserialize the JSON body into the target type: ${detail}` };
 }
 
-/** Resting orders, newest first like the API lists them. */
-function openOrders(records: ExchangeRecords, user: string): WireOrder[] {
+/** Resting orders on one perp dex, newest first like the API lists them. */
+function openOrders(records: ExchangeRecords, user: string, dex: string): WireOrder[] {
   return records
     .orders(user)
-    .filter((order) => order.status === "open")
+    .filter((order) => order.status === "open" && dexOfCoin(order.order.coin) === dex)
     .sort((a, b) => b.order.timestamp - a.order.timestamp);
 }
 
@@ -162,6 +172,19 @@ function frontendOrderRow(order: WireOrder): Record<string, unknown> {
     tif: "Gtc",
     ...openOrderRow(order),
     cloid: order.order.cloid ?? null,
+  };
+}
+
+/** A `perpDexs` entry in the docs' shape (info-endpoint/perpetuals); the deployer is a placeholder. */
+function perpDexRow(name: string): Record<string, unknown> {
+  return {
+    name,
+    fullName: `${name} dex`,
+    deployer: "0x5e89b26d8d66da9888c835c9bfcc2aa51813e152",
+    oracleUpdater: null,
+    feeRecipient: null,
+    assetToStreamingOiCap: [],
+    assetToFundingMultiplier: [],
   };
 }
 

@@ -8,6 +8,8 @@
  *   requests, duplicate subscribes and unknown unsubscribes get the real `error` frames; ping → pong;
  *   more than 10 users or 1000 subscriptions per IP are refused with the real error texts;
  * - it closes a connection it has not sent anything to for `idleTimeoutMs` (60 s on the real service);
+ * - perp dexes (HIP-3): a clearinghouseState per user and dex; subscriptions and `/info` requests with
+ *   `dex` get that dex's state or orders, without it the default dex's only; `perpDexs` lists the dexes;
  * - `/info` pages fills with inclusive bounds, at most 2000 per answer, only the 10,000 most recent
  *   reachable, and charges request weights per client IP over a rolling window, answering 429 beyond it.
  * Test controls push live frames, add history without pushing, drop, silence or refuse connections, inject
@@ -186,12 +188,29 @@ export class HyperliquidStandIn {
     return this.sendTo((s) => s.type === "orderUpdates" && s.user === u, orderUpdatesFrame(orders));
   }
 
-  setClearinghouseState(user: string, state: WireClearinghouseState, options: { push?: boolean } = {}): void {
+  /**
+   * Sets the user's state on one perp dex (`dex`, default `""`: the default dex; a named dex then also
+   * exists for `perpDexs`), pushed to the subscriptions for that user and dex if `push`.
+   */
+  setClearinghouseState(
+    user: string,
+    state: WireClearinghouseState,
+    options: { push?: boolean; dex?: string } = {},
+  ): void {
     const u = user.toLowerCase();
-    this.#records.setState(u, state);
+    const dex = options.dex ?? "";
+    this.#records.setState(u, state, dex);
     if (options.push) {
-      this.sendTo((s) => s.type === "clearinghouseState" && s.user === u, clearinghouseStateFrame(u, state));
+      this.sendTo(
+        (s) => s.type === "clearinghouseState" && s.user === u && subscribedDex(s) === dex,
+        clearinghouseStateFrame(u, state, dex),
+      );
     }
+  }
+
+  /** Makes a builder-deployed perp dex exist (listed by `perpDexs`) without any state on it. */
+  addPerpDex(name: string): void {
+    this.#records.addPerpDex(name);
   }
 
   /** Every fill of the user the stand-in holds, oldest first, regardless of `visibleUntil`. */
@@ -382,8 +401,10 @@ export class HyperliquidStandIn {
         return;
       }
       case "clearinghouseState": {
-        const state = this.#records.state(user);
-        if (state) connection.send(clearinghouseStateFrame(user, state));
+        // One dex per subscription; without `dex` the default dex (DOCS websocket/subscriptions).
+        const dex = subscribedDex(subscription);
+        const state = this.#records.state(user, dex);
+        if (state) connection.send(clearinghouseStateFrame(user, state, dex));
         return;
       }
       case "trades": {
@@ -410,6 +431,11 @@ export class HyperliquidStandIn {
     const type = String((payload as { type: unknown }).type);
     return postFrame(request.id, { type: "info", payload: { type, data: answer.result } });
   }
+}
+
+/** The perp dex a subscription names; `""` (the default dex) when it names none. */
+function subscribedDex(subscription: StandInSubscription): string {
+  return typeof subscription.dex === "string" ? subscription.dex : "";
 }
 
 /** Answers a refused upgrade with a plain HTTP status and closes the socket. */

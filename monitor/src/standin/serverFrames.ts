@@ -19,8 +19,9 @@ export const userFillsFrame = (user: string, fills: readonly WireFill[], isSnaps
     data: isSnapshot ? { isSnapshot: true, user, fills } : { user, fills },
   });
 
-export const clearinghouseStateFrame = (user: string, state: WireClearinghouseState): string =>
-  JSON.stringify({ channel: "clearinghouseState", data: { dex: "", user, clearinghouseState: state } });
+/** `dex` is the subscription's perp dex, `""` for the default one (DOCS websocket/subscriptions). */
+export const clearinghouseStateFrame = (user: string, state: WireClearinghouseState, dex = ""): string =>
+  JSON.stringify({ channel: "clearinghouseState", data: { dex, user, clearinghouseState: state } });
 
 export const tradesFrame = (trades: readonly WireTrade[]): string =>
   JSON.stringify({ channel: "trades", data: trades });
