@@ -9,6 +9,7 @@ import { AlertCenter } from "../alerts/alertCenter.ts";
 import { type AlertPublisher, DirectAlertPublisher, SnsAlertPublisher } from "../alerts/publishers.ts";
 import { DEFAULT_CVD_COINS, type MonitorConfig } from "../config/config.ts";
 import { accountSnapshotFrom } from "../domain/health.ts";
+import { DEFAULT_DEX, dexOfCoin } from "../domain/perpDexes.ts";
 import { PositionBook } from "../domain/positions.ts";
 import type { AccountSnapshot, Fill, PositionEvent } from "../domain/types.ts";
 import { WeightBudget } from "../hyperliquid/_weightBudget.ts";
@@ -23,6 +24,7 @@ import type { Logger } from "../telemetry/logger.ts";
 import type { Metrics } from "../telemetry/metrics.ts";
 import { AccountWatcher } from "./accountWatcher.ts";
 import { CvdFeed } from "./cvdFeed.ts";
+import { DexDiscovery } from "./dexDiscovery.ts";
 import { FeedConnection } from "./feedConnection.ts";
 import { errorSummary } from "./fillSync.ts";
 import { HealthServer, type Readiness } from "./healthServer.ts";
@@ -57,6 +59,8 @@ export interface MonitorOptions {
   alertLeaseMs?: number;
   /** Delay before a stalled fill sync (a refused write, REST failing) tries again; default 15 s. */
   stallRetryMs?: number;
+  /** Perp dex (HIP-3) discovery: round interval (default 15 min) and REST weight per minute (default 120). */
+  dexDiscovery?: { intervalMs?: number; weightPerMinute?: number };
 }
 
 export class Monitor {
@@ -79,6 +83,7 @@ export class Monitor {
   #positionWrites: Promise<void> = Promise.resolve();
   readonly #latestSnapshots = new Map<string, AccountSnapshot>();
   readonly #alerts: AlertCenter;
+  readonly #dexDiscovery: DexDiscovery;
 
   constructor(options: MonitorOptions) {
     this.#options = options;
@@ -106,6 +111,12 @@ export class Monitor {
       fundingBetween: async (account, from, to) =>
         (await fundingBetween(this.#info, account, from, to)).map((item) => item.delta.usdc),
       ...(options.alertLeaseMs ? { leaseMs: options.alertLeaseMs } : {}),
+    });
+    this.#dexDiscovery = new DexDiscovery({
+      info: this.#info,
+      logger: this.#logger,
+      watchers: () => [...this.#watchers.values()],
+      ...options.dexDiscovery,
     });
   }
 
@@ -173,7 +184,13 @@ export class Monitor {
       await this.#untilStorageAnswers("restoring the fill cursor and orders", () =>
         watcher.start(connection),
       );
+      // Positions restored from storage on a builder-deployed dex: follow it before any discovery.
+      for (const position of this.#positions.openPositions()) {
+        const dex = dexOfCoin(position.coin);
+        if (position.account === account && dex !== DEFAULT_DEX) watcher.follow(dex, "stored position");
+      }
     }
+    this.#dexDiscovery.start();
     // Public trades ride on the first account's socket: Hyperliquid allows 10 connections per IP, and
     // trades frames name their coin, so they need no connection of their own.
     this.#cvd.attach(this.#connections[0]!);
@@ -252,6 +269,7 @@ export class Monitor {
     for (const timer of this.#timers) clearInterval(timer);
     for (const connection of this.#connections) connection.close();
     const work = (async () => {
+      await this.#dexDiscovery.stop();
       await Promise.all([...this.#watchers.values()].map((watcher) => watcher.stop()));
       await this.#positionWrites.catch(() => {});
       await this.#alerts.stop(Math.min(5_000, deadlineMs / 3));
@@ -322,7 +340,7 @@ export class Monitor {
         watcher.receiveOrders(frame.orders);
         break;
       case "clearinghouseState":
-        if (frame.user === watcher.account) watcher.receiveState(frame.state, receivedAt);
+        if (frame.user === watcher.account) watcher.receiveState(frame.dex, frame.state, receivedAt);
         break;
       case "trades":
         this.#cvd.receive(frame.trades);
@@ -406,6 +424,11 @@ export class Monitor {
   #flushMetrics(): void {
     const pending = (this.#store as { pendingItems?: number }).pendingItems;
     if (typeof pending === "number") this.#metrics.gauge("PendingWrites", pending);
+    // Hyperliquid allows 1000 subscriptions per IP; each followed perp dex adds one per account.
+    this.#metrics.gauge(
+      "WsSubscriptions",
+      this.#connections.reduce((sum, connection) => sum + connection.subscriptionCount, 0),
+    );
     this.#metrics.flush();
   }
 

@@ -16,6 +16,9 @@ export interface InfoEndpointOptions {
   recentTrades: number;
 }
 
+/** Charged requests remembered: plenty for a test, bounded for a long `--replay`. */
+const CHARGES_KEPT = 10_000;
+
 export class InfoEndpoint {
   readonly #records: ExchangeRecords;
   readonly #options: InfoEndpointOptions;
@@ -24,6 +27,8 @@ export class InfoEndpoint {
   /** Every JSON body received, in order (including refused ones), for assertions. */
   readonly requests: Record<string, unknown>[] = [];
   rateLimitedCount = 0;
+  /** The latest answered requests (at most CHARGES_KEPT) with their weight, time and client IP (for budgets). */
+  readonly charges: { at: number; client: string; body: Record<string, unknown>; weight: number }[] = [];
 
   constructor(records: ExchangeRecords, options: InfoEndpointOptions) {
     this.#records = records;
@@ -70,6 +75,13 @@ export class InfoEndpoint {
       // The real 429 body is undocumented; clients must key on the status.
       return send(response, 429, JSON.stringify({ error: "rate limited" }), "application/json");
     }
+    this.charges.push({
+      at: Date.now(),
+      client,
+      body: body as Record<string, unknown>,
+      weight: answer.weight,
+    });
+    if (this.charges.length > CHARGES_KEPT) this.charges.splice(0, this.charges.length - CHARGES_KEPT);
     send(response, 200, JSON.stringify(answer.result), "application/json");
   }
 }

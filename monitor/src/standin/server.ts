@@ -296,6 +296,11 @@ export class HyperliquidStandIn {
     return this.#info.requests;
   }
 
+  /** Answered `/info` requests with their weight, time and client IP, in order. */
+  get charges(): readonly { at: number; client: string; body: Record<string, unknown>; weight: number }[] {
+    return this.#info.charges;
+  }
+
   /** REST weight charged for answered requests since start. */
   get weightUsed(): number {
     return this.#info.weightUsed;

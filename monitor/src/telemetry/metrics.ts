@@ -32,6 +32,8 @@ export const COUNTERS = {
   WritesDropped: "Count",
   RestRequests: "Count",
   RestRateLimited: "Count",
+  /** Builder-deployed perp dexes (HIP-3) an account started following (a position or order found there). */
+  PerpDexesFollowed: "Count",
   /** Alerts handed to SNS (or straight to the chat channels), and publish attempts that failed. */
   AlertsPublished: "Count",
   AlertPublishFailures: "Count",
@@ -49,6 +51,8 @@ export const GAUGES = {
   OpenPositions: "Count",
   MinLiquidationDistance: "None",
   PendingWrites: "Count",
+  /** WebSocket subscriptions held over all connections (Hyperliquid allows 1000 per IP). */
+  WsSubscriptions: "Count",
 } as const;
 
 export type CounterName = keyof typeof COUNTERS;
