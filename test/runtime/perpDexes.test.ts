@@ -125,6 +125,33 @@ describe("perp dexes (HIP-3)", () => {
     expect(monitor.latestSnapshot(ACCOUNT)!.positions.map((p) => p.coin)).toEqual(["BTC", "vntl:ABC"]);
   });
 
+  it("after a restart, a stored position on a dex is followed at once, before any discovery probe", async () => {
+    // Only the newest fill in the subscribe snapshot: the restarted monitor sees no xyz fill again.
+    harness = await startHarness({ standIn: { snapshotSize: 1 } });
+    const h = harness;
+    h.standIn.setClearinghouseState(ACCOUNT, realState());
+    const first = await h.startMonitor({ monitorOptions: { dexDiscovery: FAST_DISCOVERY } });
+    await eventually("live", () => first.monitor.watcher(ACCOUNT)!.fills.phase === "live");
+    const fill: WireFill = {
+      ...currentFills()[0]!,
+      coin: "xyz:XYZ100",
+      tid: 8_100_001,
+      time: Date.now(),
+      startPosition: "0.0",
+      dir: "Open Long",
+    };
+    // The newest fill is on the default dex: the restart's backfill (from the cursor) sees only that one.
+    const later: WireFill = { ...fill, coin: "BTC", tid: 8_100_002, time: fill.time + 60_000 };
+    h.standIn.pushFills(ACCOUNT, [fill, later]);
+    await eventually("positions stored", () => first.monitor.positions.get(ACCOUNT, "BTC") !== undefined);
+    expect(first.monitor.positions.get(ACCOUNT, "xyz:XYZ100")?.isOpen).toBe(true);
+    await first.stop();
+    // Discovery this time pauses 20 minutes after perpDexs: only the stored position can lead to xyz.
+    const second = await h.startMonitor({ monitorOptions: { dexDiscovery: { weightPerMinute: 1 } } });
+    expect(second.monitor.watcher(ACCOUNT)!.followedDexes).toEqual(["", "xyz"]);
+    await eventually("xyz subscribed", () => dexSubscriptions(h).includes(`${ACCOUNT}|xyz`));
+  });
+
   it("discovery is one perpDexs per round plus 22 weight per account and unfollowed dex, paced within its budget", async () => {
     const accounts = [ACCOUNT, "0x0000000000000000000000000000000000000002"];
     harness = await startHarness({ env: { ACCOUNT_ADDRESS: accounts.join(",") } });
