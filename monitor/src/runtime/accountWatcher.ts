@@ -129,7 +129,7 @@ export class AccountWatcher {
 
   /**
    * Starts following a perp dex (idempotent): subscribes its clearinghouseState (the subscribe snapshot
-   * brings its state) and lists its open orders over REST. Returns whether it was new.
+   * brings its state) and, on an open socket, lists its open orders over REST. Returns whether it was new.
    */
   follow(dex: string, reason: string): boolean {
     if (this.#followed.has(dex) || this.#stopped.signal.aborted) return false;
@@ -140,6 +140,8 @@ export class AccountWatcher {
       "following perp dex",
     );
     this.#connection?.subscribe(clearinghouseStateSubscription(this.account, dex));
+    // Before the socket is open (at start) the refresh that follows each connection lists this dex.
+    if (!this.#connection?.isOpen) return true;
     void this.#listOpenOrders(dex, this.#stopped.signal).catch((error) => {
       if (!this.#stopped.signal.aborted) {
         this.#deps.logger.warn(
