@@ -238,3 +238,19 @@ describe("liveness means data", () => {
     }
   });
 });
+
+describe("server error frames", () => {
+  it("an error frame whose data is not a string, or whose braces are not JSON, is counted, not a crash", async () => {
+    harness = await startHarness();
+    const h = harness;
+    const { monitor, metrics } = await h.startMonitor();
+    await eventually("ready", () => monitor.readiness().ready);
+    h.standIn.sendRaw('{"channel":"error","data":{}}');
+    h.standIn.sendRaw(
+      '{"channel":"error","data":"Error parsing JSON into valid websocket request: {not json}"}',
+    );
+    await eventually("both counted", () => metrics.total("FramesUnknown") === 2);
+    await pause(300);
+    expect(monitor.readiness().ready).toBe(true);
+  });
+});

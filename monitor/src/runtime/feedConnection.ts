@@ -147,6 +147,7 @@ export class FeedConnection {
           Math.random() * Math.min(backoff.maxDelayMs, backoff.baseDelayMs * 2 ** Math.min(attempt, 16)),
       },
     });
+    guardSdkErrorMatching(this.#transport);
     const socket = this.#transport.socket;
     socket.addEventListener("message", (event) => {
       const receivedAt = Date.now();
@@ -267,16 +268,13 @@ export class FeedConnection {
       state.acknowledged = false;
       state.awaitingAnswer = false;
     }
-    if (this.#closed) {
-      this.#open = false;
-      return;
-    }
     if (!this.#open) {
-      this.#connectFailed(error);
+      if (!this.#closed) this.#connectFailed(error);
       return;
     }
     this.#open = false;
-    this.#options.logger.warn({ connection: this.label }, "socket closed; reconnecting");
+    // Our own close() (shutdown) still reports the close: recordings and the watcher see it end.
+    if (!this.#closed) this.#options.logger.warn({ connection: this.label }, "socket closed; reconnecting");
     this.#options.onClose();
   }
 
@@ -405,6 +403,28 @@ export class FeedConnection {
       "subscription not acknowledged; sending it again",
     );
   }
+}
+
+/**
+ * SDK 0.33.3 matches every `error` frame to its own pending requests by parsing the text's `{…}` as JSON,
+ * inside an event listener: `data` that is not a string, or braces that are not JSON, throw there, and an
+ * exception from an EventTarget listener is an uncaught exception in Node (the process ends). We send no
+ * request through the SDK's dispatcher, so a failed match is simply ignored; the frame itself still
+ * reaches us and is counted.
+ */
+function guardSdkErrorMatching(transport: WebSocketTransport): void {
+  const dispatcher = (
+    transport as unknown as { _dispatcher?: { _handleErrorEvent?: (detail: unknown) => void } }
+  )._dispatcher;
+  const match = dispatcher?._handleErrorEvent;
+  if (!dispatcher || typeof match !== "function") return;
+  dispatcher._handleErrorEvent = (detail: unknown) => {
+    try {
+      match.call(dispatcher, detail);
+    } catch {
+      // not a request of ours
+    }
+  };
 }
 
 /** What an operator recognises: the type, and the coin or dex it is for (the user is the connection's). */
