@@ -9,7 +9,7 @@ import { Writable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import type { AlertEvent } from "../../lambda-alerts/src/alertEvent.ts";
 import type { AlertPublisher } from "../../monitor/src/alerts/publishers.ts";
-import type { SubscribeFault } from "../../monitor/src/standin/server.ts";
+import { HyperliquidStandIn, type SubscribeFault } from "../../monitor/src/standin/server.ts";
 import { createLogger } from "../../monitor/src/telemetry/logger.ts";
 import { Metrics } from "../../monitor/src/telemetry/metrics.ts";
 import { generatedFills } from "../support/fixtures.ts";
@@ -169,6 +169,20 @@ describe("failed connection attempts", () => {
     });
     expect(metrics.total("Reconnects")).toBe(3);
     expect(lines.find((line) => line.msg === "socket open")).toMatchObject({ failedAttempts: 3 });
+  });
+
+  it("TLS spoken to a plain HTTP port: the TLS error code", async () => {
+    const standIn = new HyperliquidStandIn();
+    const { wsUrl } = await standIn.start();
+    try {
+      const { lines } = await failingMonitor(wsUrl.replace("ws://", "wss://"));
+      await eventually("a failed attempt logged", () => failures(lines).length >= 1, 10_000);
+      expect(failures(lines)[0]).toMatchObject({ error: expect.stringMatching(/SSL|TLS|EPROTO|ECONNRESET/) });
+    } finally {
+      await harness?.close();
+      harness = null;
+      await standIn.stop();
+    }
   });
 
   it("a host name that cannot resolve (.invalid): ENOTFOUND", async () => {
