@@ -32,6 +32,25 @@ describe("EMF metrics", () => {
   });
 });
 
+describe("heartbeat", () => {
+  it("is emitted only when the caller says every feed is live, for the shard's heartbeat too", () => {
+    const lines: string[] = [];
+    const metrics = new Metrics((line) => lines.push(line), { shard: { index: 1, count: 2 } });
+    metrics.count("FramesReceived", 2);
+    metrics.flush(1_700_000_000_000, { heartbeat: false });
+    expect(lines).toHaveLength(1); // no shard heartbeat document either
+    const [dead] = lines.map((line) => JSON.parse(line));
+    const declared = dead._aws.CloudWatchMetrics[0].Metrics.map((m: { Name: string }) => m.Name);
+    expect(declared).not.toContain("Heartbeat");
+    expect(dead.Heartbeat).toBeUndefined();
+    expect(dead.FramesReceived).toBe(2); // the other figures still flow
+    metrics.flush(1_700_000_060_000, { heartbeat: true });
+    const [live, shard] = lines.slice(1).map((line) => JSON.parse(line));
+    expect(live.Heartbeat).toBe(1);
+    expect(shard).toMatchObject({ Shard: "1", ShardHeartbeat: 1 });
+  });
+});
+
 describe("JSON logs", () => {
   it("writes one JSON line with a textual level and redacts secret-bearing keys", async () => {
     const chunks: string[] = [];

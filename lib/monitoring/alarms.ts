@@ -38,13 +38,15 @@ export class MonitorAlarms extends Construct {
     const sharded = services.length > 1;
     const label = (shard: number) => (sharded ? ` (shard ${shard})` : "");
 
-    // Five silent minutes in a row: one late flush cannot trip it, a dead or stuck process does.
+    // Five silent minutes in a row: one late flush cannot trip it, a dead or stuck process does. The
+    // monitor emits its heartbeat only while every feed is live (open, acknowledged, data within a
+    // minute), so a process that runs but watches nothing trips it too.
     const silentMinutes = 5;
     const silent = (id: string, shard: number | null) =>
       this.#add(id, {
         alarmName: naming.alarmName(`monitor silent${shard === null ? "" : label(shard)}`),
         alarmDescription:
-          "[critical] The monitor has sent no heartbeat for 5 minutes: fills, positions and risk alerts are not being watched. Check the service's tasks and the log group (a 'configuration error' line means the secret needs a value).",
+          "[critical] No heartbeat for 5 minutes: the monitor is not running, or its Hyperliquid feeds are not live (a socket down, a subscription not acknowledged, or no data for a minute), so fills, positions and risk alerts are not being watched. Check the service's tasks and the log group: 'connection attempt failed' names the endpoint and the cause, 'subscription not acknowledged' the server's answer, and a 'configuration error' line means the secret needs a value.",
         metric: shard === null ? metrics.heartbeat() : metrics.shardHeartbeat(shard),
         threshold: 1,
         comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,

@@ -31,7 +31,7 @@ export class MetricFactory {
 
   // Metrics used by alarms carry no label: a label turns the alarm into the metric-math form.
 
-  /** A monitor flushes its metrics once a minute: one Heartbeat sample per minute while it is alive. */
+  /** A monitor flushes its metrics once a minute: one Heartbeat sample per minute while every feed is live. */
   heartbeat(): Metric {
     return this.monitor("Heartbeat", "SampleCount", Duration.minutes(1));
   }

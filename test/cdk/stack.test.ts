@@ -421,6 +421,9 @@ describe("CloudWatch", () => {
       TreatMissingData: "breaching",
     });
     expect(silent.AlarmDescription).toMatch(/^\[critical\] /);
+    // The heartbeat means "every feed is live", not "the process runs": the text says so and where to look.
+    expect(silent.AlarmDescription).toContain("feeds are not live");
+    expect(silent.AlarmDescription).toContain("'connection attempt failed'");
     const noTask = alarmsOf(dynamo).find((a) => a.AlarmName === "hl-monitor: no running task")!;
     expect(noTask).toMatchObject({
       Namespace: "AWS/ECS",

@@ -294,6 +294,67 @@ describe("connection faults", () => {
     expect(frames[2]).toEqual({ channel: "pong" });
   });
 
+  it("faultSubscribes: delays an ack, swallows a subscribe, refuses one, for the next K of a type", async () => {
+    const { standIn, wsUrl } = await start();
+    const c = await client(wsUrl);
+    const userFills = { type: "userFills", user: USER, aggregateByTime: false };
+    standIn.faultSubscribes("userFills", { kind: "refuse", text: "Cannot track more than 10 total users." });
+    c.send(subscribe(userFills));
+    expect((await c.waitForFrames(1))[0]).toEqual({
+      channel: "error",
+      data: "Cannot track more than 10 total users.",
+    });
+    expect(standIn.hasSubscriber((s) => s.type === "userFills")).toBe(false);
+    standIn.faultSubscribes("userFills", { kind: "never" }, 2);
+    c.send(subscribe(userFills));
+    c.send(subscribe(userFills));
+    await pause(150);
+    expect(c.frames).toHaveLength(1); // two lost requests: no answer at all
+    standIn.faultSubscribes("userFills", { kind: "delay", ms: 300 });
+    const sentAt = Date.now();
+    c.send(subscribe(userFills));
+    await pause(50);
+    c.send(subscribe(userFills)); // held already: the real duplicate error, at once
+    const [, duplicate] = await c.waitForFrames(2);
+    expect(duplicate).toEqual({
+      channel: "error",
+      data: `Already subscribed: ${JSON.stringify(userFills)}`,
+    });
+    standIn.pushFills(USER, generatedFills(1, T0)); // held subscriptions get data before their ack
+    const frames = await c.waitForFrames(5);
+    expect(Date.now() - sentAt).toBeGreaterThanOrEqual(290);
+    expect(frames.slice(2).map((f) => f.channel)).toEqual(["userFills", "subscriptionResponse", "userFills"]);
+    expect(frames[4]).toMatchObject({ data: { isSnapshot: true } });
+    // The rule was for the next subscribe only: the next one is acked at once.
+    c.send(subscribe({ type: "orderUpdates", user: USER }));
+    c.send(subscribe({ type: "userFills", user: OTHER }));
+    const acks = await c.waitForFrames(8);
+    expect(acks.slice(5).map((f) => f.channel)).toEqual([
+      "subscriptionResponse",
+      "subscriptionResponse",
+      "userFills",
+    ]);
+  });
+
+  it("re-pushes every clearinghouseState subscription's state periodically, flat for an unknown user", async () => {
+    const { standIn, wsUrl } = await start({ statePushIntervalMs: 100 });
+    standIn.setClearinghouseState(USER, realState());
+    const c = await client(wsUrl);
+    c.send(subscribe({ type: "clearinghouseState", user: USER }));
+    c.send(subscribe({ type: "clearinghouseState", user: OTHER }));
+    c.send(subscribe({ type: "trades", coin: "BTC" }));
+    const frames = await c.waitForFrames(9, 2_000);
+    const states = frames.filter((f) => f.channel === "clearinghouseState") as {
+      data: { user: string; clearinghouseState: { assetPositions: unknown[]; marginSummary: unknown } };
+    }[];
+    expect(states.filter((f) => f.data.user === USER).length).toBeGreaterThanOrEqual(3);
+    expect(states.filter((f) => f.data.user === OTHER).length).toBeGreaterThanOrEqual(2);
+    for (const f of states.filter((f) => f.data.user === USER))
+      expect(f.data.clearinghouseState).toEqual(realState());
+    const flat = states.find((f) => f.data.user === OTHER)!;
+    expect(flat.data.clearinghouseState.assetPositions).toEqual([]);
+  });
+
   it("dropConnections terminates sockets at once; rejectConnections refuses the next upgrades", async () => {
     const { standIn, wsUrl } = await start();
     const c = await client(wsUrl);

@@ -51,7 +51,9 @@ export interface RunningMonitor {
 export async function startHarness(
   options: { standIn?: StandInOptions; env?: Record<string, string>; dynamo?: EmbeddedDynamo } = {},
 ): Promise<Harness> {
-  const standIn = new HyperliquidStandIn(options.standIn);
+  // State re-pushed every 250 ms (the real ~4 s, scaled like the keep-alive): readiness needs data
+  // younger than readyMaxFrameAgeMs (1 s here).
+  const standIn = new HyperliquidStandIn({ statePushIntervalMs: 250, ...options.standIn });
   const urls = await standIn.start();
   const dynamo = options.dynamo ?? (await startEmbeddedDynamo({ dataDir: null }));
   const tablePrefix = `t${process.pid}-${++prefixCounter}-`;

@@ -135,6 +135,31 @@ export class AlertCenter {
     this.#health.end(`socket:${account}`, now);
   }
 
+  /**
+   * A subscription the server has not acknowledged on an open socket (refused, or no answer), polled by
+   * the runtime: degraded once it lasts ALERT_DISCONNECTED_SECONDS, like a socket that is down, naming
+   * the subscription and the server's last answer. `account` is null for a connection without one.
+   */
+  subscriptionState(
+    connection: { account: string | null; label: string },
+    subscription: { key: string; name: string; pendingSince: number | null; answer: string | null },
+    now = this.#now(),
+  ): void {
+    const id = `subscription:${connection.label}:${subscription.key}`;
+    if (subscription.pendingSince === null) {
+      this.#health.end(id, now);
+      return;
+    }
+    const where = connection.account === null ? ` on ${connection.label}` : "";
+    const answer = subscription.answer === null ? "no answer yet" : `server: ${subscription.answer}`;
+    this.#health.begin(
+      id,
+      `subscription ${subscription.name}${where} not acknowledged (${answer})`,
+      subscription.pendingSince,
+      connection.account,
+    );
+  }
+
   /** Storage state, polled by the runtime: `failingSince` is null while writes succeed. */
   storageState(failingSince: number | null, now = this.#now()): void {
     if (failingSince === null) this.#health.end("storage", now);

@@ -33,10 +33,13 @@ export class HealthAlerts {
     this.#links = options.links;
   }
 
-  /** A condition began (idempotent while it lasts). */
+  /** A condition began (idempotent while it lasts; the description follows the caller until announced). */
   begin(id: string, description: string, since: number, account: string | null = null): void {
     const current = this.#conditions.get(id);
-    if (current && current.endedAt === null) return;
+    if (current && current.endedAt === null) {
+      if (!current.announced) current.description = description;
+      return;
+    }
     this.#conditions.set(id, { id, account, description, since, announced: false, endedAt: null });
   }
 

@@ -1,19 +1,67 @@
 /**
  * One WebSocket to Hyperliquid, kept open forever.
  *
- * The SDK's WebSocketTransport does the connection work (reconnect with jittered backoff and no retry
- * limit, ping keep-alive with a pong watchdog, re-subscribing after every reconnect, matching acks). We
- * take the raw frames from its socket ourselves: one path parses, validates, counts and records every
- * frame, the same in live, recorded and replayed runs.
+ * The SDK's WebSocketTransport does the connection work: reconnect with jittered backoff and no retry
+ * limit, ping keep-alive with a pong watchdog. We take the raw frames from its socket ourselves: one path
+ * parses, validates, counts and records every frame, the same in live, recorded and replayed runs.
  *
- * Readiness is tracked per connection from the acks we see: after every (re)open each subscription must
- * be acknowledged again.
+ * The subscriptions are ours, not the SDK's (`resubscribe: false`, and we never call its `subscribe`).
+ * The SDK re-sends them after a reconnect, but one that is refused or not acknowledged within its timeout
+ * is dropped from its manager for good (and a first subscribe that fails is forgotten too): the account
+ * would then get fills only from the backfill at the next socket replacement. Patching around that would
+ * mean watching the SDK's private state; owning the lifecycle is less code and says exactly what happens:
+ * - every subscription is sent on every open, and re-sent on the same socket until acknowledged: after
+ *   `ackTimeoutMs` (doubling) when the server says nothing, after a backoff when it refuses;
+ * - an ack is matched with `subscriptionKey` (the server normalises its echo), and so is the server's
+ *   `Already subscribed: {…}` error: the server holds the subscription, which is what an ack says;
+ * - other error frames name no subscription except in their text: `Error parsing JSON into valid
+ *   websocket request: <request>` names it; `Cannot track more than 10 total users.` concerns the user
+ *   subscriptions awaiting an answer; any other text concerns every subscription awaiting one.
+ *
+ * Readiness is per connection: open, every subscription acknowledged since the last open, and a data
+ * frame (not a pong, ack or error) received within the caller's maximum age.
  */
 import { WebSocketTransport } from "@nktkas/hyperliquid";
+import { classifyFrame, type Frame } from "../hyperliquid/frames.ts";
 import type { Logger } from "../telemetry/logger.ts";
+import { connectFailureCause, describeEndpoint, watchConnectFailures } from "./connectFailures.ts";
 
 /** A subscription as sent to the server (`{type, user?, coin?, ...}`). */
 export type SubscriptionPayload = { type: string } & Record<string, unknown>;
+
+/** A connection attempt that never opened. */
+export interface ConnectFailure {
+  /** `host:port/path`, never credentials or a query string. */
+  endpoint: string;
+  /** ECONNREFUSED, ENOTFOUND, a TLS error code, `HTTP 503`, or `unknown`. */
+  error: string;
+  /** Attempts failed in a row so far. */
+  attempts: number;
+}
+
+/** What `/ready` shows for one connection. */
+export interface ConnectionReadiness {
+  label: string;
+  ready: boolean;
+  open: boolean;
+  acknowledged: boolean;
+  /** Age of the newest data frame received on the current socket (null: none yet). */
+  lastDataAgeMs: number | null;
+  /** Age of the newest frame of any kind, pongs included. */
+  lastFrameAgeMs: number | null;
+  /** Subscriptions not acknowledged, with the server's last answer. */
+  unacknowledged: { subscription: string; answer: string | null }[];
+}
+
+/** A subscription not acknowledged on an open socket since `since`, as the alerts see it. */
+export interface SubscriptionHealth {
+  key: string;
+  /** `orderUpdates`, `trades BTC`: what an operator recognises. */
+  name: string;
+  /** Since when it has been awaiting an ack on an open socket; null while acknowledged. */
+  pendingSince: number | null;
+  answer: string | null;
+}
 
 export interface FeedConnectionOptions {
   /** Names the connection in logs and recordings; for account connections, the account address. */
@@ -24,41 +72,73 @@ export interface FeedConnectionOptions {
   keepAlive?: { intervalMs: number; timeoutMs: number };
   /** Backoff bounds for reconnecting (full jitter between 0 and the exponential bound). */
   reconnect?: { baseDelayMs: number; maxDelayMs: number };
-  /**
-   * A socket whose subscriptions are not all acknowledged this long after opening is replaced: a server
-   * that swallowed a subscribe would otherwise leave us connected but deaf.
-   */
+  /** A subscribe the server has not answered this long is sent again; the wait doubles per attempt. */
   ackTimeoutMs?: number;
+  /** Backoff bounds for re-sending a refused subscribe (equal jitter); also caps the doubled ack wait. */
+  resubscribe?: { baseDelayMs: number; maxDelayMs: number };
   /** How to match an ack to a subscription; the server normalises the echo, so not by bytes. */
   subscriptionKey: (subscription: Record<string, unknown>) => string;
-  onFrame: (text: string, receivedAt: number) => void;
+  /** Every frame, with its classification (control frames have been acted on already). */
+  onFrame: (text: string, receivedAt: number, frame: Frame) => void;
   onOpen: (reconnect: boolean) => void;
   onClose: () => void;
+  /** An attempt that never opened (refused, DNS, TLS, timeout); it is a reconnect attempt too. */
+  onConnectFailed?: (failure: ConnectFailure) => void;
 }
+
+interface SubscriptionState {
+  key: string;
+  payload: SubscriptionPayload;
+  acknowledged: boolean;
+  /** Sent on this socket and neither acknowledged nor refused yet. */
+  awaitingAnswer: boolean;
+  /** Sends on the current socket since its open. */
+  attempts: number;
+  timer: NodeJS.Timeout | null;
+  pendingSince: number | null;
+  answer: string | null;
+}
+
+/** Failed attempts in a row are logged once, then once a minute or every 100th, with the count. */
+const FAILURE_LOG_INTERVAL_MS = 60_000;
+const FAILURE_LOG_EVERY = 100;
+const DATA_FRAMES = new Set<Frame["kind"]>(["userFills", "trades", "orderUpdates", "clearinghouseState"]);
+const ALREADY_SUBSCRIBED = "Already subscribed: ";
+const UNPARSEABLE_REQUEST = "Error parsing JSON into valid websocket request: ";
 
 export class FeedConnection {
   readonly label: string;
   readonly #options: FeedConnectionOptions;
   readonly #transport: WebSocketTransport;
-  readonly #subscriptions = new Map<string, SubscriptionPayload>();
-  readonly #acknowledged = new Set<string>();
-  readonly #unsent = new Set<string>();
+  readonly #endpoint: string;
+  readonly #subscriptions = new Map<string, SubscriptionState>();
+  readonly #ackTimeoutMs: number;
+  readonly #resubscribe: { baseDelayMs: number; maxDelayMs: number };
   #opens = 0;
-  #ackTimer: NodeJS.Timeout | null = null;
   #open = false;
   #closed = false;
+  #failedAttempts = 0;
+  #failuresLoggedAt: number | null = null;
+  #lastError: Event | null = null;
   lastFrameAt: number | null = null;
+  /** The newest data frame on the current socket (pongs, acks and errors are not data). */
+  lastDataAt: number | null = null;
 
   constructor(options: FeedConnectionOptions) {
     this.label = options.label;
     this.#options = options;
+    this.#endpoint = describeEndpoint(options.url);
+    this.#ackTimeoutMs = options.ackTimeoutMs ?? 10_000;
+    this.#resubscribe = options.resubscribe ?? { baseDelayMs: 1_000, maxDelayMs: 60_000 };
     const keepAlive = options.keepAlive ?? { intervalMs: 30_000, timeoutMs: 10_000 };
     const backoff = options.reconnect ?? { baseDelayMs: 500, maxDelayMs: 30_000 };
+    watchConnectFailures();
     this.#transport = new WebSocketTransport({
       url: options.url,
       timeout: 15_000,
       keepAlive: { interval: keepAlive.intervalMs, timeout: keepAlive.timeoutMs },
-      resubscribe: true,
+      // Subscriptions are ours (see the top of this file).
+      resubscribe: false,
       reconnect: {
         maxRetries: Number.POSITIVE_INFINITY,
         connectionTimeout: 10_000,
@@ -67,97 +147,47 @@ export class FeedConnection {
           Math.random() * Math.min(backoff.maxDelayMs, backoff.baseDelayMs * 2 ** Math.min(attempt, 16)),
       },
     });
+    guardSdkErrorMatching(this.#transport);
     const socket = this.#transport.socket;
     socket.addEventListener("message", (event) => {
       const receivedAt = Date.now();
       this.lastFrameAt = receivedAt;
       const data = (event as MessageEvent).data;
-      this.#options.onFrame(typeof data === "string" ? data : String(data), receivedAt);
+      const text = typeof data === "string" ? data : String(data);
+      const frame = classifyFrame(text);
+      if (DATA_FRAMES.has(frame.kind)) this.lastDataAt = receivedAt;
+      else if (frame.kind === "subscriptionResponse" && frame.method === "subscribe") {
+        this.#acknowledge(this.#options.subscriptionKey(frame.subscription));
+      } else if (frame.kind === "serverError") this.#serverError(frame.message);
+      this.#options.onFrame(text, receivedAt, frame);
     });
-    socket.addEventListener("open", () => {
-      this.#open = true;
-      this.#acknowledged.clear();
-      this.#opens += 1;
-      options.logger.info({ connection: this.label, opens: this.#opens }, "socket open");
-      this.#armAckWatchdog();
-      for (const key of [...this.#unsent]) {
-        this.#unsent.delete(key);
-        const subscription = this.#subscriptions.get(key);
-        if (subscription) this.#send(key, subscription);
-      }
-      this.#options.onOpen(this.#opens > 1);
+    socket.addEventListener("error", (event) => {
+      this.#lastError = event;
     });
-    socket.addEventListener("close", () => {
-      if (!this.#open) return;
-      this.#open = false;
-      this.#acknowledged.clear();
-      if (!this.#closed) options.logger.warn({ connection: this.label }, "socket closed; reconnecting");
-      this.#options.onClose();
-    });
-  }
-
-  #armAckWatchdog(): void {
-    if (this.#ackTimer) clearTimeout(this.#ackTimer);
-    this.#ackTimer = setTimeout(() => {
-      this.#ackTimer = null;
-      if (this.#closed || !this.#open || this.allAcknowledged || this.#subscriptions.size === 0) return;
-      this.#options.logger.warn(
-        {
-          connection: this.label,
-          acknowledged: this.#acknowledged.size,
-          subscriptions: this.#subscriptions.size,
-        },
-        "subscriptions not acknowledged in time; replacing the socket",
-      );
-      this.#transport.socket.reconnect();
-    }, this.#options.ackTimeoutMs ?? 20_000);
-    this.#ackTimer.unref();
+    socket.addEventListener("open", () => this.#onOpen());
+    socket.addEventListener("close", () => this.#onClose());
   }
 
   get isOpen(): boolean {
     return this.#open;
   }
 
-  /** Subscribes (once per key). The SDK re-sends it after every reconnect. */
+  /** Subscribes (once per key), now if the socket is open, and again on every open until acknowledged. */
   subscribe(subscription: SubscriptionPayload): void {
     const key = this.#options.subscriptionKey(subscription);
     if (this.#subscriptions.has(key)) return;
-    this.#subscriptions.set(key, subscription);
-    this.#send(key, subscription);
-  }
-
-  #send(key: string, subscription: SubscriptionPayload): void {
-    const channel = subscription.type;
-    // Frames are consumed from the raw socket; the SDK needs a listener to hold the subscription.
-    const holdSubscription = () => {};
-    this.#transport
-      .subscribe(channel, subscription, holdSubscription, {
-        onError: (error) => {
-          if (this.#closed) return;
-          this.#options.logger.warn(
-            { connection: this.label, subscription: key, err: String(error) },
-            "re-subscription failed; retried on the next reconnect",
-          );
-        },
-      })
-      .catch((error: unknown) => {
-        if (this.#closed) return;
-        // The SDK forgets a first subscribe that failed (e.g. the socket dropped before the ack): we
-        // send it again on the next open.
-        this.#unsent.add(key);
-        this.#options.logger.warn(
-          { connection: this.label, subscription: key, err: String(error) },
-          "subscribe not acknowledged; sent again on the next open",
-        );
-      });
-  }
-
-  /** Records a server ack; returns false when it matches none of our subscriptions. */
-  acknowledge(subscription: Record<string, unknown>): boolean {
-    const key = this.#options.subscriptionKey(subscription);
-    if (!this.#subscriptions.has(key)) return false;
-    this.#acknowledged.add(key);
-    return true;
+    const state: SubscriptionState = {
+      key,
+      payload: subscription,
+      acknowledged: false,
+      awaitingAnswer: false,
+      attempts: 0,
+      timer: null,
+      pendingSince: null,
+      answer: null,
+    };
+    this.#subscriptions.set(key, state);
+    this.#send(state);
   }
 
   get subscriptionCount(): number {
@@ -165,12 +195,253 @@ export class FeedConnection {
   }
 
   get allAcknowledged(): boolean {
-    return this.#open && this.#subscriptions.size > 0 && this.#acknowledged.size === this.#subscriptions.size;
+    if (!this.#open || this.#subscriptions.size === 0) return false;
+    for (const state of this.#subscriptions.values()) if (!state.acknowledged) return false;
+    return true;
+  }
+
+  /** Live: open, every subscription acknowledged, and data within `maxDataAgeMs`. */
+  readiness(now: number, maxDataAgeMs: number): ConnectionReadiness {
+    const acknowledged = this.allAcknowledged;
+    const lastDataAgeMs = this.lastDataAt === null ? null : now - this.lastDataAt;
+    return {
+      label: this.label,
+      ready: acknowledged && lastDataAgeMs !== null && lastDataAgeMs <= maxDataAgeMs,
+      open: this.#open,
+      acknowledged,
+      lastDataAgeMs,
+      lastFrameAgeMs: this.lastFrameAt === null ? null : now - this.lastFrameAt,
+      unacknowledged: [...this.#subscriptions.values()]
+        .filter((state) => !state.acknowledged)
+        .map((state) => ({ subscription: subscriptionName(state.payload), answer: state.answer })),
+    };
+  }
+
+  /** Every subscription's ack state, for the "not acknowledged" health alert. */
+  subscriptionHealth(): SubscriptionHealth[] {
+    return [...this.#subscriptions.values()].map((state) => ({
+      key: state.key,
+      name: subscriptionName(state.payload),
+      pendingSince: state.acknowledged ? null : state.pendingSince,
+      answer: state.answer,
+    }));
   }
 
   close(): void {
     this.#closed = true;
-    if (this.#ackTimer) clearTimeout(this.#ackTimer);
+    for (const state of this.#subscriptions.values()) this.#clearTimer(state);
     this.#transport.close();
+  }
+
+  // --- socket lifecycle -----------------------------------------------------------------------------------
+
+  #onOpen(): void {
+    this.#open = true;
+    this.#opens += 1;
+    this.lastDataAt = null;
+    const failedAttempts = this.#failedAttempts;
+    this.#failedAttempts = 0;
+    this.#failuresLoggedAt = null;
+    this.#options.logger.info(
+      {
+        connection: this.label,
+        opens: this.#opens,
+        ...(failedAttempts > 0 ? { failedAttempts, endpoint: this.#endpoint } : {}),
+      },
+      "socket open",
+    );
+    for (const state of this.#subscriptions.values()) {
+      this.#clearTimer(state);
+      state.acknowledged = false;
+      state.awaitingAnswer = false;
+      state.attempts = 0;
+      this.#send(state);
+    }
+    this.#options.onOpen(this.#opens > 1);
+  }
+
+  #onClose(): void {
+    const error = this.#lastError;
+    this.#lastError = null;
+    for (const state of this.#subscriptions.values()) {
+      this.#clearTimer(state);
+      state.acknowledged = false;
+      state.awaitingAnswer = false;
+    }
+    if (!this.#open) {
+      if (!this.#closed) this.#connectFailed(error);
+      return;
+    }
+    this.#open = false;
+    // Our own close() (shutdown) still reports the close: recordings and the watcher see it end.
+    if (!this.#closed) this.#options.logger.warn({ connection: this.label }, "socket closed; reconnecting");
+    this.#options.onClose();
+  }
+
+  #connectFailed(error: Event | null): void {
+    this.#failedAttempts += 1;
+    const cause = connectFailureCause(this.#options.url, error);
+    const failure: ConnectFailure = {
+      endpoint: this.#endpoint,
+      error: cause?.error ?? "unknown",
+      attempts: this.#failedAttempts,
+    };
+    const now = Date.now();
+    if (
+      this.#failuresLoggedAt === null ||
+      now - this.#failuresLoggedAt >= FAILURE_LOG_INTERVAL_MS ||
+      this.#failedAttempts % FAILURE_LOG_EVERY === 0
+    ) {
+      this.#failuresLoggedAt = now;
+      this.#options.logger.warn(
+        { connection: this.label, ...failure, ...(cause?.detail ? { detail: cause.detail } : {}) },
+        "connection attempt failed",
+      );
+    }
+    this.#options.onConnectFailed?.(failure);
+  }
+
+  // --- subscriptions ----------------------------------------------------------------------------------
+
+  #send(state: SubscriptionState): void {
+    if (!this.#open || this.#closed || state.acknowledged) return;
+    this.#clearTimer(state);
+    this.#transport.socket.send(JSON.stringify({ method: "subscribe", subscription: state.payload }));
+    state.attempts += 1;
+    state.awaitingAnswer = true;
+    state.pendingSince ??= Date.now();
+    const waitMs = Math.min(
+      Math.max(this.#resubscribe.maxDelayMs, this.#ackTimeoutMs),
+      this.#ackTimeoutMs * 2 ** Math.min(state.attempts - 1, 16),
+    );
+    this.#schedule(state, waitMs, () => {
+      state.awaitingAnswer = false;
+      state.answer ??= `no answer within ${waitMs} ms`;
+      this.#logUnacknowledged(state);
+    });
+  }
+
+  #acknowledge(key: string): void {
+    const state = this.#subscriptions.get(key);
+    if (!state) return;
+    this.#clearTimer(state);
+    if (!state.acknowledged && state.attempts > 1) {
+      this.#options.logger.info(
+        { connection: this.label, subscription: subscriptionName(state.payload), attempts: state.attempts },
+        "subscription acknowledged after re-sending",
+      );
+    }
+    state.acknowledged = this.#open;
+    state.awaitingAnswer = false;
+    state.pendingSince = null;
+    state.answer = null;
+  }
+
+  /** Attributes a server error frame to the subscriptions it concerns (see the top of this file). */
+  #serverError(message: string): void {
+    if (message.startsWith(ALREADY_SUBSCRIBED)) {
+      const subscription = parseObject(message.slice(ALREADY_SUBSCRIBED.length));
+      if (subscription) this.#acknowledge(this.#options.subscriptionKey(subscription));
+      return;
+    }
+    if (message.startsWith("Already unsubscribed")) return;
+    let concerned: SubscriptionState[];
+    if (message.startsWith(UNPARSEABLE_REQUEST)) {
+      const request = parseObject(message.slice(UNPARSEABLE_REQUEST.length));
+      const subscription = request?.subscription;
+      const state =
+        typeof subscription === "object" && subscription !== null
+          ? this.#subscriptions.get(this.#options.subscriptionKey(subscription as Record<string, unknown>))
+          : undefined;
+      concerned = state ? [state] : [];
+    } else {
+      const userLimit = /total users/i.test(message);
+      concerned = [...this.#subscriptions.values()].filter(
+        (state) => state.awaitingAnswer && (!userLimit || typeof state.payload.user === "string"),
+      );
+    }
+    for (const state of concerned) {
+      state.answer = message.slice(0, 300);
+      state.awaitingAnswer = false;
+      this.#logUnacknowledged(state);
+      // Equal jitter: never a tight loop, never all subscriptions of a fleet at once.
+      const bound = Math.min(
+        this.#resubscribe.maxDelayMs,
+        this.#resubscribe.baseDelayMs * 2 ** Math.min(state.attempts - 1, 16),
+      );
+      this.#schedule(state, bound / 2 + (Math.random() * bound) / 2);
+    }
+  }
+
+  /** Re-sends `state` after `delayMs` unless acknowledged or the socket closed by then. */
+  #schedule(state: SubscriptionState, delayMs: number, before?: () => void): void {
+    this.#clearTimer(state);
+    state.timer = setTimeout(() => {
+      state.timer = null;
+      if (this.#closed || !this.#open || state.acknowledged) return;
+      before?.();
+      this.#send(state);
+    }, delayMs);
+    state.timer.unref();
+  }
+
+  #clearTimer(state: SubscriptionState): void {
+    if (state.timer) clearTimeout(state.timer);
+    state.timer = null;
+  }
+
+  /** The first failure on a socket, then every 10th attempt: a refusal that lasts stays visible, briefly. */
+  #logUnacknowledged(state: SubscriptionState): void {
+    if (state.attempts !== 1 && state.attempts % 10 !== 0) return;
+    this.#options.logger.warn(
+      {
+        connection: this.label,
+        subscription: subscriptionName(state.payload),
+        attempts: state.attempts,
+        answer: state.answer,
+      },
+      "subscription not acknowledged; sending it again",
+    );
+  }
+}
+
+/**
+ * SDK 0.33.3 matches every `error` frame to its own pending requests by parsing the text's `{…}` as JSON,
+ * inside an event listener: `data` that is not a string, or braces that are not JSON, throw there, and an
+ * exception from an EventTarget listener is an uncaught exception in Node (the process ends). We send no
+ * request through the SDK's dispatcher, so a failed match is simply ignored; the frame itself still
+ * reaches us and is counted.
+ */
+function guardSdkErrorMatching(transport: WebSocketTransport): void {
+  const dispatcher = (
+    transport as unknown as { _dispatcher?: { _handleErrorEvent?: (detail: unknown) => void } }
+  )._dispatcher;
+  const match = dispatcher?._handleErrorEvent;
+  if (!dispatcher || typeof match !== "function") return;
+  dispatcher._handleErrorEvent = (detail: unknown) => {
+    try {
+      match.call(dispatcher, detail);
+    } catch {
+      // not a request of ours
+    }
+  };
+}
+
+/** What an operator recognises: the type, and the coin or dex it is for (the user is the connection's). */
+export function subscriptionName(subscription: Record<string, unknown>): string {
+  const parts = [String(subscription.type ?? "?")];
+  if (typeof subscription.coin === "string") parts.push(subscription.coin);
+  if (typeof subscription.dex === "string" && subscription.dex !== "") parts.push(`dex ${subscription.dex}`);
+  return parts.join(" ");
+}
+
+function parseObject(text: string): Record<string, unknown> | null {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === "object" && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : null;
+  } catch {
+    return null;
   }
 }

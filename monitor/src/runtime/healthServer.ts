@@ -1,6 +1,7 @@
 /**
  * HTTP probes for the container: `/health` says the process is alive (the event loop answers), `/ready`
- * says the monitor is doing its job (every subscription acknowledged and a frame seen recently).
+ * says the monitor is doing its job: on every connection, every subscription acknowledged and a data frame
+ * (not a pong) received recently.
  */
 import { createServer, type Server } from "node:http";
 

@@ -13,7 +13,7 @@ import { DEFAULT_DEX, dexOfCoin } from "../domain/perpDexes.ts";
 import { PositionBook } from "../domain/positions.ts";
 import type { AccountSnapshot, Fill, PositionEvent } from "../domain/types.ts";
 import { WeightBudget } from "../hyperliquid/_weightBudget.ts";
-import { classifyFrame } from "../hyperliquid/frames.ts";
+import type { Frame } from "../hyperliquid/frames.ts";
 import { fundingBetween } from "../hyperliquid/info/userFunding.ts";
 import { InfoClient } from "../hyperliquid/infoClient.ts";
 import { subscriptionKey } from "../hyperliquid/subscriptions.ts";
@@ -30,7 +30,10 @@ import { errorSummary } from "./fillSync.ts";
 import { HealthServer, type Readiness } from "./healthServer.ts";
 import { LogSampler } from "./logSampler.ts";
 
-/** Hyperliquid closes a socket it has not written to for 60 s; a frame older than that means trouble. */
+/**
+ * Live means data: the server re-pushes every clearinghouseState subscription every ~4 s (PROTOCOL.md
+ * §2.1), so an account connection without a data frame for a minute is dead even if it answers pings.
+ */
 const READY_MAX_FRAME_AGE_MS = 60_000;
 const CVD_FLUSH_INTERVAL_MS = 5_000;
 const ALERT_TICK_MS = 5_000;
@@ -45,12 +48,14 @@ export interface MonitorOptions {
   keepAlive?: { intervalMs: number; timeoutMs: number };
   reconnect?: { baseDelayMs: number; maxDelayMs: number };
   ackTimeoutMs?: number;
+  /** Backoff for re-sending a refused subscribe (default 1 s doubling to 60 s). */
+  resubscribe?: { baseDelayMs: number; maxDelayMs: number };
   /** Milliseconds between metric flushes; defaults to the snapshot interval. */
   metricsIntervalMs?: number;
   startHealthServer?: boolean;
   /** REST weight budget (Hyperliquid: 1200 per minute per IP); tests shrink it. */
   restBudget?: { capacity: number; periodMs: number };
-  /** `/ready` turns false when the newest frame is older than this (default 60 s). */
+  /** `/ready` (and the heartbeat) turn false when a connection's newest data frame is older than this (default 60 s). */
   readyMaxFrameAgeMs?: number;
   /** Where alerts go; by default SNS with ALERT_TOPIC_ARN, else Discord/Telegram directly, else the log. */
   alertPublishers?: readonly AlertPublisher[];
@@ -235,22 +240,14 @@ export class Monitor {
     }
   }
 
+  /**
+   * Ready (and emitting `Heartbeat`) while every connection is live: open, every subscription
+   * acknowledged, and a data frame within the maximum age (see FeedConnection.readiness).
+   */
   readiness(now = Date.now()): Readiness {
-    const connections = this.#connections.map((connection) => ({
-      label: connection.label,
-      open: connection.isOpen,
-      acknowledged: connection.allAcknowledged,
-      lastFrameAgeMs: connection.lastFrameAt === null ? null : now - connection.lastFrameAt,
-    }));
-    const ready =
-      !this.#stopping &&
-      connections.length > 0 &&
-      connections.every(
-        (c) =>
-          c.acknowledged &&
-          c.lastFrameAgeMs !== null &&
-          c.lastFrameAgeMs <= (this.#options.readyMaxFrameAgeMs ?? READY_MAX_FRAME_AGE_MS),
-      );
+    const maxAgeMs = this.#options.readyMaxFrameAgeMs ?? READY_MAX_FRAME_AGE_MS;
+    const connections = this.#connections.map((connection) => connection.readiness(now, maxAgeMs));
+    const ready = !this.#stopping && connections.length > 0 && connections.every((c) => c.ready);
     return { ready, connections };
   }
 
@@ -285,7 +282,7 @@ export class Monitor {
         "shutdown deadline reached; unflushed fills are recovered by the next backfill",
       );
     }
-    this.#metrics.flush();
+    this.#metrics.flush(Date.now(), { heartbeat: false });
     await this.#health?.close();
     this.#logger.info("monitor stopped");
   }
@@ -299,11 +296,14 @@ export class Monitor {
       keepAlive: this.#options.keepAlive,
       reconnect: this.#options.reconnect,
       ackTimeoutMs: this.#options.ackTimeoutMs,
+      ...(this.#options.resubscribe ? { resubscribe: this.#options.resubscribe } : {}),
       subscriptionKey,
-      onFrame: (text, receivedAt) => {
+      onFrame: (text, receivedAt, frame) => {
         recorder?.writeFrame(account, text, receivedAt);
-        this.#handleFrame(connection, watcher, text, receivedAt);
+        this.#handleFrame(watcher, frame, receivedAt);
       },
+      // An attempt that never opened is a reconnect attempt too: an outage shows in Reconnects.
+      onConnectFailed: () => this.#metrics.count("Reconnects"),
       onOpen: (reconnect) => {
         recorder?.writeEvent(account, "open", Date.now());
         if (reconnect) {
@@ -323,10 +323,10 @@ export class Monitor {
     return connection;
   }
 
-  #handleFrame(connection: FeedConnection, watcher: AccountWatcher, text: string, receivedAt: number): void {
+  /** One classified frame; acks and subscription errors were handled by the FeedConnection already. */
+  #handleFrame(watcher: AccountWatcher, frame: Frame, receivedAt: number): void {
     if (this.#stopping) return;
     this.#metrics.count("FramesReceived");
-    const frame = classifyFrame(text);
     if ("invalid" in frame && frame.invalid > 0) {
       this.#skip("FramesMalformed", `invalid ${frame.kind} items skipped`, `${frame.invalid} item(s)`);
     }
@@ -346,8 +346,6 @@ export class Monitor {
         this.#cvd.receive(frame.trades);
         break;
       case "subscriptionResponse":
-        if (frame.method === "subscribe") connection.acknowledge(frame.subscription);
-        break;
       case "pong":
       case "post":
         break;
@@ -429,7 +427,9 @@ export class Monitor {
       "WsSubscriptions",
       this.#connections.reduce((sum, connection) => sum + connection.subscriptionCount, 0),
     );
-    this.#metrics.flush();
+    // The heartbeat says "every feed is live", not "the process runs": the "monitor silent" alarm then
+    // also fires for a process whose sockets answer pings but deliver nothing.
+    this.#metrics.flush(Date.now(), { heartbeat: this.readiness().ready });
   }
 
   #cvdCoinsNow(): string[] {
@@ -490,6 +490,13 @@ export class Monitor {
   async #alertTick(): Promise<void> {
     const failingSince = (this.#store as { failingSince?: number | null }).failingSince;
     if (failingSince !== undefined) this.#alerts.storageState(failingSince);
+    for (const connection of this.#connections) {
+      // Account connections are labelled with their account; a socket that is down is its own alert.
+      const account = this.#watchers.has(connection.label) ? connection.label : null;
+      for (const subscription of connection.subscriptionHealth()) {
+        this.#alerts.subscriptionState({ account, label: connection.label }, subscription);
+      }
+    }
     await this.#alerts.tick(this.#config.accounts, (account) => this.#latestSnapshots.get(account));
   }
 

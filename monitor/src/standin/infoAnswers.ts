@@ -189,7 +189,7 @@ function perpDexRow(name: string): Record<string, unknown> {
 }
 
 /** What the API answers for an address it has no account for: a flat, empty account. */
-function flatAccount(horizon: number): WireClearinghouseState {
+export function flatAccount(horizon: number): WireClearinghouseState {
   const zero = { accountValue: "0.0", totalNtlPos: "0.0", totalRawUsd: "0.0", totalMarginUsed: "0.0" };
   return {
     marginSummary: zero,

@@ -66,6 +66,8 @@ export async function startReplay(path: string, options: ReplayOptions = {}): Pr
   const plan = planReplay(recording.entries);
   let player: ReplayPlayer | null = null;
   const standIn = new HyperliquidStandIn({
+    // The recording holds the real server's state re-pushes: the stand-in adds none of its own.
+    statePushIntervalMs: 0,
     ...options.standIn,
     ...(options.snapshotSize ? { snapshotSize: options.snapshotSize } : {}),
     visibleUntil: () => player?.clock ?? Number.NEGATIVE_INFINITY,

@@ -10,10 +10,12 @@
  * - it closes a connection it has not sent anything to for `idleTimeoutMs` (60 s on the real service);
  * - perp dexes (HIP-3): a clearinghouseState per user and dex; subscriptions and `/info` requests with
  *   `dex` get that dex's state or orders, without it the default dex's only; `perpDexs` lists the dexes;
+ * - it re-pushes every clearinghouseState subscription's full state every `statePushIntervalMs` (~4 s on
+ *   the real service, PROTOCOL.md §2.1), the flat account for a user it knows nothing about (as REST does);
  * - `/info` pages fills with inclusive bounds, at most 2000 per answer, only the 10,000 most recent
  *   reachable, and charges request weights per client IP over a rolling window, answering 429 beyond it.
- * Test controls push live frames, add history without pushing, drop, silence or refuse connections, inject
- * raw frames and failing REST answers.
+ * Test controls push live frames, add history without pushing, drop, silence or refuse connections, delay,
+ * swallow or refuse subscribes, inject raw frames and failing REST answers.
  *
  * Simplifications: a user it knows no state for gets no clearinghouseState snapshot (REST answers a flat
  * account); only the four channels a monitor consumes carry data; `post` answers info requests only.
@@ -29,7 +31,7 @@ import {
   subscriptionIdentity,
 } from "./clientRequests.ts";
 import { ExchangeRecords } from "./exchangeRecords.ts";
-import { answerInfo } from "./infoAnswers.ts";
+import { answerInfo, flatAccount } from "./infoAnswers.ts";
 import { InfoEndpoint } from "./infoEndpoint.ts";
 import {
   ackFrame,
@@ -65,7 +67,24 @@ export interface StandInOptions {
   visibleUntil?: () => number;
   /** Whether the stand-in sends its own snapshot after acking this subscription (a replay sends recorded ones). */
   sendsSnapshot?: (subscription: StandInSubscription) => boolean;
+  /**
+   * Re-pushes each clearinghouseState subscription's full state this often; 0 turns it off (a replay sends
+   * the recorded re-pushes). PROTOCOL.md §2.1: full snapshots re-pushed every ~4 s (3P).
+   */
+  statePushIntervalMs?: number;
 }
+
+/**
+ * What the stand-in does with a subscribe instead of acking it at once (test control, see `faultSubscribes`):
+ * - `delay`: the subscription is held at once (data flows) but the ack and the snapshot come `ms` later,
+ *   as from a loaded server; a repeat in between gets the real `Already subscribed: {…}` error;
+ * - `never`: the request is lost: no ack, no error, not subscribed;
+ * - `refuse`: the real `{"channel":"error","data":"<text>"}` answer (samples/ws-error-1.json), not subscribed.
+ */
+export type SubscribeFault =
+  | { kind: "delay"; ms: number }
+  | { kind: "never" }
+  | { kind: "refuse"; text: string };
 
 export interface StandInUrls {
   /** `ws://127.0.0.1:<port>/ws` */
@@ -87,6 +106,9 @@ export class HyperliquidStandIn {
   #nextConnectionId = 1;
   #silent = false;
   #connectionsToReject = 0;
+  readonly #subscribeFaults = new Map<string, { fault: SubscribeFault; remaining: number }>();
+  readonly #pendingAcks = new Set<NodeJS.Timeout>();
+  #statePushTimer: NodeJS.Timeout | null = null;
   #started = false;
   /** Connections accepted since start (reconnects show up here). */
   connectionsAccepted = 0;
@@ -103,6 +125,7 @@ export class HyperliquidStandIn {
       weightWindowMs: 60_000,
       maxUsersPerIp: 10,
       maxSubscriptionsPerIp: 1000,
+      statePushIntervalMs: 4_000,
       ...withoutUndefined(options),
     };
     this.#records = new ExchangeRecords(options.visibleUntil);
@@ -139,11 +162,19 @@ export class HyperliquidStandIn {
       });
     });
     const { port } = this.#http.address() as AddressInfo;
+    if (this.#options.statePushIntervalMs > 0) {
+      this.#statePushTimer = setInterval(() => this.#pushStates(), this.#options.statePushIntervalMs);
+      this.#statePushTimer.unref();
+    }
     return { wsUrl: `ws://127.0.0.1:${port}/ws`, apiUrl: `http://127.0.0.1:${port}` };
   }
 
   /** Ends every connection and the server; leaves no handle behind. */
   async stop(): Promise<void> {
+    if (this.#statePushTimer) clearInterval(this.#statePushTimer);
+    this.#statePushTimer = null;
+    for (const timer of this.#pendingAcks) clearTimeout(timer);
+    this.#pendingAcks.clear();
     for (const connection of this.#connections.values()) connection.terminate();
     this.#connections.clear();
     this.#wss.close();
@@ -271,6 +302,14 @@ export class HyperliquidStandIn {
     this.#connectionsToReject = Math.max(0, Math.floor(count));
   }
 
+  /**
+   * The next `count` subscribes of this subscription type (e.g. `userFills`) meet `fault` instead of an
+   * immediate ack; a later call for the same type replaces the rule. Retries count as subscribes too.
+   */
+  faultSubscribes(type: string, fault: SubscribeFault, count = 1): void {
+    this.#subscribeFaults.set(type, { fault, remaining: Math.max(0, Math.floor(count)) });
+  }
+
   /** The next `count` `/info` requests fail with HTTP 500. */
   failNextRestRequests(count: number): void {
     this.#info.failNext(count);
@@ -373,9 +412,46 @@ export class HyperliquidStandIn {
       connection.send(errorFrame(refusal));
       return;
     }
+    const fault = this.#takeSubscribeFault(subscription.type);
+    if (fault?.kind === "never") return;
+    if (fault?.kind === "refuse") {
+      connection.send(errorFrame(fault.text));
+      return;
+    }
     connection.subscriptions.set(identity, subscription);
-    connection.send(ackFrame("subscribe", subscription));
-    if (this.#options.sendsSnapshot?.(subscription) ?? true) this.#sendSnapshot(connection, subscription);
+    const acknowledge = () => {
+      connection.send(ackFrame("subscribe", subscription));
+      if (this.#options.sendsSnapshot?.(subscription) ?? true) this.#sendSnapshot(connection, subscription);
+    };
+    if (fault?.kind !== "delay") {
+      acknowledge();
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.#pendingAcks.delete(timer);
+      if (connection.subscriptions.get(identity) === subscription) acknowledge();
+    }, fault.ms);
+    this.#pendingAcks.add(timer);
+  }
+
+  #takeSubscribeFault(type: string): SubscribeFault | null {
+    const rule = this.#subscribeFaults.get(type);
+    if (!rule || rule.remaining <= 0) return null;
+    rule.remaining -= 1;
+    return rule.fault;
+  }
+
+  /** The real server's periodic full-state re-push (PROTOCOL.md §2.1: every ~4 s). */
+  #pushStates(): void {
+    for (const connection of this.#connections.values()) {
+      for (const subscription of connection.subscriptions.values()) {
+        if (subscription.type !== "clearinghouseState" || typeof subscription.user !== "string") continue;
+        const user = subscription.user;
+        const dex = subscribedDex(subscription);
+        const state = this.#records.state(user, dex) ?? flatAccount(this.#records.horizon);
+        connection.send(clearinghouseStateFrame(user, state, dex));
+      }
+    }
   }
 
   /** The real server's per-IP limits on distinct users and subscriptions (PROTOCOL.md §6). */
@@ -401,7 +477,9 @@ export class HyperliquidStandIn {
     switch (subscription.type) {
       case "userFills": {
         // Newest first, like REST userFills (the order of the WS snapshot is unconfirmed).
-        const fills = this.#records.visibleFills(user).slice(-this.#options.snapshotSize).reverse();
+        // `slice(-0)` would be the whole history: a snapshot size of 0 sends an empty snapshot.
+        const size = this.#options.snapshotSize;
+        const fills = size > 0 ? this.#records.visibleFills(user).slice(-size).reverse() : [];
         connection.send(userFillsFrame(user, fills, true));
         return;
       }

@@ -21,6 +21,7 @@ export const COUNTERS = {
   FramesReceived: "Count",
   FramesMalformed: "Count",
   FramesUnknown: "Count",
+  /** Re-opened sockets plus connection attempts that never opened (refused, DNS, TLS, timeout). */
   Reconnects: "Count",
   FillsStored: "Count",
   BackfilledFills: "Count",
@@ -124,13 +125,16 @@ export class Metrics {
   }
 
   /**
-   * Emits one EMF document with every counter of the interval (zeros included), the gauges and a
-   * heartbeat; only the declared ones become metrics. With shards, a second small document carries the
-   * shard's own heartbeat.
+   * Emits one EMF document with every counter of the interval (zeros included), the gauges and, when
+   * `heartbeat` (the monitor passes "every feed is live"), a heartbeat; only the declared ones become
+   * metrics. With shards, a second small document carries the shard's own heartbeat, under the same rule.
+   * No heartbeat is what the "monitor silent" alarm waits for: a process that runs but watches nothing.
    */
-  flush(now = Date.now()): void {
-    const values: Record<string, number> = { Heartbeat: 1 };
-    const definitions: { Name: string; Unit: string }[] = [{ Name: "Heartbeat", Unit: "Count" }];
+  flush(now = Date.now(), { heartbeat = true }: { heartbeat?: boolean } = {}): void {
+    const values: Record<string, number> = heartbeat ? { Heartbeat: 1 } : {};
+    const definitions: { Name: string; Unit: string }[] = heartbeat
+      ? [{ Name: "Heartbeat", Unit: "Count" }]
+      : [];
     const add = (name: CounterName | GaugeName, unit: string, value: number) => {
       values[name] = value;
       if (this.#declared(name)) definitions.push({ Name: name, Unit: unit });
@@ -152,7 +156,7 @@ export class Metrics {
         ...values,
       }),
     );
-    if (this.#shard) {
+    if (this.#shard && heartbeat) {
       this.#write(
         JSON.stringify({
           _aws: {
