@@ -16,7 +16,7 @@ import { normalizeFill } from "../../monitor/src/domain/fill.ts";
 import { accountSnapshotFrom } from "../../monitor/src/domain/health.ts";
 import { applyFill } from "../../monitor/src/domain/positions.ts";
 import type { AccountSnapshot } from "../../monitor/src/domain/types.ts";
-import { currentFills, liquidationFill, realState } from "../support/fixtures.ts";
+import { currentFills, liquidationFill, ownLiquidationFill, realState } from "../support/fixtures.ts";
 
 const ACCOUNT = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8";
 const MARK = 118_685; // 10.68165 / 0.00009
@@ -187,8 +187,8 @@ describe("monitor health", () => {
 });
 
 describe("position alerts", () => {
-  it("turns the real liquidation fill into a critical alert with the mark price and method", () => {
-    const fill = normalizeFill(ACCOUNT, liquidationFill());
+  it("turns the account's own liquidation fill into a critical alert with the mark price and method", () => {
+    const fill = normalizeFill(ACCOUNT, ownLiquidationFill(ACCOUNT));
     const { events } = applyFill(undefined, fill);
     const alerts = events.flatMap((event) => positionAlerts(event, fill, { enabled: all, links }));
     const liquidation = alerts.find((alert) => alert.kind === "liquidation")!;
@@ -196,6 +196,15 @@ describe("position alerts", () => {
     expect(liquidation.fields).toContainEqual({ label: "Mark price", value: "66607" }); // "66607.0", trimmed
     expect(liquidation.fields).toContainEqual({ label: "Method", value: fill.liquidation!.method });
     expect(liquidation.links[0]!.url).toBe(`https://app.hyperliquid.xyz/explorer/address/${ACCOUNT}`);
+  });
+
+  it("raises nothing critical for a counterparty's fill in someone else's liquidation (the real sample)", () => {
+    const fill = normalizeFill(ACCOUNT, liquidationFill());
+    const { events } = applyFill(undefined, fill);
+    const alerts = events.flatMap((event) => positionAlerts(event, fill, { enabled: all, links }));
+    // The position is resynced from the fill's startPosition, so the fill reads as an increase.
+    expect(alerts.map((alert) => alert.kind)).toEqual(["position_increased"]);
+    expect(alerts.every((alert) => alert.severity !== "critical")).toBe(true);
   });
 });
 
