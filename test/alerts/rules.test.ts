@@ -115,6 +115,18 @@ describe("liquidation proximity", () => {
     expect(kinds(T + 4 * MIN, "0.4")).toEqual(["margin_risk_cleared/success"]);
   });
 
+  it("raises the critical margin alert for an account whose value fell to zero or below", () => {
+    const rules = new RiskAlerts(thresholds, all, links);
+    const state = structuredClone(realState());
+    state.marginSummary.accountValue = "-3.25";
+    state.crossMarginSummary.accountValue = "-3.25";
+    state.crossMaintenanceMarginUsed = "0.13352";
+    const alerts = rules.observe(accountSnapshotFrom(ACCOUNT, state, T));
+    expect(alerts.map((alert) => `${alert.kind}/${alert.severity}`)).toEqual(["margin_risk/critical"]);
+    expect(alerts[0]!.summary).toContain("at or below zero");
+    expect(alerts[0]!.fields).toContainEqual({ label: "Health", value: "0" });
+  });
+
   it("stays silent for kinds that are off", () => {
     const rules = new RiskAlerts(thresholds, new Set<AlertKind>(["position_closed"]), links);
     expect(rules.observe(snapshot(T, { distance: 0.01, ratio: "0.99" }))).toEqual([]);

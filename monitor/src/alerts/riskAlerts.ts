@@ -7,6 +7,7 @@
  * a warning and a critical level. Each level is a ThresholdWatch (hysteresis, cooldown).
  */
 import { ALERT_SCHEMA, type AlertEvent, type AlertKind } from "../../../lambda-alerts/src/alertEvent.ts";
+import { dec } from "../domain/decimal.ts";
 import type { AccountSnapshot, PositionHealth } from "../domain/types.ts";
 import { exact, percent } from "./format.ts";
 import type { AlertLinks } from "./links.ts";
@@ -160,9 +161,13 @@ export class RiskAlerts {
       title = entered
         ? `Cross margin ratio ${percent(value)}`
         : `Cross margin ratio back to ${percent(value)}`;
-      summary = entered
-        ? `Maintenance margin is ${percent(value)} of account value (alert at ${percent(threshold)}; at 100% the account is liquidated).`
-        : `The cross margin ratio is back below ${percent(threshold)}.`;
+      // At or below zero value the ratio is reported as 1 (domain/health.ts): say what it stands for.
+      const noValueLeft = dec(snapshot.accountValue).lte(0);
+      summary = !entered
+        ? `The cross margin ratio is back below ${percent(threshold)}.`
+        : noValueLeft
+          ? `Account value is ${exact(snapshot.accountValue)}, at or below zero, with maintenance margin in use: the account is at or beyond liquidation.`
+          : `Maintenance margin is ${percent(value)} of account value (alert at ${percent(threshold)}; at 100% the account is liquidated).`;
       fields.push(
         { label: "Margin ratio", value: percent(value) },
         { label: "Account value", value: exact(snapshot.accountValue) },
