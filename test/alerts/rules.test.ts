@@ -127,6 +127,25 @@ describe("liquidation proximity", () => {
     expect(alerts[0]!.fields).toContainEqual({ label: "Health", value: "0" });
   });
 
+  it("holds the margin ratio while the account's mode is read, and skips it for unified and portfolio margin", () => {
+    const rules = new RiskAlerts(thresholds, all, links);
+    const kinds = (time: number, ratio: string) =>
+      rules.observe(snapshot(time, { ratio })).map((alert) => `${alert.kind}/${alert.severity}`);
+    rules.accountModePending(ACCOUNT);
+    expect(kinds(T, "0.9")).toEqual([]);
+    rules.accountMode(ACCOUNT, "unifiedAccount");
+    expect(kinds(T + MIN, "0.9")).toEqual([]);
+    rules.accountMode(ACCOUNT, "portfolioMargin");
+    expect(kinds(T + 2 * MIN, "0.95")).toEqual([]);
+    // Standard modes (and a mode that could not be read) are judged.
+    rules.accountMode(ACCOUNT, "disabled");
+    expect(kinds(T + 3 * MIN, "0.9")).toEqual(["margin_risk/critical"]);
+    const unread = new RiskAlerts(thresholds, all, links);
+    unread.accountModePending(ACCOUNT);
+    unread.accountMode(ACCOUNT, null);
+    expect(unread.observe(snapshot(T, { ratio: "0.9" })).map((alert) => alert.kind)).toEqual(["margin_risk"]);
+  });
+
   it("stays silent for kinds that are off", () => {
     const rules = new RiskAlerts(thresholds, new Set<AlertKind>(["position_closed"]), links);
     expect(rules.observe(snapshot(T, { distance: 0.01, ratio: "0.99" }))).toEqual([]);

@@ -127,6 +127,16 @@ export class AlertCenter {
       .catch((error) => this.#logger.error({ err: errorSummary(error) }, "risk alerts not submitted"));
   }
 
+  /** The account's abstraction mode is being read; its margin-ratio alerts wait for `accountMode`. */
+  accountModePending(account: string): void {
+    this.#risk.accountModePending(account);
+  }
+
+  /** The account's abstraction mode (null: could not be read, taken as standard). */
+  accountMode(account: string, mode: string | null): void {
+    this.#risk.accountMode(account, mode);
+  }
+
   connectionDown(account: string, since = this.#now()): void {
     this.#health.begin(`socket:${account}`, "Hyperliquid socket down", since, account);
   }

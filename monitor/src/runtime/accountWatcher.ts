@@ -11,6 +11,7 @@ import { backfillFills } from "../hyperliquid/backfillFills.ts";
 import { clearinghouseState } from "../hyperliquid/info/clearinghouseState.ts";
 import { frontendOpenOrders } from "../hyperliquid/info/frontendOpenOrders.ts";
 import { orderStatus } from "../hyperliquid/info/orderStatus.ts";
+import { userAbstraction } from "../hyperliquid/info/userAbstraction.ts";
 import type { InfoClient } from "../hyperliquid/infoClient.ts";
 import {
   clearinghouseStateSubscription,
@@ -37,6 +38,11 @@ export interface AccountWatcherDependencies {
   onFillsRecovered?: (fills: readonly Fill[]) => void;
   /** Every clearinghouse state received, from the socket or over REST (once each). */
   onState?: (state: WireClearinghouseState, receivedAt: number) => void;
+  /**
+   * The account's abstraction mode, read on every (re)connection before the state refresh: the
+   * `userAbstraction` answer, or null when it could not be read.
+   */
+  onAccountMode?: (mode: string | null) => void;
   /** Delay before a stalled fill sync tries again (default 15 s). */
   stallRetryMs?: number;
 }
@@ -48,6 +54,7 @@ export class AccountWatcher {
   readonly #orders = new OrderBook();
   #state: { state: WireClearinghouseState; receivedAt: number } | null = null;
   #refreshing: Promise<void> | null = null;
+  #modeRead = false;
   /** Aborts this account's REST requests on stop, so a shutdown never waits out a rate-limit pause. */
   readonly #stopped = new AbortController();
 
@@ -106,6 +113,8 @@ export class AccountWatcher {
   /** The latest state if it is younger than `maxAgeMs`, else a fresh one over REST. */
   async currentState(maxAgeMs: number, now = Date.now()): Promise<WireClearinghouseState> {
     if (this.#state && now - this.#state.receivedAt <= maxAgeMs) return this.#state.state;
+    // A socket that never opened never read the mode, and the alert rules hold the margin ratio until then.
+    if (!this.#modeRead) await this.#readAccountMode(this.#stopped.signal);
     const state = await clearinghouseState(this.#deps.info, { user: this.account }, this.#stopped.signal);
     this.#setState(state, Date.now());
     return state;
@@ -137,9 +146,27 @@ export class AccountWatcher {
     }
   }
 
+  async #readAccountMode(signal: AbortSignal): Promise<void> {
+    if (!this.#deps.onAccountMode) return;
+    let mode: string | null = null;
+    try {
+      mode = await userAbstraction(this.#deps.info, { user: this.account }, signal);
+    } catch (error) {
+      if (signal.aborted) return;
+      this.#deps.logger.warn(
+        { account: this.account, err: errorSummary(error) },
+        "account mode not read; health figures are taken as standard-mode figures",
+      );
+    }
+    this.#modeRead = true;
+    this.#deps.onAccountMode(mode);
+  }
+
   async #refreshOrdersAndState(): Promise<void> {
     const { info, logger } = this.#deps;
     const signal = this.#stopped.signal;
+    // Every (re)connection reads the mode again (a user may switch modes; it costs weight 20).
+    await this.#readAccountMode(signal);
     try {
       const state = await clearinghouseState(info, { user: this.account }, signal);
       this.#setState(state, Date.now());

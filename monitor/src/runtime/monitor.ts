@@ -8,6 +8,7 @@
 import { AlertCenter } from "../alerts/alertCenter.ts";
 import { type AlertPublisher, DirectAlertPublisher, SnsAlertPublisher } from "../alerts/publishers.ts";
 import { DEFAULT_CVD_COINS, type MonitorConfig } from "../config/config.ts";
+import { marginRatioUnsupported } from "../domain/accountMode.ts";
 import { accountSnapshotFrom } from "../domain/health.ts";
 import { PositionBook } from "../domain/positions.ts";
 import type { AccountSnapshot, Fill, PositionEvent } from "../domain/types.ts";
@@ -161,11 +162,13 @@ export class Monitor {
         backfillSince: config.backfillSince,
         applyFillsInOrder: (fills, context) => this.#applyFills(fills, context),
         onFillsRecovered: (fills) => this.#alerts.fillsRecovered(account, fills),
+        onAccountMode: (mode) => this.#accountMode(account, mode),
         ...(this.#options.stallRetryMs === undefined ? {} : { stallRetryMs: this.#options.stallRetryMs }),
         // Risk and drawdown rules see each state once, as it arrives (the periodic snapshot reuses it).
         onState: (state, receivedAt) =>
           this.#alerts.snapshot(accountSnapshotFrom(account, state, receivedAt)),
       });
+      this.#alerts.accountModePending(account);
       // Down until its socket first opens: a socket that never opens is a degraded monitor too.
       this.#alerts.connectionDown(account);
       this.#watchers.set(account, watcher);
@@ -342,6 +345,17 @@ export class Monitor {
       case "malformed":
         this.#skip("FramesMalformed", "malformed frame skipped", frame.reason);
         break;
+    }
+  }
+
+  /** Health figures are standard-mode figures: say so for an account whose mode makes them meaningless. */
+  #accountMode(account: string, mode: string | null): void {
+    this.#alerts.accountMode(account, mode);
+    if (marginRatioUnsupported(mode)) {
+      this.#logger.warn(
+        { account, mode },
+        "account is in a unified or portfolio-margin mode: its margin ratio and health score are standard-mode figures from the perp clearinghouse state, which Hyperliquid says are not meaningful for it; margin-ratio alerts are off for this account (liquidation-distance alerts stay on)",
+      );
     }
   }
 

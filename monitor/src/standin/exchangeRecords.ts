@@ -17,6 +17,7 @@ export class ExchangeRecords {
   readonly #states = new Map<string, WireClearinghouseState>();
   readonly #orders = new Map<string, Map<number, WireOrder>>();
   readonly #trades = new Map<string, WireTrade[]>();
+  readonly #accountModes = new Map<string, string>();
 
   constructor(visibleUntil: () => number = () => Number.POSITIVE_INFINITY) {
     this.#visibleUntil = visibleUntil;
@@ -59,6 +60,15 @@ export class ExchangeRecords {
 
   state(user: string): WireClearinghouseState | undefined {
     return this.#states.get(user.toLowerCase());
+  }
+
+  setAccountMode(user: string, mode: string): void {
+    this.#accountModes.set(user.toLowerCase(), mode);
+  }
+
+  /** The user's abstraction mode as `userAbstraction` answers it, if one was set. */
+  accountMode(user: string): string | undefined {
+    return this.#accountModes.get(user.toLowerCase());
   }
 
   /** Records each order's latest status (an order keeps its place; a newer status replaces the older). */
