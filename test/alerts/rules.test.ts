@@ -7,7 +7,11 @@ import { describe, expect, it } from "vitest";
 import type { AlertKind } from "../../lambda-alerts/src/alertEvent.ts";
 import { dailySummaryAlert } from "../../monitor/src/alerts/dailySummary.ts";
 import { DrawdownAlerts } from "../../monitor/src/alerts/drawdownAlerts.ts";
-import { fillsRecoveredAlert, HealthAlerts } from "../../monitor/src/alerts/healthAlerts.ts";
+import {
+  fillsRecoveredAlert,
+  fillsSkippedAlert,
+  HealthAlerts,
+} from "../../monitor/src/alerts/healthAlerts.ts";
 import { alertLinks } from "../../monitor/src/alerts/links.ts";
 import { positionAlerts } from "../../monitor/src/alerts/positionAlerts.ts";
 import { RiskAlerts, type RiskThresholds } from "../../monitor/src/alerts/riskAlerts.ts";
@@ -207,6 +211,26 @@ describe("monitor health", () => {
       title: "Monitor recovered after 3m 30s: storage writes failing",
     });
     expect(recovered!.fields).toEqual([{ label: "Lasted", value: "3m 30s" }]);
+  });
+
+  it("reports skipped invalid fills once per account per UTC day, naming them", () => {
+    const item = { reason: "px: expected a decimal string", time: T, raw: '{"px":"1,5"}' };
+    const noon = Date.UTC(2026, 11, 2, 12);
+    const alert = fillsSkippedAlert(ACCOUNT, [item], noon, links, "rest")!;
+    expect(alert).toMatchObject({
+      kind: "monitor_degraded",
+      severity: "warning",
+      key: `monitor_degraded:fills_skipped:${ACCOUNT}:2026-12-02`,
+      title: "Monitor skipped 1 invalid fill (0x7099…79c8)",
+    });
+    expect(alert.fields[1]!.value).toBe(`${item.reason}\n${item.raw}`);
+    // Later the same UTC day: the same key (one alert); the next day: a new one.
+    expect(fillsSkippedAlert(ACCOUNT, [item, item], noon + 11 * 3_600_000, links, "socket")!.key).toBe(
+      alert.key,
+    );
+    expect(fillsSkippedAlert(ACCOUNT, [item], noon + 12 * 3_600_000, links, "rest")!.key).toBe(
+      `monitor_degraded:fills_skipped:${ACCOUNT}:2026-12-03`,
+    );
   });
 
   it("summarises fills recovered by a backfill under a key of the first fill", () => {

@@ -13,6 +13,7 @@ import { frontendOpenOrders } from "../hyperliquid/info/frontendOpenOrders.ts";
 import { orderStatus } from "../hyperliquid/info/orderStatus.ts";
 import { userAbstraction } from "../hyperliquid/info/userAbstraction.ts";
 import type { InfoClient } from "../hyperliquid/infoClient.ts";
+import type { RejectedItem } from "../hyperliquid/schemas.ts";
 import {
   clearinghouseStateSubscription,
   orderUpdatesSubscription,
@@ -23,6 +24,7 @@ import type { Logger } from "../telemetry/logger.ts";
 import type { Metrics } from "../telemetry/metrics.ts";
 import type { FeedConnection } from "./feedConnection.ts";
 import { errorSummary, FillSync } from "./fillSync.ts";
+import { LogSampler } from "./logSampler.ts";
 
 /** At most this many stored-open orders are looked up one by one after a reconnect (weight 2 each). */
 const MAX_ORDER_STATUS_LOOKUPS = 40;
@@ -38,6 +40,8 @@ export interface AccountWatcherDependencies {
   onFillsRecovered?: (fills: readonly Fill[]) => void;
   /** Every clearinghouse state received, from the socket or over REST (once each). */
   onState?: (state: WireClearinghouseState, receivedAt: number) => void;
+  /** Fills that failed validation were skipped (already counted and logged here); for the alert. */
+  onFillsSkipped?: (items: readonly RejectedItem[], source: "rest" | "socket") => void;
   /**
    * The account's abstraction mode, read on every (re)connection before the state refresh: the
    * `userAbstraction` answer, or null when it could not be read.
@@ -55,6 +59,7 @@ export class AccountWatcher {
   #state: { state: WireClearinghouseState; receivedAt: number } | null = null;
   #refreshing: Promise<void> | null = null;
   #modeRead = false;
+  readonly #sampler = new LogSampler();
   /** Aborts this account's REST requests on stop, so a shutdown never waits out a rate-limit pause. */
   readonly #stopped = new AbortController();
 
@@ -98,8 +103,28 @@ export class AccountWatcher {
     this.fills.disconnected();
   }
 
-  receiveFills(wires: readonly WireFill[]): void {
+  /** Fills of a `userFills` frame, and the items of it that failed validation. */
+  receiveFills(wires: readonly WireFill[], rejected: readonly RejectedItem[] = []): void {
+    if (rejected.length > 0) this.#fillsSkipped(rejected, "socket");
     this.fills.receive(wires.map((wire) => normalizeFill(this.account, wire)));
+  }
+
+  /**
+   * Invalid fills are skipped, never allowed to stall the account: counted, logged with their raw text
+   * (sampled: the first few, then one in a thousand), and reported for the once-a-day alert.
+   */
+  #fillsSkipped(items: readonly RejectedItem[], source: "rest" | "socket"): void {
+    const { metrics, logger } = this.#deps;
+    metrics.count("FillsInvalid", items.length);
+    for (const item of items) {
+      const seen = this.#sampler.sample("invalid fill");
+      if (seen === null) continue;
+      logger.warn(
+        { account: this.account, source, reason: item.reason, time: item.time, raw: item.raw, seen },
+        "invalid fill skipped",
+      );
+    }
+    this.#deps.onFillsSkipped?.(items, source);
   }
 
   receiveOrders(wires: readonly WireOrder[]): void {
@@ -141,7 +166,13 @@ export class AccountWatcher {
   }
 
   async *#fetchFillsSince(startTime: number, signal: AbortSignal): AsyncIterable<Fill[]> {
-    for await (const page of backfillFills(this.#deps.info, { user: this.account, startTime, signal })) {
+    const pages = backfillFills(this.#deps.info, {
+      user: this.account,
+      startTime,
+      signal,
+      onRejected: (items) => this.#fillsSkipped(items, "rest"),
+    });
+    for await (const page of pages) {
       yield page.map((wire) => normalizeFill(this.account, wire));
     }
   }

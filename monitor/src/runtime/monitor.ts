@@ -163,6 +163,7 @@ export class Monitor {
         applyFillsInOrder: (fills, context) => this.#applyFills(fills, context),
         onFillsRecovered: (fills) => this.#alerts.fillsRecovered(account, fills),
         onAccountMode: (mode) => this.#accountMode(account, mode),
+        onFillsSkipped: (items, source) => this.#alerts.fillsSkipped(account, items, source),
         ...(this.#options.stallRetryMs === undefined ? {} : { stallRetryMs: this.#options.stallRetryMs }),
         // Risk and drawdown rules see each state once, as it arrives (the periodic snapshot reuses it).
         onState: (state, receivedAt) =>
@@ -313,11 +314,13 @@ export class Monitor {
     this.#metrics.count("FramesReceived");
     const frame = classifyFrame(text);
     if ("invalid" in frame && frame.invalid > 0) {
-      this.#skip("FramesMalformed", `invalid ${frame.kind} items skipped`, `${frame.invalid} item(s)`);
+      const first = frame.rejected[0];
+      const detail = `${frame.invalid} item(s); first: ${first?.reason} ${first?.raw}`;
+      this.#skip("FramesMalformed", `invalid ${frame.kind} items skipped`, detail);
     }
     switch (frame.kind) {
       case "userFills":
-        if (frame.user === watcher.account) watcher.receiveFills(frame.fills);
+        if (frame.user === watcher.account) watcher.receiveFills(frame.fills, frame.rejected);
         else
           this.#skip("FramesUnknown", "userFills for an account this connection does not watch", frame.user);
         break;
