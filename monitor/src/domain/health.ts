@@ -6,6 +6,7 @@
  * - leverage = marginSummary.totalNtlPos / marginSummary.accountValue
  * - mark price = positionValue / |szi|; liquidation distance = |mark − liquidationPx| / mark
  * Quotients are rounded half-even to 8 decimal places; sums are exact.
+ * Unified-account and portfolio-margin accounts have other ratios, not computed here (domain/accountMode.ts).
  */
 import { D, type Dec, dec, quotient, str } from "./decimal.ts";
 import type { AccountSnapshot, PositionHealth } from "./types.ts";
