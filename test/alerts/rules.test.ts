@@ -7,7 +7,11 @@ import { describe, expect, it } from "vitest";
 import type { AlertKind } from "../../lambda-alerts/src/alertEvent.ts";
 import { dailySummaryAlert } from "../../monitor/src/alerts/dailySummary.ts";
 import { DrawdownAlerts } from "../../monitor/src/alerts/drawdownAlerts.ts";
-import { fillsRecoveredAlert, HealthAlerts } from "../../monitor/src/alerts/healthAlerts.ts";
+import {
+  fillsRecoveredAlert,
+  fillsSkippedAlert,
+  HealthAlerts,
+} from "../../monitor/src/alerts/healthAlerts.ts";
 import { alertLinks } from "../../monitor/src/alerts/links.ts";
 import { positionAlerts } from "../../monitor/src/alerts/positionAlerts.ts";
 import { RiskAlerts, type RiskThresholds } from "../../monitor/src/alerts/riskAlerts.ts";
@@ -16,7 +20,7 @@ import { normalizeFill } from "../../monitor/src/domain/fill.ts";
 import { accountSnapshotFrom } from "../../monitor/src/domain/health.ts";
 import { applyFill } from "../../monitor/src/domain/positions.ts";
 import type { AccountSnapshot } from "../../monitor/src/domain/types.ts";
-import { currentFills, liquidationFill, realState } from "../support/fixtures.ts";
+import { currentFills, liquidationFill, ownLiquidationFill, realState } from "../support/fixtures.ts";
 
 const ACCOUNT = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8";
 const MARK = 118_685; // 10.68165 / 0.00009
@@ -115,6 +119,37 @@ describe("liquidation proximity", () => {
     expect(kinds(T + 4 * MIN, "0.4")).toEqual(["margin_risk_cleared/success"]);
   });
 
+  it("raises the critical margin alert for an account whose value fell to zero or below", () => {
+    const rules = new RiskAlerts(thresholds, all, links);
+    const state = structuredClone(realState());
+    state.marginSummary.accountValue = "-3.25";
+    state.crossMarginSummary.accountValue = "-3.25";
+    state.crossMaintenanceMarginUsed = "0.13352";
+    const alerts = rules.observe(accountSnapshotFrom(ACCOUNT, state, T));
+    expect(alerts.map((alert) => `${alert.kind}/${alert.severity}`)).toEqual(["margin_risk/critical"]);
+    expect(alerts[0]!.summary).toContain("at or below zero");
+    expect(alerts[0]!.fields).toContainEqual({ label: "Health", value: "0" });
+  });
+
+  it("holds the margin ratio while the account's mode is read, and skips it for unified and portfolio margin", () => {
+    const rules = new RiskAlerts(thresholds, all, links);
+    const kinds = (time: number, ratio: string) =>
+      rules.observe(snapshot(time, { ratio })).map((alert) => `${alert.kind}/${alert.severity}`);
+    rules.accountModePending(ACCOUNT);
+    expect(kinds(T, "0.9")).toEqual([]);
+    rules.accountMode(ACCOUNT, "unifiedAccount");
+    expect(kinds(T + MIN, "0.9")).toEqual([]);
+    rules.accountMode(ACCOUNT, "portfolioMargin");
+    expect(kinds(T + 2 * MIN, "0.95")).toEqual([]);
+    // Standard modes (and a mode that could not be read) are judged.
+    rules.accountMode(ACCOUNT, "disabled");
+    expect(kinds(T + 3 * MIN, "0.9")).toEqual(["margin_risk/critical"]);
+    const unread = new RiskAlerts(thresholds, all, links);
+    unread.accountModePending(ACCOUNT);
+    unread.accountMode(ACCOUNT, null);
+    expect(unread.observe(snapshot(T, { ratio: "0.9" })).map((alert) => alert.kind)).toEqual(["margin_risk"]);
+  });
+
   it("stays silent for kinds that are off", () => {
     const rules = new RiskAlerts(thresholds, new Set<AlertKind>(["position_closed"]), links);
     expect(rules.observe(snapshot(T, { distance: 0.01, ratio: "0.99" }))).toEqual([]);
@@ -178,6 +213,26 @@ describe("monitor health", () => {
     expect(recovered!.fields).toEqual([{ label: "Lasted", value: "3m 30s" }]);
   });
 
+  it("reports skipped invalid fills once per account per UTC day, naming them", () => {
+    const item = { reason: "px: expected a decimal string", time: T, raw: '{"px":"1,5"}' };
+    const noon = Date.UTC(2026, 11, 2, 12);
+    const alert = fillsSkippedAlert(ACCOUNT, [item], noon, links, "rest")!;
+    expect(alert).toMatchObject({
+      kind: "monitor_degraded",
+      severity: "warning",
+      key: `monitor_degraded:fills_skipped:${ACCOUNT}:2026-12-02`,
+      title: "Monitor skipped 1 invalid fill (0x7099…79c8)",
+    });
+    expect(alert.fields[1]!.value).toBe(`${item.reason}\n${item.raw}`);
+    // Later the same UTC day: the same key (one alert); the next day: a new one.
+    expect(fillsSkippedAlert(ACCOUNT, [item, item], noon + 11 * 3_600_000, links, "socket")!.key).toBe(
+      alert.key,
+    );
+    expect(fillsSkippedAlert(ACCOUNT, [item], noon + 12 * 3_600_000, links, "rest")!.key).toBe(
+      `monitor_degraded:fills_skipped:${ACCOUNT}:2026-12-03`,
+    );
+  });
+
   it("summarises fills recovered by a backfill under a key of the first fill", () => {
     const fills = currentFills().map((wire) => normalizeFill(ACCOUNT, wire));
     const alert = fillsRecoveredAlert(ACCOUNT, fills, links)!;
@@ -187,8 +242,8 @@ describe("monitor health", () => {
 });
 
 describe("position alerts", () => {
-  it("turns the real liquidation fill into a critical alert with the mark price and method", () => {
-    const fill = normalizeFill(ACCOUNT, liquidationFill());
+  it("turns the account's own liquidation fill into a critical alert with the mark price and method", () => {
+    const fill = normalizeFill(ACCOUNT, ownLiquidationFill(ACCOUNT));
     const { events } = applyFill(undefined, fill);
     const alerts = events.flatMap((event) => positionAlerts(event, fill, { enabled: all, links }));
     const liquidation = alerts.find((alert) => alert.kind === "liquidation")!;
@@ -196,6 +251,15 @@ describe("position alerts", () => {
     expect(liquidation.fields).toContainEqual({ label: "Mark price", value: "66607" }); // "66607.0", trimmed
     expect(liquidation.fields).toContainEqual({ label: "Method", value: fill.liquidation!.method });
     expect(liquidation.links[0]!.url).toBe(`https://app.hyperliquid.xyz/explorer/address/${ACCOUNT}`);
+  });
+
+  it("raises nothing critical for a counterparty's fill in someone else's liquidation (the real sample)", () => {
+    const fill = normalizeFill(ACCOUNT, liquidationFill());
+    const { events } = applyFill(undefined, fill);
+    const alerts = events.flatMap((event) => positionAlerts(event, fill, { enabled: all, links }));
+    // The position is resynced from the fill's startPosition, so the fill reads as an increase.
+    expect(alerts.map((alert) => alert.kind)).toEqual(["position_increased"]);
+    expect(alerts.every((alert) => alert.severity !== "critical")).toBe(true);
   });
 });
 

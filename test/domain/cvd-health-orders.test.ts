@@ -141,6 +141,35 @@ describe("account health", () => {
   });
 });
 
+describe("account health at or below zero account value", () => {
+  /** The real account state with its cross account value set to `value` and maintenance to `maintenance`. */
+  function stateWith(value: string, maintenance: string): WireClearinghouseState {
+    const state = structuredClone(realState());
+    state.marginSummary.accountValue = value;
+    state.crossMarginSummary.accountValue = value;
+    state.crossMaintenanceMarginUsed = maintenance;
+    return state;
+  }
+
+  it("reads an account with value ≤ 0 and maintenance margin in use as at liquidation: ratio 1, health 0", () => {
+    for (const value of ["0.0", "-0.000001", "-12.5"]) {
+      const snap = accountSnapshotFrom("0xabc", stateWith(value, "0.13352"), 1);
+      expect(snap, value).toMatchObject({ crossMarginRatio: "1", healthScore: "0" });
+    }
+  });
+
+  it("keeps the ratio past 1 when value is positive but below maintenance, and 100 with no margin used", () => {
+    expect(accountSnapshotFrom("0xabc", stateWith("0.1", "0.2"), 1)).toMatchObject({
+      crossMarginRatio: "2",
+      healthScore: "0",
+    });
+    expect(accountSnapshotFrom("0xabc", stateWith("-1.0", "0.0"), 1)).toMatchObject({
+      crossMarginRatio: null,
+      healthScore: "100",
+    });
+  });
+});
+
 describe("order state", () => {
   it("keeps the newest status; a final status wins a tie; older updates are ignored", () => {
     const wire = fixture<{ data: WireOrder[] }>("ws-orderUpdates-1.json").data[0]!;

@@ -1,10 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { D } from "../../monitor/src/domain/decimal.ts";
-import { normalizeFill, orderFills } from "../../monitor/src/domain/fill.ts";
+import { isLiquidationFill, normalizeFill, orderFills } from "../../monitor/src/domain/fill.ts";
 import { applyFill, PositionBook } from "../../monitor/src/domain/positions.ts";
 import type { Fill } from "../../monitor/src/domain/types.ts";
 import type { WireFill } from "../../monitor/src/domain/wire.ts";
-import { currentFills, LEGACY_ACCOUNT, legacyFills, liquidationFill } from "../support/fixtures.ts";
+import { fillToRow } from "../../monitor/src/storage/supabase/rows.ts";
+import {
+  currentFills,
+  LEGACY_ACCOUNT,
+  LIQUIDATED_USER,
+  legacyFills,
+  liquidationFill,
+  ownLiquidationFill,
+} from "../support/fixtures.ts";
 
 const EXPECTED_500 = { fills: 500, perp: 500, closed: 39, resyncs: 15, mismatches: 279 };
 const ACCOUNT = "0x1111111111111111111111111111111111111111";
@@ -102,8 +110,9 @@ describe("position lifecycle with exact decimal PnL", () => {
     expect(new D("0.00333337").plus(short.fees).toFixed()).toBe("0.0100001");
   });
 
-  it("marks liquidation fills (the real liquidation fill) on the position they close", () => {
-    const wire = liquidationFill(); // Open Short 0.001 from -0.0213, part of a liquidation
+  it("marks the account's own liquidation fills on the position they close", () => {
+    // The real liquidation fill (Open Short 0.001 from -0.0213) as the liquidated account's own.
+    const wire = ownLiquidationFill(ACCOUNT.toUpperCase().replace("0X", "0x"));
     const book = new PositionBook();
     const opened = book.apply(normalizeFill(ACCOUNT, wire));
     // History before the fill is unknown: the position starts from the fill's startPosition, flagged.
@@ -129,6 +138,46 @@ describe("position lifecycle with exact decimal PnL", () => {
       partialHistory: true,
       closedSize: "0.0223",
     });
+  });
+
+  it("a counterparty's fill in someone else's liquidation (the real sample) is not a liquidation", () => {
+    const wire = liquidationFill(); // liquidatedUser is another account; dir "Open Short"
+    expect(wire.liquidation!.liquidatedUser).toBe(LIQUIDATED_USER);
+    const book = new PositionBook();
+    const opened = book.apply(normalizeFill(ACCOUNT, wire));
+    expect(opened.events[0]!.liquidation).toBe(false);
+    expect(book.get(ACCOUNT, "BTC")).toMatchObject({ size: "-0.0223", liquidated: false });
+    const close = book.apply(
+      fill({ time: wire.time + 1, side: "B", sz: "0.0223", px: "66700", startPosition: "-0.0223" }),
+    );
+    expect(close.events[0]!.closed).toMatchObject({ liquidated: false, closedSize: "0.0223" });
+  });
+
+  it("decides whose liquidation a fill is from liquidatedUser, falling back to the account's own dir", () => {
+    const at = (over: Partial<WireFill>) =>
+      isLiquidationFill(normalizeFill(ACCOUNT, { ...liquidationFill(), ...over }));
+    const mark = { markPx: "66607.0", method: "market" };
+    // The real counterparty fill, and the same fill as the liquidated account's (address case ignored).
+    expect(at({})).toBe(false);
+    expect(at({ liquidation: { ...mark, liquidatedUser: ACCOUNT.toUpperCase().replace("0X", "0x") } })).toBe(
+      true,
+    );
+    // liquidatedUser names someone else: not ours, whatever the dir says.
+    expect(at({ dir: "Liquidated Isolated Long" })).toBe(false);
+    // No liquidatedUser (the docs type it optional): the account's own dir decides.
+    expect(at({ liquidation: mark })).toBe(false);
+    expect(at({ liquidation: mark, dir: "Liquidated Cross Short" })).toBe(true);
+    // No liquidation object: a dir describing a forced close of this account's position.
+    expect(at({ liquidation: null, dir: "Liquidated Isolated Long" })).toBe(true);
+    expect(at({ liquidation: null, dir: "Auto-Deleveraging" })).toBe(true);
+    expect(at({ liquidation: null, dir: "Open Short" })).toBe(false);
+  });
+
+  it("stores a counterparty's fill as neither a liquidation nor a position close (Supabase row)", () => {
+    const counterparty = fillToRow(normalizeFill(ACCOUNT, liquidationFill()));
+    expect(counterparty).toMatchObject({ is_liquidation: false, is_position_close: false });
+    const own = fillToRow(normalizeFill(ACCOUNT, ownLiquidationFill(ACCOUNT)));
+    expect(own).toMatchObject({ is_liquidation: true, is_position_close: true });
   });
 
   it("negative fees (real rebates) increase realised PnL", () => {

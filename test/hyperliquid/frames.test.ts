@@ -66,6 +66,40 @@ describe("classifyFrame on real frames", () => {
     expect(frame).toMatchObject({ kind: "trades", invalid: 1 });
   });
 
+  it("keeps the valid fills of a userFills frame and reports the invalid one with its raw text", () => {
+    const real = JSON.parse(frameFile("ws-user-1.json")).data.fills[0];
+    const bad = { ...real, tid: 1, px: "66,653.0" };
+    const frame = classifyFrame(
+      JSON.stringify({
+        channel: "userFills",
+        data: { user: real.liquidation.liquidatedUser, fills: [real, bad] },
+      }),
+    );
+    if (frame.kind !== "userFills") throw new Error("unexpected");
+    expect(frame.fills).toHaveLength(1);
+    expect(frame.invalid).toBe(1);
+    expect(frame.rejected).toEqual([
+      { reason: "px: expected a decimal string", time: real.time, raw: JSON.stringify(bad) },
+    ]);
+  });
+
+  it("accepts liquidation.markPx as a number (the docs' type) and keeps it as an exact decimal string", () => {
+    const real = JSON.parse(frameFile("ws-user-1.json")).data.fills[0];
+    const text = (markPx: string) =>
+      `{"channel":"userFills","data":{"user":"${real.liquidation.liquidatedUser}","fills":[${JSON.stringify({ ...real, liquidation: { ...real.liquidation, markPx: "MARK" } }).replace('"MARK"', markPx)}]}}`;
+    const markOf = (markPx: string) => {
+      const frame = classifyFrame(text(markPx));
+      if (frame.kind !== "userFills") throw new Error("unexpected");
+      expect(frame.invalid, markPx).toBe(0);
+      return frame.fills[0]!.liquidation!.markPx;
+    };
+    expect(markOf('"66607.0"')).toBe("66607.0"); // the wire's string, as sent
+    expect(markOf("66607.0")).toBe("66607");
+    expect(markOf("0.1")).toBe("0.1"); // not 0.1000000000000000055511151231257827
+    expect(markOf("1e-7")).toBe("0.0000001");
+    expect(markOf("12345.678901")).toBe("12345.678901");
+  });
+
   it("matches the server's normalised ack to our subscription", () => {
     const ack = classifyFrame(frameFile("ws-subscriptionResponse-2.json"));
     if (ack.kind !== "subscriptionResponse") throw new Error("unexpected");

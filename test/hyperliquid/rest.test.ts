@@ -4,6 +4,7 @@ import { WeightBudget } from "../../monitor/src/hyperliquid/_weightBudget.ts";
 import { backfillFills } from "../../monitor/src/hyperliquid/backfillFills.ts";
 import { clearinghouseState } from "../../monitor/src/hyperliquid/info/clearinghouseState.ts";
 import { InfoClient } from "../../monitor/src/hyperliquid/infoClient.ts";
+import type { RejectedItem } from "../../monitor/src/hyperliquid/schemas.ts";
 import { HyperliquidStandIn } from "../../monitor/src/standin/server.ts";
 import { generatedFills, realState } from "../support/fixtures.ts";
 
@@ -88,10 +89,52 @@ describe("InfoClient and backfill", () => {
     );
   });
 
+  it("accepts the decimals the docs type as numbers in a clearinghouse state, as exact strings", async () => {
+    standIn = new HyperliquidStandIn();
+    const { apiUrl } = await standIn.start();
+    const state = realState();
+    // DOCS websocket subscriptions: MarginSummary fields, crossMaintenanceMarginUsed and withdrawable are
+    // typed `number`; the wire sends strings today.
+    const numeric = {
+      ...state,
+      marginSummary: { ...state.marginSummary, accountValue: 30.937022 },
+      crossMaintenanceMarginUsed: 0.13352,
+      withdrawable: 20.255372,
+    } as never;
+    standIn.setClearinghouseState(USER, numeric);
+    const answer = await clearinghouseState(new InfoClient({ apiUrl }), { user: USER });
+    expect(answer.marginSummary.accountValue).toBe("30.937022");
+    expect(answer.crossMaintenanceMarginUsed).toBe("0.13352");
+    expect(answer.withdrawable).toBe("20.255372");
+  });
+
+  it("yields the valid fills of a page with an invalid one, reports it, and pages on past it", async () => {
+    standIn = new HyperliquidStandIn();
+    const { apiUrl } = await standIn.start();
+    const fills = generatedFills(2_100, T0);
+    // The stand-in serves what it is given: an invalid item goes into the history as is.
+    fills[10] = { ...fills[10]!, side: "X" as never };
+    standIn.addFills(USER, fills);
+    const info = new InfoClient({ apiUrl });
+    const rejected: RejectedItem[] = [];
+    const seen = new Set<number>();
+    const pages = backfillFills(info, {
+      user: USER,
+      startTime: 0,
+      onRejected: (items) => rejected.push(...items),
+    });
+    for await (const page of pages) for (const fill of page) seen.add(fill.tid!);
+    expect(seen.size).toBe(2_099);
+    expect(seen.has(fills[10]!.tid!)).toBe(false);
+    expect(rejected).toEqual([
+      { reason: expect.stringContaining("side"), time: fills[10]!.time, raw: JSON.stringify(fills[10]) },
+    ]);
+  });
+
   it("rejects an answer that does not match the schema with the failing path", async () => {
     standIn = new HyperliquidStandIn();
     const { apiUrl } = await standIn.start();
-    const broken = { ...realState(), withdrawable: 20.255372 } as never;
+    const broken = { ...realState(), withdrawable: "20,255372" } as never;
     standIn.setClearinghouseState(USER, broken);
     const info = new InfoClient({ apiUrl });
     await expect(clearinghouseState(info, { user: USER })).rejects.toThrow(

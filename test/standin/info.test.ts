@@ -231,3 +231,13 @@ describe("limits and faults", () => {
     expect(statuses).toEqual([500, 500, 200]);
   });
 });
+
+describe("account abstraction mode", () => {
+  it('userAbstraction answers a bare string: the mode set for the user, else "default"; weight 20', async () => {
+    const { info, standIn } = await start();
+    expect(await info<string>({ type: "userAbstraction", user: USER })).toBe("default");
+    standIn.setAccountMode(USER.toUpperCase().replace("0X", "0x"), "unifiedAccount");
+    expect(await info<string>({ type: "userAbstraction", user: USER })).toBe("unifiedAccount");
+    expect(standIn.weightUsed).toBe(40);
+  });
+});

@@ -197,6 +197,7 @@ describe("replay plan", () => {
         at(4_001, USER, trades(realTrades())),
         { t: 5_000, conn: USER, event: "close" },
         { t: 6_000, rest: { request: { type: "userFills", user: USER }, response: generatedFills(2, 7) } },
+        { t: 6_001, rest: { request: { type: "userAbstraction", user: USER }, response: "unifiedAccount" } },
       ]
         .map((line) => JSON.stringify(line))
         .join("\n"),
@@ -225,5 +226,6 @@ describe("replay plan", () => {
     expect(plan.states.map((state) => state.t)).toEqual([3, 4_000]);
     expect(plan.trades.get("BTC")).toHaveLength(2); // replayed trades counted once
     expect(plan.fills.get(USER)).toHaveLength(2);
+    expect(plan.accountModes.get(USER)).toBe("unifiedAccount"); // the replay answers it over REST
   });
 });

@@ -13,9 +13,18 @@ export const LEGACY_ACCOUNT = "0xb7b6f3cea3f66bf525f5d8f965f6dbf6d9b017b2";
 export const legacyFills = (): WireFill[] => fixture<WireFill[]>("info-userFills-1.json");
 /** Two current-shape BTC fills of one maker order, with rebates (negative fees). */
 export const currentFills = (): WireFill[] => fixture<WireFill[]>("info-userFills-2.json");
-/** A real fill that was part of a liquidation. */
+/**
+ * A real fill that was part of a liquidation, as the liquidator's counterparty saw it: its
+ * `liquidation.liquidatedUser` (LIQUIDATED_USER) is another account, and its `dir` is a plain "Open Short".
+ */
 export const liquidationFill = (): WireFill =>
   fixture<{ data: { fills: WireFill[] } }>("ws-user-1.json").data.fills[0]!;
+export const LIQUIDATED_USER = "0x360878d351f05975e25f1807a27895e1e5e004fb";
+/** The same real fill as the liquidated account's own: `liquidatedUser` set to `account` (as given). */
+export function ownLiquidationFill(account: string): WireFill {
+  const wire = liquidationFill();
+  return { ...wire, liquidation: { ...wire.liquidation!, liquidatedUser: account } };
+}
 export const realTrades = (): WireTrade[] => fixture<{ data: WireTrade[] }>("ws-trades-1.json").data;
 export const realState = (): WireClearinghouseState =>
   fixture<WireClearinghouseState>("info-clearinghouseState-2.json");

@@ -14,7 +14,7 @@ import type { Metrics } from "../telemetry/metrics.ts";
 import { AlertOutbox } from "./alertOutbox.ts";
 import { dailySummaryAlert } from "./dailySummary.ts";
 import { DrawdownAlerts } from "./drawdownAlerts.ts";
-import { fillsRecoveredAlert, HealthAlerts } from "./healthAlerts.ts";
+import { fillsRecoveredAlert, fillsSkippedAlert, HealthAlerts } from "./healthAlerts.ts";
 import { type AlertLinks, alertLinks } from "./links.ts";
 import { positionAlerts } from "./positionAlerts.ts";
 import type { AlertPublisher } from "./publishers.ts";
@@ -48,6 +48,8 @@ export class AlertCenter {
   readonly #now: () => number;
   readonly #logger: Logger;
   readonly #summarised = new Map<string, string>();
+  /** Per account, the key of the last skipped-fills alert submitted (one per UTC day). */
+  readonly #skippedAlerted = new Map<string, string>();
   /** Serialises snapshot-driven alerting so rule state sees snapshots in order. */
   #snapshotChain: Promise<void> = Promise.resolve();
 
@@ -127,6 +129,16 @@ export class AlertCenter {
       .catch((error) => this.#logger.error({ err: errorSummary(error) }, "risk alerts not submitted"));
   }
 
+  /** The account's abstraction mode is being read; its margin-ratio alerts wait for `accountMode`. */
+  accountModePending(account: string): void {
+    this.#risk.accountModePending(account);
+  }
+
+  /** The account's abstraction mode (null: could not be read, taken as standard). */
+  accountMode(account: string, mode: string | null): void {
+    this.#risk.accountMode(account, mode);
+  }
+
   connectionDown(account: string, since = this.#now()): void {
     this.#health.begin(`socket:${account}`, "Hyperliquid socket down", since, account);
   }
@@ -174,6 +186,27 @@ export class AlertCenter {
       .submit([alert], { claimTimeoutMs: HEALTH_CLAIM_TIMEOUT_MS })
       .catch((error) =>
         this.#logger.error({ err: errorSummary(error) }, "fills-recovered alert not submitted"),
+      );
+  }
+
+  /**
+   * Fills of the account failed validation and were skipped: one `monitor_degraded` alert per account
+   * per UTC day (the key carries the date; the day's first report here is the one submitted).
+   */
+  fillsSkipped(
+    account: string,
+    items: readonly { reason: string; time: number | null; raw: string }[],
+    source: "rest" | "socket",
+    now = this.#now(),
+  ): void {
+    if (!this.#config.enabled.has("monitor_degraded")) return;
+    const alert = fillsSkippedAlert(account, items, now, this.#links, source);
+    if (!alert || this.#skippedAlerted.get(account) === alert.key) return;
+    this.#skippedAlerted.set(account, alert.key);
+    this.outbox
+      .submit([alert], { claimTimeoutMs: HEALTH_CLAIM_TIMEOUT_MS })
+      .catch((error) =>
+        this.#logger.error({ err: errorSummary(error) }, "fills-skipped alert not submitted"),
       );
   }
 

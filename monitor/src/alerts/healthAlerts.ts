@@ -136,3 +136,47 @@ export function fillsRecoveredAlert(
 }
 
 const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
+/** Items named (reason and raw text) in a skipped-fills alert; the rest are counted. */
+const SKIPPED_ITEMS_NAMED = 3;
+
+/**
+ * Fills from Hyperliquid that failed validation were skipped (the valid ones around them were stored and
+ * the sync went on). A `monitor_degraded` alert, once per account per UTC day: the key carries the date,
+ * so later skips that day (a snapshot repeating the same item, other odd items) are only counted and
+ * logged, and two tasks or a restart claim the same key.
+ */
+export function fillsSkippedAlert(
+  account: string,
+  items: readonly { reason: string; time: number | null; raw: string }[],
+  now: number,
+  links: AlertLinks,
+  source: "rest" | "socket",
+): AlertEvent | null {
+  if (items.length === 0) return null;
+  const day = new Date(now).toISOString().slice(0, 10);
+  const plural = items.length === 1 ? "" : "s";
+  const named = items.slice(0, SKIPPED_ITEMS_NAMED);
+  return {
+    schema: ALERT_SCHEMA,
+    key: `monitor_degraded:fills_skipped:${account}:${day}`,
+    kind: "monitor_degraded",
+    severity: "warning",
+    title: `Monitor skipped ${items.length} invalid fill${plural} (${shortAddress(account)})`,
+    summary: [
+      `${items.length} fill${plural} from Hyperliquid (${source === "rest" ? "REST backfill" : "socket"}) failed validation and ${items.length === 1 ? "was" : "were"} skipped; the valid fills around ${items.length === 1 ? "it" : "them"} were stored and the sync went on.`,
+      "Positions and PnL miss what a skipped fill did. Further skips today are counted (metric FillsInvalid) and logged with their raw text, not alerted again.",
+    ].join("\n"),
+    account,
+    coin: null,
+    time: now,
+    fields: [
+      { label: "Skipped", value: String(items.length) },
+      ...named.map((item, i) => ({
+        label: `Fill ${i + 1}${item.time === null ? "" : ` at ${new Date(item.time).toISOString()}`}`,
+        value: `${item.reason}\n${item.raw}`.slice(0, 1_000),
+      })),
+    ],
+    links: links.account(account),
+  };
+}

@@ -4,9 +4,13 @@
  *
  * Per position: distance to the liquidation price (|mark − liq| / mark) at a warning and a critical
  * level. Per account: the cross margin ratio (maintenance margin / account value; 1 means liquidation) at
- * a warning and a critical level. Each level is a ThresholdWatch (hysteresis, cooldown).
+ * a warning and a critical level. Each level is a ThresholdWatch (hysteresis, cooldown). The margin ratio
+ * is the standard-mode figure: it is not judged for unified-account and portfolio-margin accounts
+ * (domain/accountMode.ts), nor while the runtime is still reading an account's mode.
  */
 import { ALERT_SCHEMA, type AlertEvent, type AlertKind } from "../../../lambda-alerts/src/alertEvent.ts";
+import { marginRatioUnsupported } from "../domain/accountMode.ts";
+import { dec } from "../domain/decimal.ts";
 import { DEFAULT_DEX, dexOfCoin } from "../domain/perpDexes.ts";
 import type { AccountSnapshot, PositionHealth } from "../domain/types.ts";
 import { exact, percent } from "./format.ts";
@@ -35,11 +39,33 @@ export class RiskAlerts {
   readonly #links: AlertLinks;
   /** By `account|coin` for positions and `account|margin` for the account's margin ratio. */
   readonly #watches = new Map<string, LevelWatches>();
+  /**
+   * Accounts whose margin ratio is not judged: their mode is not known yet (`accountModePending`), or it
+   * makes the standard ratio meaningless (unified account, portfolio margin: domain/accountMode.ts).
+   */
+  readonly #marginUnjudged = new Map<string, "pending" | "unsupported">();
 
   constructor(thresholds: RiskThresholds, enabled: ReadonlySet<AlertKind>, links: AlertLinks) {
     this.#thresholds = thresholds;
     this.#enabled = enabled;
     this.#links = links;
+  }
+
+  /** The account's mode is being read: hold its margin-ratio rule until `accountMode` says what it is. */
+  accountModePending(account: string): void {
+    if (!this.#marginUnjudged.has(account)) this.#marginUnjudged.set(account, "pending");
+  }
+
+  /** The account's mode as `userAbstraction` answered it, or null when it could not be read (standard). */
+  accountMode(account: string, mode: string | null): void {
+    if (marginRatioUnsupported(mode)) {
+      this.#marginUnjudged.set(account, "unsupported");
+      const watches = this.#watches.get(`${account}|margin`);
+      watches?.warning.reset();
+      watches?.critical.reset();
+    } else {
+      this.#marginUnjudged.delete(account);
+    }
   }
 
   observe(snapshot: AccountSnapshot): AlertEvent[] {
@@ -64,7 +90,11 @@ export class RiskAlerts {
         }
       }
     }
-    if (this.#enabled.has("margin_risk") && snapshot.crossMarginRatio !== null) {
+    if (
+      this.#enabled.has("margin_risk") &&
+      snapshot.crossMarginRatio !== null &&
+      !this.#marginUnjudged.has(snapshot.account)
+    ) {
       const watches = this.#watchesFor(`${snapshot.account}|margin`, "above", [
         this.#thresholds.marginRatioWarning,
         this.#thresholds.marginRatioCritical,
@@ -166,9 +196,13 @@ export class RiskAlerts {
       title = entered
         ? `Cross margin ratio ${percent(value)}`
         : `Cross margin ratio back to ${percent(value)}`;
-      summary = entered
-        ? `Maintenance margin is ${percent(value)} of account value (alert at ${percent(threshold)}; at 100% the account is liquidated).`
-        : `The cross margin ratio is back below ${percent(threshold)}.`;
+      // At or below zero value the ratio is reported as 1 (domain/health.ts): say what it stands for.
+      const noValueLeft = dec(snapshot.accountValue).lte(0);
+      summary = !entered
+        ? `The cross margin ratio is back below ${percent(threshold)}.`
+        : noValueLeft
+          ? `Account value is ${exact(snapshot.accountValue)}, at or below zero, with maintenance margin in use: the account is at or beyond liquidation.`
+          : `Maintenance margin is ${percent(value)} of account value (alert at ${percent(threshold)}; at 100% the account is liquidated).`;
       fields.push(
         { label: "Margin ratio", value: percent(value) },
         { label: "Account value", value: exact(snapshot.accountValue) },

@@ -62,6 +62,31 @@ export function normalizeFill(account: string, wire: WireFill): Fill {
   };
 }
 
+/**
+ * Whether a fill liquidated (or force-closed) a position of the fill's own account.
+ *
+ * Both sides of a liquidation trade carry the `liquidation` object: the liquidated account's fill and its
+ * counterparty's (a market maker's ordinary resting order, samples/ws-user-1.json: "Open Short" with
+ * another account as `liquidatedUser`). So the object alone says only that the fill was *part of* a
+ * liquidation; the account was liquidated when `liquidatedUser` is the account (addresses are lower-cased
+ * by normalizeFill, so this compares case-insensitively).
+ *
+ * `dir` is the fill's direction as seen by its own account (the counterparty of the sample reads "Open
+ * Short"), so a dir that names a forced close ("Liquidated Isolated Long", "Liquidated Cross Short",
+ * "Auto-Deleveraging", PROTOCOL.md §3.1, unconfirmed wording) describes this account's position and is kept
+ * as a fallback: when there is no liquidation object, and when the object has no `liquidatedUser` (the docs
+ * type it optional; without it the object cannot tell the two sides apart, so it alone marks nothing). An
+ * auto-deleveraged position was closed by force too, which the owner wants to hear about as urgently.
+ * A `liquidatedUser` that names another account wins over the dir: it is the explicit statement.
+ */
+export function isLiquidationFill(fill: Fill): boolean {
+  const liquidatedUser = fill.liquidation?.liquidatedUser ?? null;
+  if (liquidatedUser !== null) return liquidatedUser.toLowerCase() === fill.account.toLowerCase();
+  return OWN_FORCED_CLOSE_DIR.test(fill.dir);
+}
+
+const OWN_FORCED_CLOSE_DIR = /^liquidated\b|deleverag/i;
+
 /** Processing order: by time, then id, so every replay of the same fills applies them identically. */
 export function compareFills(a: Fill, b: Fill): number {
   return a.time - b.time || (a.fillId < b.fillId ? -1 : a.fillId > b.fillId ? 1 : 0);

@@ -13,6 +13,7 @@
  *   from that size, its entry approximated by the fill's price, and is flagged `partialHistory`.
  */
 import { D, type Dec, dec, quotient, str } from "./decimal.ts";
+import { isLiquidationFill } from "./fill.ts";
 import type { ClosedPosition, Fill, PositionEvent, PositionSide, PositionState } from "./types.ts";
 
 export const FEE_SPLIT_DECIMALS = 8;
@@ -27,9 +28,8 @@ export interface ApplyResult {
   mismatch: boolean;
 }
 
-export function isLiquidationFill(fill: Fill): boolean {
-  return fill.liquidation !== null || /liquidat|deleverag/i.test(fill.dir);
-}
+/** The account's own liquidation (see fill.ts): a counterparty's fill in a liquidation is not one. */
+export { isLiquidationFill };
 
 export function flatPosition(account: string, coin: string): PositionState {
   return {

@@ -181,7 +181,11 @@ export interface AccountSnapshot {
   totalUnrealizedPnl: string;
   /** totalNtlPos / accountValue; null when the account value is 0. */
   leverage: string | null;
-  /** crossMaintenanceMarginUsed / crossMarginSummary.accountValue; ≥ 1 is liquidatable. */
+  /**
+   * crossMaintenanceMarginUsed / crossMarginSummary.accountValue; ≥ 1 is liquidatable. 1 when the cross
+   * account value is ≤ 0 with maintenance margin in use (at or beyond liquidation; the quotient means
+   * nothing there). Standard-mode figure: see domain/health.ts for unified and portfolio-margin accounts.
+   */
   crossMarginRatio: string | null;
   /** 100 · (1 − crossMarginRatio), clamped to [0, 100]; 100 with no margin in use. */
   healthScore: string;

@@ -12,16 +12,26 @@ import {
   ClearinghouseStateDataSchema,
   describeIssue,
   FillSchema,
+  type RejectedItem,
   SubscriptionResponseDataSchema,
   TradeSchema,
   UserFillsDataSchema,
+  validateEach,
   WsOrderSchema,
 } from "./schemas.ts";
 
+/** `invalid` counts the items of the frame that failed validation; `rejected` holds them with raw text. */
 export type Frame =
-  | { kind: "userFills"; user: string; isSnapshot: boolean; fills: WireFill[]; invalid: number }
-  | { kind: "trades"; trades: WireTrade[]; invalid: number }
-  | { kind: "orderUpdates"; orders: WireOrder[]; invalid: number }
+  | {
+      kind: "userFills";
+      user: string;
+      isSnapshot: boolean;
+      fills: WireFill[];
+      invalid: number;
+      rejected: RejectedItem[];
+    }
+  | { kind: "trades"; trades: WireTrade[]; invalid: number; rejected: RejectedItem[] }
+  | { kind: "orderUpdates"; orders: WireOrder[]; invalid: number; rejected: RejectedItem[] }
   /** `dex`: the perp dex the state is for, `""` for the default dex. */
   | { kind: "clearinghouseState"; user: string; dex: string; state: WireClearinghouseState }
   | { kind: "subscriptionResponse"; method: string; subscription: Record<string, unknown> }
@@ -60,24 +70,25 @@ export function classifyFrame(text: string): Frame {
     case "userFills": {
       const parsed = UserFillsDataSchema.safeParse(data);
       if (!parsed.success) return malformed(channel, parsed.error);
-      const { items, invalid } = validItems(parsed.data.fills, FillSchema);
+      const { items, rejected } = validateEach(parsed.data.fills, FillSchema);
       return {
         kind: "userFills",
         user: parsed.data.user.toLowerCase(),
         isSnapshot: parsed.data.isSnapshot === true,
         fills: items as WireFill[],
-        invalid,
+        invalid: rejected.length,
+        rejected,
       };
     }
     case "trades": {
       if (!Array.isArray(data)) return { kind: "malformed", reason: "trades: data is not an array" };
-      const { items, invalid } = validItems(data, TradeSchema);
-      return { kind: "trades", trades: items as WireTrade[], invalid };
+      const { items, rejected } = validateEach(data, TradeSchema);
+      return { kind: "trades", trades: items as WireTrade[], invalid: rejected.length, rejected };
     }
     case "orderUpdates": {
       if (!Array.isArray(data)) return { kind: "malformed", reason: "orderUpdates: data is not an array" };
-      const { items, invalid } = validItems(data, WsOrderSchema);
-      return { kind: "orderUpdates", orders: items as WireOrder[], invalid };
+      const { items, rejected } = validateEach(data, WsOrderSchema);
+      return { kind: "orderUpdates", orders: items as WireOrder[], invalid: rejected.length, rejected };
     }
     case "clearinghouseState": {
       const parsed = ClearinghouseStateDataSchema.safeParse(data);
@@ -99,15 +110,4 @@ export function classifyFrame(text: string): Frame {
 
 function malformed(channel: string, error: z.ZodError): Frame {
   return { kind: "malformed", reason: `${channel}: ${describeIssue(error)}` };
-}
-
-function validItems(values: readonly unknown[], schema: z.ZodType): { items: unknown[]; invalid: number } {
-  const items: unknown[] = [];
-  let invalid = 0;
-  for (const value of values) {
-    const parsed = schema.safeParse(value);
-    if (parsed.success) items.push(parsed.data);
-    else invalid += 1;
-  }
-  return { items, invalid };
 }

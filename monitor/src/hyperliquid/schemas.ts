@@ -4,8 +4,24 @@
  * break a running monitor; a missing or mistyped field we rely on is an error.
  */
 import { z } from "zod";
+import { dec, str } from "../domain/decimal.ts";
 
 export const decimalString = z.string().regex(/^-?\d+(\.\d+)?$/, { message: "expected a decimal string" });
+
+/**
+ * A decimal the docs type as a JSON number but the wire sends as a string today (`liquidation.markPx`,
+ * the clearinghouse state's margin summary, `crossMaintenanceMarginUsed`, `withdrawable`: DOCS websocket
+ * subscriptions "Data type definitions"). Both are accepted and come out as a plain decimal string. A
+ * number is already a double when JSON.parse hands it over: its shortest round-trip text (0.1 → "0.1",
+ * 1e-7 → "0.0000001") is the closest exact reading there is, with no float arithmetic on top.
+ */
+export const decimalValue = z.union([
+  decimalString,
+  z
+    .number()
+    .refine(Number.isFinite, { message: "expected a finite number" })
+    .transform((value) => str(dec(String(value)))),
+]);
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, { message: "expected an address" });
 const side = z.enum(["B", "A"]);
 const millis = z.number().int().nonnegative();
@@ -29,7 +45,7 @@ export const FillSchema = z.object({
   cloid: z.string().nullable().optional(),
   twapId: z.number().int().nullable().optional(),
   liquidation: z
-    .object({ liquidatedUser: z.string().optional(), markPx: decimalString, method: z.string() })
+    .object({ liquidatedUser: z.string().optional(), markPx: decimalValue, method: z.string() })
     .nullable()
     .optional(),
 });
@@ -65,17 +81,17 @@ export const WsOrderSchema = z.object({
 });
 
 const MarginSummarySchema = z.object({
-  accountValue: decimalString,
-  totalNtlPos: decimalString,
-  totalRawUsd: decimalString,
-  totalMarginUsed: decimalString,
+  accountValue: decimalValue,
+  totalNtlPos: decimalValue,
+  totalRawUsd: decimalValue,
+  totalMarginUsed: decimalValue,
 });
 
 export const ClearinghouseStateSchema = z.object({
   marginSummary: MarginSummarySchema,
   crossMarginSummary: MarginSummarySchema,
-  crossMaintenanceMarginUsed: decimalString.optional(),
-  withdrawable: decimalString,
+  crossMaintenanceMarginUsed: decimalValue.optional(),
+  withdrawable: decimalValue,
   assetPositions: z.array(
     z.object({
       type: z.string(),
@@ -116,6 +132,49 @@ export const SubscriptionResponseDataSchema = z.object({
   method: z.string(),
   subscription: z.record(z.string(), z.unknown()),
 });
+
+/** Characters of an invalid item's JSON text kept for logs and alerts. */
+export const RAW_TEXT_LIMIT = 500;
+
+/** An item that failed validation: why, its time if it has a usable one, and its raw JSON (truncated). */
+export interface RejectedItem {
+  reason: string;
+  time: number | null;
+  raw: string;
+}
+
+/**
+ * Validates an array item by item: one odd item must never reject the items around it (a page of 2,000
+ * fills, a frame). The valid items are returned; each invalid one is reported with its raw text.
+ */
+export function validateEach<T>(
+  values: readonly unknown[],
+  schema: z.ZodType<T, unknown>,
+): { items: T[]; rejected: RejectedItem[] } {
+  const items: T[] = [];
+  const rejected: RejectedItem[] = [];
+  for (const value of values) {
+    const parsed = schema.safeParse(value);
+    if (parsed.success) items.push(parsed.data);
+    else rejected.push({ reason: describeIssue(parsed.error), time: timeOf(value), raw: rawText(value) });
+  }
+  return { items, rejected };
+}
+
+function timeOf(value: unknown): number | null {
+  const time = typeof value === "object" && value !== null ? (value as { time?: unknown }).time : undefined;
+  return typeof time === "number" && Number.isSafeInteger(time) && time >= 0 ? time : null;
+}
+
+function rawText(value: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > RAW_TEXT_LIMIT ? `${text.slice(0, RAW_TEXT_LIMIT)}…` : text;
+}
 
 /** First failing path and message of a zod error, short enough for a log line. */
 export function describeIssue(error: z.ZodError): string {

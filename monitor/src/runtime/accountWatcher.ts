@@ -21,7 +21,9 @@ import { backfillFills } from "../hyperliquid/backfillFills.ts";
 import { CLEARINGHOUSE_STATE, clearinghouseState } from "../hyperliquid/info/clearinghouseState.ts";
 import { FRONTEND_OPEN_ORDERS, frontendOpenOrders } from "../hyperliquid/info/frontendOpenOrders.ts";
 import { orderStatus } from "../hyperliquid/info/orderStatus.ts";
+import { userAbstraction } from "../hyperliquid/info/userAbstraction.ts";
 import type { InfoClient } from "../hyperliquid/infoClient.ts";
+import type { RejectedItem } from "../hyperliquid/schemas.ts";
 import {
   clearinghouseStateSubscription,
   orderUpdatesSubscription,
@@ -32,6 +34,7 @@ import type { Logger } from "../telemetry/logger.ts";
 import type { Metrics } from "../telemetry/metrics.ts";
 import type { FeedConnection } from "./feedConnection.ts";
 import { errorSummary, FillSync } from "./fillSync.ts";
+import { LogSampler } from "./logSampler.ts";
 
 /** At most this many stored-open orders are looked up one by one after a reconnect (weight 2 each). */
 const MAX_ORDER_STATUS_LOOKUPS = 40;
@@ -50,6 +53,13 @@ export interface AccountWatcherDependencies {
    * latest state of every other followed dex (mergeDexStates).
    */
   onState?: (state: WireClearinghouseState, receivedAt: number) => void;
+  /** Fills that failed validation were skipped (already counted and logged here); for the alert. */
+  onFillsSkipped?: (items: readonly RejectedItem[], source: "rest" | "socket") => void;
+  /**
+   * The account's abstraction mode, read on every (re)connection before the state refresh: the
+   * `userAbstraction` answer, or null when it could not be read.
+   */
+  onAccountMode?: (mode: string | null) => void;
   /** Delay before a stalled fill sync tries again (default 15 s). */
   stallRetryMs?: number;
 }
@@ -65,6 +75,8 @@ export class AccountWatcher {
   readonly #followed = new Set<string>([DEFAULT_DEX]);
   #connection: FeedConnection | null = null;
   #refreshing: Promise<void> | null = null;
+  #modeRead = false;
+  readonly #sampler = new LogSampler();
   /** Aborts this account's REST requests on stop, so a shutdown never waits out a rate-limit pause. */
   readonly #stopped = new AbortController();
 
@@ -181,12 +193,32 @@ export class AccountWatcher {
     this.fills.disconnected();
   }
 
-  receiveFills(wires: readonly WireFill[]): void {
+  /** Fills of a `userFills` frame, and the items of it that failed validation. */
+  receiveFills(wires: readonly WireFill[], rejected: readonly RejectedItem[] = []): void {
+    if (rejected.length > 0) this.#fillsSkipped(rejected, "socket");
     this.#followDexesOf(
       wires.map((wire) => wire.coin),
       "fill",
     );
     this.fills.receive(wires.map((wire) => normalizeFill(this.account, wire)));
+  }
+
+  /**
+   * Invalid fills are skipped, never allowed to stall the account: counted, logged with their raw text
+   * (sampled: the first few, then one in a thousand), and reported for the once-a-day alert.
+   */
+  #fillsSkipped(items: readonly RejectedItem[], source: "rest" | "socket"): void {
+    const { metrics, logger } = this.#deps;
+    metrics.count("FillsInvalid", items.length);
+    for (const item of items) {
+      const seen = this.#sampler.sample("invalid fill");
+      if (seen === null) continue;
+      logger.warn(
+        { account: this.account, source, reason: item.reason, time: item.time, raw: item.raw, seen },
+        "invalid fill skipped",
+      );
+    }
+    this.#deps.onFillsSkipped?.(items, source);
   }
 
   receiveOrders(wires: readonly WireOrder[]): void {
@@ -210,6 +242,8 @@ export class AccountWatcher {
     for (const dex of this.followedDexes) {
       const known = this.#states.get(dex);
       if (known && now - known.receivedAt <= maxAgeMs) continue;
+      // A socket that never opened never read the mode, and the alert rules hold the margin ratio until then.
+      if (!this.#modeRead) await this.#readAccountMode(this.#stopped.signal);
       const state = await clearinghouseState(
         this.#deps.info,
         { user: this.account, dex },
@@ -260,14 +294,38 @@ export class AccountWatcher {
   }
 
   async *#fetchFillsSince(startTime: number, signal: AbortSignal): AsyncIterable<Fill[]> {
-    for await (const page of backfillFills(this.#deps.info, { user: this.account, startTime, signal })) {
+    const pages = backfillFills(this.#deps.info, {
+      user: this.account,
+      startTime,
+      signal,
+      onRejected: (items) => this.#fillsSkipped(items, "rest"),
+    });
+    for await (const page of pages) {
       yield page.map((wire) => normalizeFill(this.account, wire));
     }
+  }
+
+  async #readAccountMode(signal: AbortSignal): Promise<void> {
+    if (!this.#deps.onAccountMode) return;
+    let mode: string | null = null;
+    try {
+      mode = await userAbstraction(this.#deps.info, { user: this.account }, signal);
+    } catch (error) {
+      if (signal.aborted) return;
+      this.#deps.logger.warn(
+        { account: this.account, err: errorSummary(error) },
+        "account mode not read; health figures are taken as standard-mode figures",
+      );
+    }
+    this.#modeRead = true;
+    this.#deps.onAccountMode(mode);
   }
 
   async #refreshOrdersAndState(): Promise<void> {
     const { info, logger } = this.#deps;
     const signal = this.#stopped.signal;
+    // Every (re)connection reads the mode again (a user may switch modes; it costs weight 20).
+    await this.#readAccountMode(signal);
     try {
       // No snapshot or replay exists for orderUpdates: what changed while we were away comes from the
       // open-orders list of every followed dex and, for orders we still hold as open but that left

@@ -8,6 +8,7 @@
 import { AlertCenter } from "../alerts/alertCenter.ts";
 import { type AlertPublisher, DirectAlertPublisher, SnsAlertPublisher } from "../alerts/publishers.ts";
 import { DEFAULT_CVD_COINS, type MonitorConfig } from "../config/config.ts";
+import { marginRatioUnsupported } from "../domain/accountMode.ts";
 import { accountSnapshotFrom } from "../domain/health.ts";
 import { DEFAULT_DEX, dexOfCoin } from "../domain/perpDexes.ts";
 import { PositionBook } from "../domain/positions.ts";
@@ -177,11 +178,14 @@ export class Monitor {
         backfillSince: config.backfillSince,
         applyFillsInOrder: (fills, context) => this.#applyFills(fills, context),
         onFillsRecovered: (fills) => this.#alerts.fillsRecovered(account, fills),
+        onAccountMode: (mode) => this.#accountMode(account, mode),
+        onFillsSkipped: (items, source) => this.#alerts.fillsSkipped(account, items, source),
         ...(this.#options.stallRetryMs === undefined ? {} : { stallRetryMs: this.#options.stallRetryMs }),
         // Risk and drawdown rules see each state once, as it arrives (the periodic snapshot reuses it).
         onState: (state, receivedAt) =>
           this.#alerts.snapshot(accountSnapshotFrom(account, state, receivedAt)),
       });
+      this.#alerts.accountModePending(account);
       // Down until its socket first opens: a socket that never opens is a degraded monitor too.
       this.#alerts.connectionDown(account);
       this.#watchers.set(account, watcher);
@@ -328,11 +332,13 @@ export class Monitor {
     if (this.#stopping) return;
     this.#metrics.count("FramesReceived");
     if ("invalid" in frame && frame.invalid > 0) {
-      this.#skip("FramesMalformed", `invalid ${frame.kind} items skipped`, `${frame.invalid} item(s)`);
+      const first = frame.rejected[0];
+      const detail = `${frame.invalid} item(s); first: ${first?.reason} ${first?.raw}`;
+      this.#skip("FramesMalformed", `invalid ${frame.kind} items skipped`, detail);
     }
     switch (frame.kind) {
       case "userFills":
-        if (frame.user === watcher.account) watcher.receiveFills(frame.fills);
+        if (frame.user === watcher.account) watcher.receiveFills(frame.fills, frame.rejected);
         else
           this.#skip("FramesUnknown", "userFills for an account this connection does not watch", frame.user);
         break;
@@ -358,6 +364,17 @@ export class Monitor {
       case "malformed":
         this.#skip("FramesMalformed", "malformed frame skipped", frame.reason);
         break;
+    }
+  }
+
+  /** Health figures are standard-mode figures: say so for an account whose mode makes them meaningless. */
+  #accountMode(account: string, mode: string | null): void {
+    this.#alerts.accountMode(account, mode);
+    if (marginRatioUnsupported(mode)) {
+      this.#logger.warn(
+        { account, mode },
+        "account is in a unified or portfolio-margin mode: its margin ratio and health score are standard-mode figures from the perp clearinghouse state, which Hyperliquid says are not meaningful for it; margin-ratio alerts are off for this account (liquidation-distance alerts stay on)",
+      );
     }
   }
 

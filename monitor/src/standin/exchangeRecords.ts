@@ -21,6 +21,7 @@ export class ExchangeRecords {
   readonly #perpDexs: string[] = [];
   readonly #orders = new Map<string, Map<number, WireOrder>>();
   readonly #trades = new Map<string, WireTrade[]>();
+  readonly #accountModes = new Map<string, string>();
 
   constructor(visibleUntil: () => number = () => Number.POSITIVE_INFINITY) {
     this.#visibleUntil = visibleUntil;
@@ -73,6 +74,15 @@ export class ExchangeRecords {
 
   get perpDexs(): readonly string[] {
     return this.#perpDexs;
+  }
+
+  setAccountMode(user: string, mode: string): void {
+    this.#accountModes.set(user.toLowerCase(), mode);
+  }
+
+  /** The user's abstraction mode as `userAbstraction` answers it, if one was set. */
+  accountMode(user: string): string | undefined {
+    return this.#accountModes.get(user.toLowerCase());
   }
 
   /** Records each order's latest status (an order keeps its place; a newer status replaces the older). */

@@ -46,6 +46,8 @@ const BODIES = {
   orderStatus: z.object({ user: address, oid: z.union([z.number().int(), z.string()]) }),
   recentTrades: z.object({ coin: z.string().min(1) }),
   perpDexs: z.object({}),
+  // DOCS info-endpoint "Query a user's abstraction state": {type, user}.
+  userAbstraction: z.object({ user: address }),
 } as const;
 type InfoType = keyof typeof BODIES;
 
@@ -61,6 +63,8 @@ const BASE_WEIGHT: Record<InfoType, number> = {
   recentTrades: 20,
   // DOCS rate-limits-and-user-limits: "All other documented info requests have weight 20".
   perpDexs: 20,
+  // DOCS rate-limits-and-user-limits: 20 for all other documented info requests.
+  userAbstraction: 20,
 };
 
 export function answerInfo(body: unknown, records: ExchangeRecords, options: InfoAnswerOptions): InfoAnswer {
@@ -129,6 +133,10 @@ export function answerInfo(body: unknown, records: ExchangeRecords, options: Inf
           : { status: "unknownOid" },
       );
     }
+    case "userAbstraction":
+      // A bare JSON string (SDK type: "unifiedAccount" | "portfolioMargin" | "disabled" | "default"); what
+      // the real API answers for an account that never chose a mode is unconfirmed: "default" here.
+      return answer(records.accountMode(user) ?? "default");
     case "recentTrades": {
       const trades = records.visibleTrades(request.coin as string).slice(-options.recentTrades);
       return answer(trades, trades.length);

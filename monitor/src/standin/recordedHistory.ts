@@ -19,6 +19,8 @@ export interface HistoryData {
   trades: Map<string, WireTrade[]>;
   states: Timed<WireClearinghouseState>[];
   orders: Timed<WireOrder[]>[];
+  /** The last recorded `userAbstraction` answer per user. */
+  accountModes: Map<string, string>;
 }
 
 export class RecordedHistory {
@@ -26,6 +28,7 @@ export class RecordedHistory {
   readonly #trades = new Map<string, Map<string, WireTrade>>();
   readonly #states: Timed<WireClearinghouseState>[] = [];
   readonly #orders: Timed<WireOrder[]>[] = [];
+  readonly #accountModes = new Map<string, string>();
 
   /** A recorded frame's data; frames without a user (orderUpdates) belong to the connection's account. */
   fromFrame(t: number, account: string, channel: unknown, data: unknown): void {
@@ -71,6 +74,9 @@ export class RecordedHistory {
         }
         break;
       }
+      case "userAbstraction":
+        if (user && typeof response === "string") this.#accountModes.set(user, response);
+        break;
       case "historicalOrders":
         if (user && Array.isArray(response)) this.#addOrders(t, user, response);
         break;
@@ -96,6 +102,7 @@ export class RecordedHistory {
       trades: new Map([...this.#trades].map(([coin, trades]) => [coin, [...trades.values()]])),
       states: byTime(this.#states),
       orders: byTime(this.#orders),
+      accountModes: new Map(this.#accountModes),
     };
   }
 

@@ -120,6 +120,7 @@ class ReplayPlayer {
     // Before its first recorded state an account is assumed as first recorded: the best guess there is.
     const firstStates = new Map(plan.states.toReversed().map((state) => [state.user, state.value]));
     for (const [user, state] of firstStates) standIn.setClearinghouseState(user, state);
+    for (const [user, mode] of plan.accountModes) standIn.setAccountMode(user, mode);
     this.#advanceClock(this.#clock);
   }
 

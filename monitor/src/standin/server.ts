@@ -244,6 +244,11 @@ export class HyperliquidStandIn {
     this.#records.addPerpDex(name);
   }
 
+  /** The user's account abstraction mode, as REST `userAbstraction` answers it (default "default"). */
+  setAccountMode(user: string, mode: string): void {
+    this.#records.setAccountMode(user, mode);
+  }
+
   /** Every fill of the user the stand-in holds, oldest first, regardless of `visibleUntil`. */
   fillsOf(user: string): WireFill[] {
     return this.#records.allFills(user);

@@ -25,6 +25,8 @@ export const COUNTERS = {
   Reconnects: "Count",
   FillsStored: "Count",
   BackfilledFills: "Count",
+  /** Fills (REST or socket) that failed validation and were skipped. */
+  FillsInvalid: "Count",
   PositionsClosed: "Count",
   OrderUpdates: "Count",
   TradesCounted: "Count",

@@ -8,6 +8,7 @@
  */
 
 import { dec, str } from "../../domain/decimal.ts";
+import { isLiquidationFill } from "../../domain/fill.ts";
 import { orderVersion } from "../../domain/orders.ts";
 import type {
   AccountSnapshot,
@@ -50,8 +51,9 @@ export const fillToRow = (fill: Fill): Row => ({
   fee: fill.fee,
   fee_token: fill.feeToken,
   order_id: fill.oid,
-  is_position_close: CLOSING_DIRECTION.test(fill.dir) || fill.liquidation !== null,
-  is_liquidation: fill.liquidation !== null,
+  // The account's own liquidation only: a counterparty's fill carries the liquidation object too.
+  is_position_close: CLOSING_DIRECTION.test(fill.dir) || isLiquidationFill(fill),
+  is_liquidation: isLiquidationFill(fill),
   is_perp: fill.isPerp,
   tx_hash: fill.hash,
   metadata: fill,
