@@ -11,6 +11,7 @@
  */
 import { WebSocketTransport } from "@nktkas/hyperliquid";
 import type { Logger } from "../telemetry/logger.ts";
+import { type ConnectionGate, type ConnectionSlot, processConnectionGate } from "./connectionGate.ts";
 
 /** A subscription as sent to the server (`{type, user?, coin?, ...}`). */
 export type SubscriptionPayload = { type: string } & Record<string, unknown>;
@@ -29,6 +30,8 @@ export interface FeedConnectionOptions {
    * that swallowed a subscribe would otherwise leave us connected but deaf.
    */
   ackTimeoutMs?: number;
+  /** Where every (re)connect waits for a slot under the per-IP limits; default: the process-wide gate. */
+  gate?: ConnectionGate;
   /** How to match an ack to a subscription; the server normalises the echo, so not by bytes. */
   subscriptionKey: (subscription: Record<string, unknown>) => string;
   onFrame: (text: string, receivedAt: number) => void;
@@ -47,6 +50,9 @@ export class FeedConnection {
   #ackTimer: NodeJS.Timeout | null = null;
   #open = false;
   #closed = false;
+  /** The gate slot of the current socket attempt, held until its close has completed. */
+  #slot: ConnectionSlot | null = null;
+  readonly #closing = new AbortController();
   lastFrameAt: number | null = null;
 
   constructor(options: FeedConnectionOptions) {
@@ -54,8 +60,24 @@ export class FeedConnection {
     this.#options = options;
     const keepAlive = options.keepAlive ?? { intervalMs: 30_000, timeoutMs: 10_000 };
     const backoff = options.reconnect ?? { baseDelayMs: 500, maxDelayMs: 30_000 };
+    const gate = options.gate ?? processConnectionGate;
+    // The SDK's socket asks for its URL before every attempt, the first one and those that skip the
+    // reconnect delay (`reconnect()` after a pong or ack timeout) alike: the one place every attempt passes,
+    // so it waits there for a gate slot. The SDK types `url` as a string; its socket (@nktkas/rews) takes
+    // this provider form too.
+    const urlWhenSlotFree = async (): Promise<string> => {
+      this.#slot?.release(); // never two slots for one connection
+      this.#slot = null;
+      const slot = await gate.acquire(this.#closing.signal);
+      if (this.#closed) {
+        slot.release();
+        throw new Error("connection closed");
+      }
+      this.#slot = slot;
+      return options.url;
+    };
     this.#transport = new WebSocketTransport({
-      url: options.url,
+      url: urlWhenSlotFree as unknown as string,
       timeout: 15_000,
       keepAlive: { interval: keepAlive.intervalMs, timeout: keepAlive.timeoutMs },
       resubscribe: true,
@@ -75,6 +97,7 @@ export class FeedConnection {
       this.#options.onFrame(typeof data === "string" ? data : String(data), receivedAt);
     });
     socket.addEventListener("open", () => {
+      this.#slot?.settled();
       this.#open = true;
       this.#acknowledged.clear();
       this.#opens += 1;
@@ -88,6 +111,10 @@ export class FeedConnection {
       this.#options.onOpen(this.#opens > 1);
     });
     socket.addEventListener("close", () => {
+      // The SDK's socket reports a close once the attempt's socket has finished closing (or failed to
+      // connect): only then may the next attempt take the slot.
+      this.#slot?.release();
+      this.#slot = null;
       if (!this.#open) return;
       this.#open = false;
       this.#acknowledged.clear();
@@ -170,6 +197,7 @@ export class FeedConnection {
 
   close(): void {
     this.#closed = true;
+    this.#closing.abort(new Error("connection closed"));
     if (this.#ackTimer) clearTimeout(this.#ackTimer);
     this.#transport.close();
   }

@@ -22,6 +22,7 @@ import { type MonitorStore, StorageError } from "../storage/store.ts";
 import type { Logger } from "../telemetry/logger.ts";
 import type { Metrics } from "../telemetry/metrics.ts";
 import { AccountWatcher } from "./accountWatcher.ts";
+import type { ConnectionGate } from "./connectionGate.ts";
 import { CvdFeed } from "./cvdFeed.ts";
 import { FeedConnection } from "./feedConnection.ts";
 import { errorSummary } from "./fillSync.ts";
@@ -43,6 +44,8 @@ export interface MonitorOptions {
   keepAlive?: { intervalMs: number; timeoutMs: number };
   reconnect?: { baseDelayMs: number; maxDelayMs: number };
   ackTimeoutMs?: number;
+  /** Where sockets wait under Hyperliquid's per-IP connection limits; default: the process-wide gate. */
+  connectionGate?: ConnectionGate;
   /** Milliseconds between metric flushes; defaults to the snapshot interval. */
   metricsIntervalMs?: number;
   startHealthServer?: boolean;
@@ -281,6 +284,7 @@ export class Monitor {
       keepAlive: this.#options.keepAlive,
       reconnect: this.#options.reconnect,
       ackTimeoutMs: this.#options.ackTimeoutMs,
+      ...(this.#options.connectionGate ? { gate: this.#options.connectionGate } : {}),
       subscriptionKey,
       onFrame: (text, receivedAt) => {
         recorder?.writeFrame(account, text, receivedAt);
