@@ -63,7 +63,10 @@ describe("monitor ingestion", () => {
 
   it("after a dropped connection, reconnects and backfills fills that arrived only over REST", async () => {
     // The subscribe snapshot holds only the newest 5 fills: everything older must come from the backfill.
-    harness = await startHarness({ standIn: { snapshotSize: 5 } });
+    // The exact counts below need each snapshot to arrive before the backfill's first REST answer. With
+    // CVD coins the start first reads `meta`, which leaves a warm REST connection, and the first backfill
+    // can then win that race (and count the snapshot's 5 fills as backfilled too): no CVD here.
+    harness = await startHarness({ standIn: { snapshotSize: 5 }, env: { CVD_COINS: "none" } });
     const h = harness;
     h.standIn.addFills(ACCOUNT, generatedFills(10, T0));
     const { monitor, metrics } = await h.startMonitor();

@@ -123,7 +123,12 @@ export async function startHarness(
         ...(start.restBudget ? { restBudget: start.restBudget } : {}),
         ...start.monitorOptions,
       });
-      await monitor.start();
+      try {
+        await monitor.start();
+      } catch (error) {
+        await monitor.stop(5_000); // its health server and sockets, whatever the start got to
+        throw error;
+      }
       const handle = { monitor, metrics, store, stop: () => monitor.stop(5_000) };
       running.push(handle);
       return handle;

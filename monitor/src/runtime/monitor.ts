@@ -1,6 +1,7 @@
 /**
  * The long-running monitor: one socket per account, fills synced and applied to positions, orders,
- * account snapshots on an interval, CVD from public trades, metrics and probes.
+ * account snapshots on an interval, CVD from public trades on a market-data socket of its own, metrics and
+ * probes.
  *
  * Thin orchestration only: the rules live in the domain (`domain/`), the protocol in `hyperliquid/`,
  * persistence behind `MonitorStore`.
@@ -14,7 +15,7 @@ import type { AccountSnapshot, Fill, PositionEvent } from "../domain/types.ts";
 import { WeightBudget } from "../hyperliquid/_weightBudget.ts";
 import { classifyFrame } from "../hyperliquid/frames.ts";
 import { fundingBetween } from "../hyperliquid/info/userFunding.ts";
-import { InfoClient } from "../hyperliquid/infoClient.ts";
+import { InfoClient, InfoRequestError } from "../hyperliquid/infoClient.ts";
 import { subscriptionKey } from "../hyperliquid/subscriptions.ts";
 import type { RecordingWriter } from "../standin/recording.ts";
 import { backoffDelayMs } from "../storage/backoff.ts";
@@ -22,6 +23,7 @@ import { type MonitorStore, StorageError } from "../storage/store.ts";
 import type { Logger } from "../telemetry/logger.ts";
 import type { Metrics } from "../telemetry/metrics.ts";
 import { AccountWatcher } from "./accountWatcher.ts";
+import { CoinUniverse, isRefusal } from "./coinUniverse.ts";
 import type { ConnectionGate } from "./connectionGate.ts";
 import { CvdFeed } from "./cvdFeed.ts";
 import { FeedConnection } from "./feedConnection.ts";
@@ -71,8 +73,12 @@ export class Monitor {
   readonly #info: InfoClient;
   readonly #positions = new PositionBook();
   readonly #watchers = new Map<string, AccountWatcher>();
+  /** One connection per account. */
   readonly #connections: FeedConnection[] = [];
+  /** Public trades for CVD: its own connection (counted against the IP's connections, not its users). */
+  #market: FeedConnection | null = null;
   readonly #cvd: CvdFeed;
+  readonly #universe: CoinUniverse;
   readonly #sampler = new LogSampler();
   readonly #timers: NodeJS.Timeout[] = [];
   #health: HealthServer | null = null;
@@ -99,6 +105,8 @@ export class Monitor {
         : {}),
     });
     this.#cvd = new CvdFeed({ store: this.#store, metrics: this.#metrics, logger: this.#logger });
+    this.#cvd.attach(() => this.#connectMarket());
+    this.#universe = new CoinUniverse({ info: this.#info, logger: this.#logger });
     this.#alerts = new AlertCenter({
       config: this.#config.alerts,
       network: this.#config.network,
@@ -146,6 +154,13 @@ export class Monitor {
       );
       this.#healthPort = await this.#health.listen(config.healthPort);
     }
+    // Named CVD coins must exist before anything else happens: a ConfigError here ends the start.
+    if (config.cvdCoins !== null && config.cvdCoins.length > 0) {
+      const coins = config.cvdCoins;
+      await this.#untilInfoAnswers("checking CVD_COINS against the listed coins (meta)", () =>
+        this.#universe.checkConfigured(coins),
+      );
+    }
     await this.#untilStorageAnswers("storage check", () => this.#store.init());
     for (const account of config.accounts) {
       const states = await this.#untilStorageAnswers("restoring positions", () =>
@@ -177,10 +192,12 @@ export class Monitor {
         watcher.start(connection),
       );
     }
-    // Public trades ride on the first account's socket: Hyperliquid allows 10 connections per IP, and
-    // trades frames name their coin, so they need no connection of their own.
-    this.#cvd.attach(this.#connections[0]!);
-    await this.#untilStorageAnswers("restoring the CVD", () => this.#cvd.track(this.#cvdCoinsNow()));
+    // Public trades get a connection of their own (opened by the first track): a trades problem (an
+    // unacknowledged subscribe, an error frame) must never replace an account's socket.
+    const cvdCoins = await this.#untilInfoAnswers("reading the listed coins (meta)", () =>
+      this.#universe.followable(this.#cvdCoinsNow()),
+    );
+    await this.#untilStorageAnswers("restoring the CVD", () => this.#cvd.track(cvdCoins));
 
     this.#every(config.snapshotIntervalMs, () => this.#takeSnapshots());
     this.#every(this.#options.metricsIntervalMs ?? config.snapshotIntervalMs, () => this.#flushMetrics());
@@ -221,6 +238,26 @@ export class Monitor {
     }
   }
 
+  /**
+   * Start-up reads of `/info` (`meta`) wait out a REST outage like the storage reads: the InfoClient has
+   * already retried a few times; this keeps going with backoff. A refusal (4xx but 429) is not retried.
+   */
+  async #untilInfoAnswers<T>(what: string, read: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await read();
+      } catch (error) {
+        if (!(error instanceof InfoRequestError) || isRefusal(error.status) || this.#stopping) throw error;
+        if (attempt === 1 || attempt % 10 === 0) {
+          this.#logger.warn({ attempt, err: errorSummary(error) }, `${what}: REST not answering; retrying`);
+        }
+        await new Promise((resolve) =>
+          setTimeout(resolve, backoffDelayMs(attempt, { baseDelayMs: 500, maxDelayMs: 15_000 })),
+        );
+      }
+    }
+  }
+
   readiness(now = Date.now()): Readiness {
     const connections = this.#connections.map((connection) => ({
       label: connection.label,
@@ -237,7 +274,14 @@ export class Monitor {
           c.lastFrameAgeMs !== null &&
           c.lastFrameAgeMs <= (this.#options.readyMaxFrameAgeMs ?? READY_MAX_FRAME_AGE_MS),
       );
-    return { ready, connections };
+    // The market-data connection is reported, not required: a trades problem is not an account problem.
+    const market = this.#market && {
+      label: this.#market.label,
+      open: this.#market.isOpen,
+      acknowledged: this.#market.allAcknowledged,
+      lastFrameAgeMs: this.#market.lastFrameAt === null ? null : now - this.#market.lastFrameAt,
+    };
+    return { ready, connections, market };
   }
 
   /** Takes one snapshot per account now (also runs on the interval). */
@@ -254,6 +298,7 @@ export class Monitor {
     this.#stopping = true;
     for (const timer of this.#timers) clearInterval(timer);
     for (const connection of this.#connections) connection.close();
+    this.#market?.close();
     const work = (async () => {
       await Promise.all([...this.#watchers.values()].map((watcher) => watcher.stop()));
       await this.#positionWrites.catch(() => {});
@@ -292,10 +337,7 @@ export class Monitor {
       },
       onOpen: (reconnect) => {
         recorder?.writeEvent(account, "open", Date.now());
-        if (reconnect) {
-          this.#metrics.count("Reconnects");
-          if (connection === this.#connections[0]) this.#cvd.reconnected();
-        }
+        if (reconnect) this.#metrics.count("Reconnects");
         this.#alerts.connectionUp(account);
         watcher.connected();
       },
@@ -309,12 +351,51 @@ export class Monitor {
     return connection;
   }
 
-  #handleFrame(connection: FeedConnection, watcher: AccountWatcher, text: string, receivedAt: number): void {
+  #connectMarket(): FeedConnection {
+    const recorder = this.#options.recorder ?? null;
+    const label = "market";
+    const connection: FeedConnection = new FeedConnection({
+      label,
+      url: this.#config.wsUrl,
+      logger: this.#logger,
+      keepAlive: this.#options.keepAlive,
+      reconnect: this.#options.reconnect,
+      ackTimeoutMs: this.#options.ackTimeoutMs,
+      ...(this.#options.connectionGate ? { gate: this.#options.connectionGate } : {}),
+      subscriptionKey,
+      onFrame: (text, receivedAt) => {
+        recorder?.writeFrame(label, text, receivedAt);
+        this.#handleFrame(connection, null, text, receivedAt);
+      },
+      onOpen: (reconnect) => {
+        recorder?.writeEvent(label, "open", Date.now());
+        if (reconnect) {
+          this.#metrics.count("Reconnects");
+          this.#cvd.reconnected();
+        }
+      },
+      onClose: () => recorder?.writeEvent(label, "close", Date.now()),
+    });
+    this.#market = connection;
+    return connection;
+  }
+
+  /** Frames of an account's connection (`watcher`) or of the market-data connection (null). */
+  #handleFrame(
+    connection: FeedConnection,
+    watcher: AccountWatcher | null,
+    text: string,
+    receivedAt: number,
+  ): void {
     if (this.#stopping) return;
     this.#metrics.count("FramesReceived");
     const frame = classifyFrame(text);
     if ("invalid" in frame && frame.invalid > 0) {
       this.#skip("FramesMalformed", `invalid ${frame.kind} items skipped`, `${frame.invalid} item(s)`);
+    }
+    if (watcher === null) {
+      this.#handleMarketFrame(connection, frame);
+      return;
     }
     switch (frame.kind) {
       case "userFills":
@@ -346,6 +427,32 @@ export class Monitor {
       case "malformed":
         this.#skip("FramesMalformed", "malformed frame skipped", frame.reason);
         break;
+    }
+  }
+
+  /** The market-data connection carries trades only; anything for an account there is counted and skipped. */
+  #handleMarketFrame(connection: FeedConnection, frame: ReturnType<typeof classifyFrame>): void {
+    switch (frame.kind) {
+      case "trades":
+        this.#cvd.receive(frame.trades);
+        break;
+      case "subscriptionResponse":
+        if (frame.method === "subscribe") connection.acknowledge(frame.subscription);
+        break;
+      case "pong":
+      case "post":
+        break;
+      case "serverError":
+        this.#skip("FramesUnknown", "server error frame on the market-data connection", frame.message);
+        break;
+      case "unknownChannel":
+        this.#skip("FramesUnknown", "frame of an unknown channel skipped", frame.channel);
+        break;
+      case "malformed":
+        this.#skip("FramesMalformed", "malformed frame skipped", frame.reason);
+        break;
+      default:
+        this.#skip("FramesUnknown", "account frame on the market-data connection skipped", frame.kind);
     }
   }
 
@@ -381,9 +488,12 @@ export class Monitor {
   #reportPositionEvent(event: PositionEvent): void {
     if (event.kind === "opened" || event.kind === "flipped") {
       if (this.#config.cvdCoins === null) {
-        this.#cvd.track([event.coin]).catch((error) => {
-          this.#logger.warn({ coin: event.coin, err: errorSummary(error) }, "could not start CVD for coin");
-        });
+        this.#universe
+          .followable([event.coin])
+          .then((coins) => this.#cvd.track(coins))
+          .catch((error) => {
+            this.#logger.warn({ coin: event.coin, err: errorSummary(error) }, "could not start CVD for coin");
+          });
       }
     }
     if (event.closed) {

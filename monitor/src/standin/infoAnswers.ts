@@ -2,8 +2,8 @@
  * Answers to `POST /info` bodies, with the paging limits and request weights of the real API
  * (PROTOCOL.md §5, §6). Pure: what is known comes from the records, and the caller charges the weight.
  *
- * Not modelled: `aggregateByTime: true` (fills are never merged), `dex` (one perp dex), SDK-only
- * `reversed`. `recentTrades` answers the same last-N trades a trades subscribe replays (its real length is
+ * Not modelled: `aggregateByTime: true` (fills are never merged), `dex` but for `meta` (one perp dex
+ * otherwise; `meta` of a dex nobody listed answers an empty universe), SDK-only `reversed`. `recentTrades` answers the same last-N trades a trades subscribe replays (its real length is
  * unconfirmed).
  */
 import { z } from "zod";
@@ -42,6 +42,7 @@ const BODIES = {
   historicalOrders: withUser,
   orderStatus: z.object({ user: address, oid: z.union([z.number().int(), z.string()]) }),
   recentTrades: z.object({ coin: z.string().min(1) }),
+  meta: z.object({ dex: z.string().optional() }),
 } as const;
 type InfoType = keyof typeof BODIES;
 
@@ -55,6 +56,7 @@ const BASE_WEIGHT: Record<InfoType, number> = {
   historicalOrders: 20,
   orderStatus: 2,
   recentTrades: 20,
+  meta: 20, // DOCS rate-limits-and-user-limits: 20 for every other documented info request
 };
 
 export function answerInfo(body: unknown, records: ExchangeRecords, options: InfoAnswerOptions): InfoAnswer {
@@ -122,6 +124,9 @@ export function answerInfo(body: unknown, records: ExchangeRecords, options: Inf
           : { status: "unknownOid" },
       );
     }
+    case "meta":
+      // samples/info-meta-1.json: {universe: [{name, szDecimals, maxLeverage}, …]}
+      return answer({ universe: records.universe((request.dex as string | undefined) ?? "") });
     case "recentTrades": {
       const trades = records.visibleTrades(request.coin as string).slice(-options.recentTrades);
       return answer(trades, trades.length);

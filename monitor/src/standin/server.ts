@@ -10,6 +10,8 @@
  * - more than 10 open connections, or 30 new connections within a minute, from one IP are refused at the
  *   upgrade with HTTP 429 (the limits are documented, the form of the refusal is not: see #connectionRefusal);
  * - it closes a connection it has not sent anything to for `idleTimeoutMs` (60 s on the real service);
+ * - `/info` answers `meta` from the perpetuals it lists (the real sample's universe, plus what tests list
+ *   and every coin it holds trades or fills of);
  * - `/info` pages fills with inclusive bounds, at most 2000 per answer, only the 10,000 most recent
  *   reachable, and charges request weights per client IP over a rolling window, answering 429 beyond it.
  * Test controls push live frames, add history without pushing, drop, silence or refuse connections, inject
@@ -43,6 +45,7 @@ import {
   userFillsFrame,
 } from "./serverFrames.ts";
 import { type ConnectionView, StandInConnection } from "./standInConnection.ts";
+import type { ListedAsset } from "./universe.ts";
 
 export type { StandInSubscription } from "./clientRequests.ts";
 export type { ConnectionView } from "./standInConnection.ts";
@@ -209,6 +212,11 @@ export class HyperliquidStandIn {
     if (options.push) {
       this.sendTo((s) => s.type === "clearinghouseState" && s.user === u, clearinghouseStateFrame(u, state));
     }
+  }
+
+  /** Lists perpetuals in `meta` (default dex unless `dex`), or re-lists them (e.g. `isDelisted: true`). */
+  listAssets(assets: readonly ListedAsset[], options: { dex?: string } = {}): void {
+    this.#records.listAssets(assets, options.dex ?? "");
   }
 
   /** Every fill of the user the stand-in holds, oldest first, regardless of `visibleUntil`. */
