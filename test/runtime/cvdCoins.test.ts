@@ -127,6 +127,10 @@ describe("the market-data connection", () => {
       c.subscriptions.length > 0 && c.subscriptions.every((s) => s.type === "trades");
     await eventually("ten connections", () => h.standIn.connectionCount === 10);
     expect(h.standIn.connections().filter(isMarket)).toHaveLength(1);
+    // Reported for readiness, apart from the accounts' connections.
+    expect(monitor.readiness()).toMatchObject({
+      market: { label: "market", open: true, acknowledged: true },
+    });
     expect(h.standIn.connectionsRefusedByLimit).toBe(0);
     const accountConnections = () =>
       h.standIn

@@ -180,7 +180,7 @@ const schema = z.object({
 /**
  * Sharding for deployments that outgrow one task: the account at position i of ACCOUNT_ADDRESS (after
  * removing repeats) belongs to shard i mod SHARD_COUNT. Each task has its own public IP, and Hyperliquid
- * counts its limit of 10 users in user subscriptions per IP.
+ * counts its limits (10 users in user subscriptions, 10 connections) per IP: see maxAccountsPerShard.
  */
 export function accountsOfShard(accounts: readonly string[], index: number, count: number): string[] {
   return accounts.filter((_, position) => position % count === index);
