@@ -6,7 +6,7 @@
 import { parseArgs } from "node:util";
 import { ACTIVITY_LEVELS, type ActivityLevel, estimateMonthlyCost } from "../lib/cost/estimate.ts";
 import { PRICES_AS_OF, PRICES_REGION } from "../lib/cost/prices.ts";
-import { MAX_SHARDS } from "../lib/deploymentSettings.ts";
+import { ACCOUNTS_PER_SHARD, MAX_SHARDS } from "../lib/deploymentSettings.ts";
 
 function fail(message: string): never {
   process.stderr.write(`cost: ${message}\n`);
@@ -43,13 +43,14 @@ if (!(values.activity in ACTIVITY_LEVELS)) {
 if (values.spot !== "true" && values.spot !== "false")
   fail(`--spot=${values.spot} is not allowed: use true or false`);
 const activity = ACTIVITY_LEVELS[values.activity as ActivityLevel];
-const accounts = wholeNumber("accounts", values.accounts, 1, 10 * MAX_SHARDS);
+const accounts = wholeNumber("accounts", values.accounts, 1, ACCOUNTS_PER_SHARD.cvdOff * MAX_SHARDS);
 const input = {
   mode: values.mode,
   accounts,
   fillsPerDay: wholeNumber("fills-per-day", values["fills-per-day"], activity.fillsPerDay, 10_000_000),
   alertsPerDay: activity.alertsPerDay,
-  shards: wholeNumber("shards", values.shards, Math.ceil(accounts / 10), MAX_SHARDS),
+  // The estimate counts CVD coins, so CVD is on: 9 accounts per task.
+  shards: wholeNumber("shards", values.shards, Math.ceil(accounts / ACCOUNTS_PER_SHARD.cvdOn), MAX_SHARDS),
   spot: values.spot === "true",
   cvdCoins: 3,
 } as const;

@@ -6,7 +6,16 @@
 export type DbMode = "dynamodb" | "supabase";
 
 export const DB_MODES: readonly DbMode[] = ["dynamodb", "supabase"];
-/** Enough tasks for 10 × 20 = 200 accounts at Hyperliquid's 10 users per IP; more is a different design. */
+/**
+ * Accounts one task (one IP) can watch: Hyperliquid allows 10 users and 10 WebSocket connections per IP,
+ * each account takes a connection and CVD's public trades one more, so 9 with CVD on (the default) and 10
+ * with CVD_COINS=none. The monitor checks the same at start (monitor/src/config/config.ts).
+ */
+export const ACCOUNTS_PER_SHARD = { cvdOn: 9, cvdOff: 10 } as const;
+/**
+ * Enough tasks for 9 × 20 = 180 accounts with CVD on (10 × 20 = 200 with CVD off); more is a different
+ * design.
+ */
 export const MAX_SHARDS = 20;
 
 export interface DeploymentSettings {

@@ -212,3 +212,36 @@ describe("configuration", () => {
     ).toBe("DISCORD_WEBHOOK_URL must be an https:// URL");
   });
 });
+
+describe("accounts per shard (Hyperliquid: 10 users and 10 connections per IP)", () => {
+  const addresses = (count: number) =>
+    Array.from({ length: count }, (_, i) => `0x${(i + 1).toString(16).padStart(40, "0")}`).join(",");
+
+  it("refuses 11 accounts in one shard, saying how many shards are needed", () => {
+    expect(errorOf({ ACCOUNT_ADDRESS: addresses(11), CVD_COINS: "none" })).toBe(
+      "ACCOUNT_ADDRESS lists 11 accounts, so with 1 shard(s) one task watches 11, more than the 10 it can (Hyperliquid allows one IP 10 users and 10 connections, one per account): deploy with --context shards=2 (SHARD_COUNT=2)",
+    );
+  });
+
+  it("refuses 10 accounts with CVD on (the market connection is the eleventh), naming both fixes", () => {
+    expect(errorOf({ ACCOUNT_ADDRESS: addresses(10) })).toBe(
+      "ACCOUNT_ADDRESS lists 10 accounts, so with 1 shard(s) one task watches 10, more than the 9 it can (Hyperliquid allows one IP 10 users and 10 connections, one per account plus one for CVD trades): deploy with --context shards=2 (SHARD_COUNT=2), or set CVD_COINS=none (CVD off: 10 per shard)",
+    );
+    expect(errorOf({ ACCOUNT_ADDRESS: addresses(10), CVD_COINS: "BTC" })).toContain("shards=2");
+    expect(errorOf({ ACCOUNT_ADDRESS: addresses(25), SHARD_COUNT: "2", SHARD_INDEX: "1" })).toBe(
+      "ACCOUNT_ADDRESS lists 25 accounts, so with 2 shard(s) one task watches 13, more than the 9 it can (Hyperliquid allows one IP 10 users and 10 connections, one per account plus one for CVD trades): deploy with --context shards=3 (SHARD_COUNT=3), or set CVD_COINS=none (CVD off: 10 per shard) with shards=3",
+    );
+  });
+
+  it("accepts 10 accounts with CVD_COINS=none (CVD off) and 9 with CVD on", () => {
+    const off = loadConfig({ ACCOUNT_ADDRESS: addresses(10), CVD_COINS: "none" });
+    expect(off.accounts).toHaveLength(10);
+    expect(off.cvdCoins).toEqual([]);
+    expect(loadConfig({ ACCOUNT_ADDRESS: addresses(10), CVD_COINS: " None " }).cvdCoins).toEqual([]);
+    expect(loadConfig({ ACCOUNT_ADDRESS: addresses(9) }).accounts).toHaveLength(9);
+    expect(loadConfig({ ACCOUNT_ADDRESS: addresses(18), SHARD_COUNT: "2" }).accounts).toHaveLength(9);
+    expect(errorOf({ ACCOUNT_ADDRESS: addresses(2), CVD_COINS: "BTC,none" })).toBe(
+      'CVD_COINS mixes "none" with coins: set it to none (CVD off) or to a list of coins',
+    );
+  });
+});

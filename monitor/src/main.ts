@@ -7,6 +7,7 @@
  *
  * A configuration error exits with status 2 and one line saying what to fix, unless ON_CONFIG_ERROR=wait
  * (set by the CDK stack): then the task stays up and says so in its log (see runtime/unconfigured.ts).
+ * The same holds for the errors only the exchange can reveal at start (a CVD coin it does not list).
  */
 import { parseArgs } from "node:util";
 import { ConfigError, environmentWithDotEnv, loadConfig } from "./config/config.ts";
@@ -82,9 +83,16 @@ async function main(): Promise<number> {
   } catch (error) {
     // A SIGTERM while starting (a Spot interruption, a deployment) closes the store under the start-up
     // reads; that is a clean stop, not a failure.
-    if (!stopping) throw error;
-    await stopping;
-    return 0;
+    if (stopping) {
+      await stopping;
+      return 0;
+    }
+    if (!(error instanceof ConfigError) || env.ON_CONFIG_ERROR !== "wait") throw error;
+    // The monitor's health server holds the port: stop it first, then wait like an unconfigured task
+    // until SIGTERM (whose handler above ends the process).
+    await stop("configuration error");
+    await waitUnconfigured({ problem: error.message, healthPort: healthPortFrom(env) });
+    await new Promise(() => {});
   }
   if (replay) {
     await replay.done;

@@ -22,6 +22,8 @@ afterEach(async () => {
 });
 
 const T0 = 1_789_407_000_000;
+/** The account's socket alone: CVD off, so no market-data connection joins the counts below. */
+const ACCOUNT_ONLY = { CVD_COINS: "none" };
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const isUserFills = (s: { type: string; user?: unknown }) => s.type === "userFills" && s.user === ACCOUNT;
 
@@ -54,7 +56,7 @@ describe("subscriptions after a reconnect", () => {
   ];
   for (const [what, fault, count] of faults) {
     it(`a userFills resubscribe ${what} is re-sent on the same socket until acknowledged; fills flow live again`, async () => {
-      harness = await startHarness();
+      harness = await startHarness({ env: ACCOUNT_ONLY });
       const h = harness;
       const { monitor, metrics } = await h.startMonitor();
       await eventually("ready", () => monitor.readiness().ready);
@@ -80,7 +82,7 @@ describe("subscriptions after a reconnect", () => {
   }
 
   it("a subscription refused past ALERT_DISCONNECTED_SECONDS raises monitor_degraded naming it and the answer", async () => {
-    harness = await startHarness({ env: { ALERT_DISCONNECTED_SECONDS: "10" } });
+    harness = await startHarness({ env: { ...ACCOUNT_ONLY, ALERT_DISCONNECTED_SECONDS: "10" } });
     const h = harness;
     const published: AlertEvent[] = [];
     const publisher: AlertPublisher = {
@@ -127,7 +129,7 @@ describe("subscriptions after a reconnect", () => {
 
 describe("failed connection attempts", () => {
   async function failingMonitor(wsUrl: string) {
-    harness = await startHarness({ env: { HYPERLIQUID_WS_URL: wsUrl } });
+    harness = await startHarness({ env: { ...ACCOUNT_ONLY, HYPERLIQUID_WS_URL: wsUrl } });
     const { logger, lines } = capturingLogger();
     const running = await harness.startMonitor({ monitorOptions: { logger } });
     return { ...running, lines };
@@ -155,7 +157,7 @@ describe("failed connection attempts", () => {
   });
 
   it("an upgrade refused with HTTP 503: the status is the cause, and the later open ends the episode", async () => {
-    harness = await startHarness();
+    harness = await startHarness({ env: ACCOUNT_ONLY });
     const h = harness;
     h.standIn.rejectConnections(3);
     const { logger, lines } = capturingLogger();
@@ -199,7 +201,7 @@ describe("failed connection attempts", () => {
 describe("liveness means data", () => {
   it("a socket that answers pings but delivers no data is not ready, and no Heartbeat is emitted", async () => {
     // No periodic state re-push: after the subscribe snapshots nothing but pongs arrives.
-    harness = await startHarness({ standIn: { statePushIntervalMs: 0 } });
+    harness = await startHarness({ env: ACCOUNT_ONLY, standIn: { statePushIntervalMs: 0 } });
     const h = harness;
     const lines: Record<string, unknown>[] = [];
     const metrics = new Metrics((line) => lines.push(JSON.parse(line)));
@@ -242,7 +244,7 @@ describe("liveness means data", () => {
   });
 
   it("the periodic state re-push keeps a quiet account ready (no flapping)", async () => {
-    harness = await startHarness();
+    harness = await startHarness({ env: ACCOUNT_ONLY });
     const h = harness;
     const { monitor } = await h.startMonitor();
     await eventually("ready", () => monitor.readiness().ready);
@@ -255,7 +257,7 @@ describe("liveness means data", () => {
 
 describe("server error frames", () => {
   it("an error frame whose data is not a string, or whose braces are not JSON, is counted, not a crash", async () => {
-    harness = await startHarness();
+    harness = await startHarness({ env: ACCOUNT_ONLY });
     const h = harness;
     const { monitor, metrics } = await h.startMonitor();
     await eventually("ready", () => monitor.readiness().ready);

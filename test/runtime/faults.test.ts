@@ -54,7 +54,9 @@ describe("faults", () => {
       '{"channel":"trades","data":{"not":"an array"}}',
       '{"channel":"clearinghouseState","data":{"user":"0x70997970c51812dc3a010c7d01b50e0d17dc79c8"}}',
     ];
-    for (let i = 0; i < 10_000; i++) h.standIn.sendRaw(kinds[i % kinds.length]!);
+    // To the account's connection only (the market-data connection would count each frame again).
+    const toAccount = (s: Record<string, unknown>) => s.user === ACCOUNT;
+    for (let i = 0; i < 10_000; i++) h.standIn.sendTo(toAccount, kinds[i % kinds.length]!);
     await eventually(
       "all counted",
       () => metrics.total("FramesMalformed") + metrics.total("FramesUnknown") === 10_000,

@@ -201,6 +201,47 @@ describe("errors, ping and unsubscribe", () => {
     expect(frames[2]!.data).toBe("Cannot track more than 2 total users.");
   });
 
+  it("refuses an 11th connection from one IP with HTTP 429 until one closes", async () => {
+    const { standIn, wsUrl } = await start();
+    const open: TestClient[] = [];
+    for (let i = 0; i < 10; i++) open.push(await client(wsUrl));
+    await expect(connectClient(wsUrl)).rejects.toThrow("cannot connect");
+    expect(standIn.connectionsRefusedByLimit).toBe(1);
+    expect(standIn.connectionCount).toBe(10);
+    open[0]!.close();
+    expect(await open[0]!.waitForClose()).toBe(true);
+    for (let i = 0; i < 100 && standIn.connectionCount > 9; i++) await pause(10);
+    await client(wsUrl); // a slot is free again
+    expect(standIn.connectionsAccepted).toBe(11);
+  });
+
+  it("refuses the 31st new connection from one IP within the window, and accepts again after it", async () => {
+    const { standIn, wsUrl } = await start({ newConnectionWindowMs: 1_000 });
+    const windowStart = Date.now();
+    for (let i = 0; i < 30; i++) {
+      const c = await client(wsUrl);
+      c.close();
+      expect(await c.waitForClose()).toBe(true);
+    }
+    await expect(connectClient(wsUrl)).rejects.toThrow("cannot connect");
+    expect(Date.now() - windowStart).toBeLessThan(1_000); // the refusal fell inside the window
+    expect(standIn.connectionsRefusedByLimit).toBe(1);
+    await pause(1_050 - (Date.now() - windowStart));
+    await client(wsUrl);
+    expect(standIn.connectionsAccepted).toBe(31);
+  });
+
+  it("counts a connection without user subscriptions (market data) as a connection, not a user", async () => {
+    const { standIn, wsUrl } = await start({ maxUsersPerIp: 1 });
+    const account = await client(wsUrl);
+    const market = await client(wsUrl);
+    account.send(subscribe({ type: "userFills", user: USER }));
+    market.send(subscribe({ type: "trades", coin: "BTC" }));
+    expect((await account.waitForFrames(1))[0]!.channel).toBe("subscriptionResponse");
+    expect((await market.waitForFrames(1))[0]!.channel).toBe("subscriptionResponse");
+    expect(standIn.connectionCount).toBe(2);
+  });
+
   it("answers a post info request like /info", async () => {
     const { standIn, wsUrl } = await start();
     standIn.setClearinghouseState(USER, realState());

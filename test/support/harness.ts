@@ -3,6 +3,7 @@
  * (the DynamoDB API), with fast keep-alive and reconnect settings so fault tests finish in seconds.
  */
 import { loadConfig, type MonitorConfig } from "../../monitor/src/config/config.ts";
+import { ConnectionGate } from "../../monitor/src/runtime/connectionGate.ts";
 import { Monitor, type MonitorOptions } from "../../monitor/src/runtime/monitor.ts";
 import { HyperliquidStandIn, type StandInOptions } from "../../monitor/src/standin/server.ts";
 import { DynamoStore } from "../../monitor/src/storage/dynamodb/dynamoStore.ts";
@@ -11,6 +12,12 @@ import { RetryingStore, type RetryingStoreOptions } from "../../monitor/src/stor
 import type { MonitorStore } from "../../monitor/src/storage/store.ts";
 import { createLogger, silentLogger } from "../../monitor/src/telemetry/logger.ts";
 import { Metrics } from "../../monitor/src/telemetry/metrics.ts";
+
+/**
+ * The stand-in's new-connections-per-IP window and the monitor's gate window in tests: Hyperliquid's
+ * limits (30 new connections per minute) on a 2-second clock, so reconnect-heavy tests stay fast.
+ */
+export const TEST_CONNECTION_WINDOW_MS = 2_000;
 
 export const ACCOUNT = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8"; // the public test address of the real ack sample
 
@@ -53,7 +60,11 @@ export async function startHarness(
 ): Promise<Harness> {
   // State re-pushed every 250 ms (the real ~4 s, scaled like the keep-alive): readiness needs data
   // younger than readyMaxFrameAgeMs (1 s here).
-  const standIn = new HyperliquidStandIn({ statePushIntervalMs: 250, ...options.standIn });
+  const standIn = new HyperliquidStandIn({
+    statePushIntervalMs: 250,
+    newConnectionWindowMs: TEST_CONNECTION_WINDOW_MS,
+    ...options.standIn,
+  });
   const urls = await standIn.start();
   const dynamo = options.dynamo ?? (await startEmbeddedDynamo({ dataDir: null }));
   const tablePrefix = `t${process.pid}-${++prefixCounter}-`;
@@ -111,10 +122,16 @@ export async function startHarness(
         reconnect: { baseDelayMs: 20, maxDelayMs: 100 },
         readyMaxFrameAgeMs: 1_000,
         ackTimeoutMs: 1_000,
+        connectionGate: new ConnectionGate({ windowMs: TEST_CONNECTION_WINDOW_MS }),
         ...(start.restBudget ? { restBudget: start.restBudget } : {}),
         ...start.monitorOptions,
       });
-      await monitor.start();
+      try {
+        await monitor.start();
+      } catch (error) {
+        await monitor.stop(5_000); // its health server and sockets, whatever the start got to
+        throw error;
+      }
       const handle = { monitor, metrics, store, stop: () => monitor.stop(5_000) };
       running.push(handle);
       return handle;

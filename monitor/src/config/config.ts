@@ -30,7 +30,10 @@ export interface MonitorConfig {
   awsRegion: string | null;
   tablePrefix: string;
   dataDir: string;
-  /** Explicit CVD coins, or null for the default: BTC, ETH and every coin with an open position. */
+  /**
+   * Explicit CVD coins, or null for the default: BTC, ETH and every coin with an open position; empty
+   * with `CVD_COINS=none` (CVD off: no market-data connection, which leaves room for a tenth account).
+   */
   cvdCoins: string[] | null;
   snapshotIntervalMs: number;
   healthPort: number;
@@ -52,6 +55,22 @@ const ENDPOINTS: Record<Network, { ws: string; api: string }> = {
 };
 
 export const DEFAULT_CVD_COINS = ["BTC", "ETH"] as const;
+
+/** `CVD_COINS` value that turns CVD off. */
+export const CVD_OFF = "none";
+
+/**
+ * Hyperliquid's per-IP WebSocket limits (DOCS rate-limits-and-user-limits): 10 unique users across user
+ * subscriptions, 10 connections. Each account needs a connection of its own (orderUpdates frames do not
+ * name their user), and CVD's public trades one more; a task is one IP.
+ */
+export const MAX_USERS_PER_IP = 10;
+export const MAX_CONNECTIONS_PER_IP = 10;
+
+/** Most accounts one shard (task) can watch: 10 with CVD off, 9 with CVD on (its market connection). */
+export function maxAccountsPerShard(cvdOn: boolean): number {
+  return Math.min(MAX_USERS_PER_IP, MAX_CONNECTIONS_PER_IP - (cvdOn ? 1 : 0));
+}
 
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 
@@ -124,12 +143,24 @@ const schema = z.object({
   DATA_DIR: z.string().min(1).default("./data"),
   CVD_COINS: z
     .string()
-    .transform((raw) =>
-      raw
+    .transform((raw, ctx) => {
+      const coins = raw
         .split(",")
         .map((coin) => coin.trim())
-        .filter((coin) => coin.length > 0),
-    )
+        .filter((coin) => coin.length > 0);
+      if (coins.some((coin) => coin.toLowerCase() === CVD_OFF)) {
+        if (coins.length > 1) {
+          ctx.addIssue({
+            code: "custom",
+            message: `mixes "${CVD_OFF}" with coins: set it to ${CVD_OFF} (CVD off) or to a list of coins`,
+          });
+          return z.NEVER;
+        }
+        return [];
+      }
+      // Blank (or only commas) means the default, like an unset variable.
+      return coins.length > 0 ? coins : null;
+    })
     .optional(),
   SNAPSHOT_INTERVAL_SECONDS: wholeNumber(5, 3600).default(60),
   HEALTH_PORT: wholeNumber(0, 65535).default(8080),
@@ -149,10 +180,35 @@ const schema = z.object({
 /**
  * Sharding for deployments that outgrow one task: the account at position i of ACCOUNT_ADDRESS (after
  * removing repeats) belongs to shard i mod SHARD_COUNT. Each task has its own public IP, and Hyperliquid
- * counts its limit of 10 users in user subscriptions per IP.
+ * counts its limits (10 users in user subscriptions, 10 connections) per IP: see maxAccountsPerShard.
  */
 export function accountsOfShard(accounts: readonly string[], index: number, count: number): string[] {
   return accounts.filter((_, position) => position % count === index);
+}
+
+/**
+ * More accounts in a shard than one IP can serve would not fail loudly at run time: Hyperliquid refuses the
+ * eleventh user with an error frame and the connection limit refuses sockets, so an account would go
+ * unwatched. Checked for the largest shard (every task sees the same ACCOUNT_ADDRESS, so all fail alike).
+ * With the default CVD set (null) any shard may follow a coin (shard 0 the defaults, every shard the coins
+ * of its open positions), so every shard keeps room for the market connection.
+ */
+function checkShardFitsOneIp(totalAccounts: number, shardCount: number, cvdCoins: string[] | null): void {
+  const cvdOn = cvdCoins === null || cvdCoins.length > 0;
+  const perShard = maxAccountsPerShard(cvdOn);
+  const largestShard = Math.ceil(totalAccounts / shardCount);
+  if (largestShard <= perShard) return;
+  const needed = Math.ceil(totalAccounts / perShard);
+  const withCvdOff = Math.ceil(totalAccounts / maxAccountsPerShard(false));
+  const limits = `Hyperliquid allows one IP ${MAX_USERS_PER_IP} users and ${MAX_CONNECTIONS_PER_IP} connections, one per account${cvdOn ? " plus one for CVD trades" : ""}`;
+  const alternative = cvdOn
+    ? withCvdOff === 1
+      ? `, or set CVD_COINS=${CVD_OFF} (CVD off: ${maxAccountsPerShard(false)} per shard)`
+      : `, or set CVD_COINS=${CVD_OFF} (CVD off: ${maxAccountsPerShard(false)} per shard) with shards=${withCvdOff}`
+    : "";
+  throw new ConfigError(
+    `ACCOUNT_ADDRESS lists ${totalAccounts} accounts, so with ${shardCount} shard(s) one task watches ${largestShard}, more than the ${perShard} it can (${limits}): deploy with --context shards=${needed} (SHARD_COUNT=${needed})${alternative}`,
+  );
 }
 
 /** Reads `.env` (if present) under the real environment: real variables win. */
@@ -188,6 +244,7 @@ export function loadConfig(env: Record<string, string | undefined>): MonitorConf
       `ACCOUNT_ADDRESS lists ${v.ACCOUNT_ADDRESS.length} account(s), so shard ${v.SHARD_INDEX} of ${v.SHARD_COUNT} has none: deploy with shards=${v.ACCOUNT_ADDRESS.length} or fewer`,
     );
   }
+  checkShardFitsOneIp(v.ACCOUNT_ADDRESS.length, v.SHARD_COUNT, v.CVD_COINS ?? null);
   const dbMode: DbMode = v.DB_MODE ?? (v.DYNAMODB_ENDPOINT ? "dynamodb" : "local");
   let supabase: MonitorConfig["supabase"] = null;
   if (dbMode === "supabase") {
@@ -230,7 +287,7 @@ export function loadConfig(env: Record<string, string | undefined>): MonitorConf
     awsRegion: v.AWS_REGION ?? null,
     tablePrefix: v.TABLE_PREFIX,
     dataDir: v.DATA_DIR,
-    cvdCoins: v.CVD_COINS && v.CVD_COINS.length > 0 ? v.CVD_COINS : null,
+    cvdCoins: v.CVD_COINS ?? null,
     snapshotIntervalMs: v.SNAPSHOT_INTERVAL_SECONDS * 1000,
     healthPort: v.HEALTH_PORT,
     backfillSince: v.BACKFILL_SINCE ?? null,

@@ -24,6 +24,8 @@ export class CvdFeed {
   readonly #store: MonitorStore;
   readonly #metrics: Metrics;
   readonly #logger: Logger;
+  /** Opens the market-data connection, on the first coin tracked (none while CVD follows no coin). */
+  #connect: (() => FeedConnection) | null = null;
   #connection: FeedConnection | null = null;
   #flushing: Promise<void> = Promise.resolve();
   /** Buckets whose write failed, by coin+bucket: written with the next flush unless a newer one replaces them. */
@@ -39,8 +41,9 @@ export class CvdFeed {
     return [...this.#coins];
   }
 
-  attach(connection: FeedConnection): void {
-    this.#connection = connection;
+  /** Where trades subscriptions go: a connection of their own, opened by `connect` when first needed. */
+  attach(connect: () => FeedConnection): void {
+    this.#connect = connect;
   }
 
   /** Starts counting a coin: restores its series from storage first, then subscribes. */
@@ -51,6 +54,7 @@ export class CvdFeed {
     const latest = await this.#store.latestCvdBuckets(fresh);
     for (const coin of fresh) this.#coins.add(coin);
     this.#aggregator.restore(latest);
+    this.#connection ??= this.#connect?.() ?? null;
     for (const coin of fresh) {
       this.#aggregator.streamRestarted(coin);
       this.#connection?.subscribe(tradesSubscription(coin));

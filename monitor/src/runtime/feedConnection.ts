@@ -25,6 +25,7 @@ import { WebSocketTransport } from "@nktkas/hyperliquid";
 import { classifyFrame, type Frame } from "../hyperliquid/frames.ts";
 import type { Logger } from "../telemetry/logger.ts";
 import { connectFailureCause, describeEndpoint, watchConnectFailures } from "./connectFailures.ts";
+import { type ConnectionGate, type ConnectionSlot, processConnectionGate } from "./connectionGate.ts";
 
 /** A subscription as sent to the server (`{type, user?, coin?, ...}`). */
 export type SubscriptionPayload = { type: string } & Record<string, unknown>;
@@ -76,6 +77,8 @@ export interface FeedConnectionOptions {
   ackTimeoutMs?: number;
   /** Backoff bounds for re-sending a refused subscribe (equal jitter); also caps the doubled ack wait. */
   resubscribe?: { baseDelayMs: number; maxDelayMs: number };
+  /** Where every (re)connect waits for a slot under the per-IP limits; default: the process-wide gate. */
+  gate?: ConnectionGate;
   /** How to match an ack to a subscription; the server normalises the echo, so not by bytes. */
   subscriptionKey: (subscription: Record<string, unknown>) => string;
   /** Every frame, with its classification (control frames have been acted on already). */
@@ -120,6 +123,9 @@ export class FeedConnection {
   #failedAttempts = 0;
   #failuresLoggedAt: number | null = null;
   #lastError: Event | null = null;
+  /** The gate slot of the current socket attempt, held until its close has completed. */
+  #slot: ConnectionSlot | null = null;
+  readonly #closing = new AbortController();
   lastFrameAt: number | null = null;
   /** The newest data frame on the current socket (pongs, acks and errors are not data). */
   lastDataAt: number | null = null;
@@ -133,8 +139,24 @@ export class FeedConnection {
     const keepAlive = options.keepAlive ?? { intervalMs: 30_000, timeoutMs: 10_000 };
     const backoff = options.reconnect ?? { baseDelayMs: 500, maxDelayMs: 30_000 };
     watchConnectFailures();
+    const gate = options.gate ?? processConnectionGate;
+    // The SDK's socket asks for its URL before every attempt, the first one and those that skip the
+    // reconnect delay (`reconnect()` after a pong or ack timeout) alike: the one place every attempt passes,
+    // so it waits there for a gate slot. The SDK types `url` as a string; its socket (@nktkas/rews) takes
+    // this provider form too.
+    const urlWhenSlotFree = async (): Promise<string> => {
+      this.#slot?.release(); // never two slots for one connection
+      this.#slot = null;
+      const slot = await gate.acquire(this.#closing.signal);
+      if (this.#closed) {
+        slot.release();
+        throw new Error("connection closed");
+      }
+      this.#slot = slot;
+      return options.url;
+    };
     this.#transport = new WebSocketTransport({
-      url: options.url,
+      url: urlWhenSlotFree as unknown as string,
       timeout: 15_000,
       keepAlive: { interval: keepAlive.intervalMs, timeout: keepAlive.timeoutMs },
       // Subscriptions are ours (see the top of this file).
@@ -230,12 +252,14 @@ export class FeedConnection {
   close(): void {
     this.#closed = true;
     for (const state of this.#subscriptions.values()) this.#clearTimer(state);
+    this.#closing.abort(new Error("connection closed"));
     this.#transport.close();
   }
 
   // --- socket lifecycle -----------------------------------------------------------------------------------
 
   #onOpen(): void {
+    this.#slot?.settled();
     this.#open = true;
     this.#opens += 1;
     this.lastDataAt = null;
@@ -261,6 +285,10 @@ export class FeedConnection {
   }
 
   #onClose(): void {
+    // The SDK's socket reports a close once the attempt's socket has finished closing (or failed to
+    // connect): only then may the next attempt take the gate slot.
+    this.#slot?.release();
+    this.#slot = null;
     const error = this.#lastError;
     this.#lastError = null;
     for (const state of this.#subscriptions.values()) {

@@ -1,6 +1,7 @@
 /**
  * The long-running monitor: one socket per account, fills synced and applied to positions, orders,
- * account snapshots on an interval, CVD from public trades, metrics and probes.
+ * account snapshots on an interval, CVD from public trades on a market-data socket of its own, metrics and
+ * probes.
  *
  * Thin orchestration only: the rules live in the domain (`domain/`), the protocol in `hyperliquid/`,
  * persistence behind `MonitorStore`.
@@ -16,7 +17,7 @@ import type { AccountSnapshot, Fill, PositionEvent } from "../domain/types.ts";
 import { WeightBudget } from "../hyperliquid/_weightBudget.ts";
 import type { Frame } from "../hyperliquid/frames.ts";
 import { fundingBetween } from "../hyperliquid/info/userFunding.ts";
-import { InfoClient } from "../hyperliquid/infoClient.ts";
+import { InfoClient, InfoRequestError } from "../hyperliquid/infoClient.ts";
 import { subscriptionKey } from "../hyperliquid/subscriptions.ts";
 import type { RecordingWriter } from "../standin/recording.ts";
 import { backoffDelayMs } from "../storage/backoff.ts";
@@ -24,6 +25,8 @@ import { type MonitorStore, StorageError } from "../storage/store.ts";
 import type { Logger } from "../telemetry/logger.ts";
 import type { Metrics } from "../telemetry/metrics.ts";
 import { AccountWatcher } from "./accountWatcher.ts";
+import { CoinUniverse, isRefusal } from "./coinUniverse.ts";
+import type { ConnectionGate } from "./connectionGate.ts";
 import { CvdFeed } from "./cvdFeed.ts";
 import { DexDiscovery } from "./dexDiscovery.ts";
 import { FeedConnection } from "./feedConnection.ts";
@@ -51,6 +54,8 @@ export interface MonitorOptions {
   ackTimeoutMs?: number;
   /** Backoff for re-sending a refused subscribe (default 1 s doubling to 60 s). */
   resubscribe?: { baseDelayMs: number; maxDelayMs: number };
+  /** Where sockets wait under Hyperliquid's per-IP connection limits; default: the process-wide gate. */
+  connectionGate?: ConnectionGate;
   /** Milliseconds between metric flushes; defaults to the snapshot interval. */
   metricsIntervalMs?: number;
   startHealthServer?: boolean;
@@ -78,8 +83,12 @@ export class Monitor {
   readonly #info: InfoClient;
   readonly #positions = new PositionBook();
   readonly #watchers = new Map<string, AccountWatcher>();
+  /** One connection per account. */
   readonly #connections: FeedConnection[] = [];
+  /** Public trades for CVD: its own connection (counted against the IP's connections, not its users). */
+  #market: FeedConnection | null = null;
   readonly #cvd: CvdFeed;
+  readonly #universe: CoinUniverse;
   readonly #sampler = new LogSampler();
   readonly #timers: NodeJS.Timeout[] = [];
   #health: HealthServer | null = null;
@@ -107,6 +116,8 @@ export class Monitor {
         : {}),
     });
     this.#cvd = new CvdFeed({ store: this.#store, metrics: this.#metrics, logger: this.#logger });
+    this.#cvd.attach(() => this.#connectMarket());
+    this.#universe = new CoinUniverse({ info: this.#info, logger: this.#logger });
     this.#alerts = new AlertCenter({
       config: this.#config.alerts,
       network: this.#config.network,
@@ -160,6 +171,13 @@ export class Monitor {
       );
       this.#healthPort = await this.#health.listen(config.healthPort);
     }
+    // Named CVD coins must exist before anything else happens: a ConfigError here ends the start.
+    if (config.cvdCoins !== null && config.cvdCoins.length > 0) {
+      const coins = config.cvdCoins;
+      await this.#untilInfoAnswers("checking CVD_COINS against the listed coins (meta)", () =>
+        this.#universe.checkConfigured(coins),
+      );
+    }
     await this.#untilStorageAnswers("storage check", () => this.#store.init());
     for (const account of config.accounts) {
       const states = await this.#untilStorageAnswers("restoring positions", () =>
@@ -200,10 +218,12 @@ export class Monitor {
       }
     }
     this.#dexDiscovery.start();
-    // Public trades ride on the first account's socket: Hyperliquid allows 10 connections per IP, and
-    // trades frames name their coin, so they need no connection of their own.
-    this.#cvd.attach(this.#connections[0]!);
-    await this.#untilStorageAnswers("restoring the CVD", () => this.#cvd.track(this.#cvdCoinsNow()));
+    // Public trades get a connection of their own (opened by the first track): a trades problem (an
+    // unacknowledged subscribe, an error frame) must never replace an account's socket.
+    const cvdCoins = await this.#untilInfoAnswers("reading the listed coins (meta)", () =>
+      this.#universe.followable(this.#cvdCoinsNow()),
+    );
+    await this.#untilStorageAnswers("restoring the CVD", () => this.#cvd.track(cvdCoins));
 
     this.#every(config.snapshotIntervalMs, () => this.#takeSnapshots());
     this.#every(this.#options.metricsIntervalMs ?? config.snapshotIntervalMs, () => this.#flushMetrics());
@@ -245,14 +265,36 @@ export class Monitor {
   }
 
   /**
-   * Ready (and emitting `Heartbeat`) while every connection is live: open, every subscription
-   * acknowledged, and a data frame within the maximum age (see FeedConnection.readiness).
+   * Start-up reads of `/info` (`meta`) wait out a REST outage like the storage reads: the InfoClient has
+   * already retried a few times; this keeps going with backoff. A refusal (4xx but 429) is not retried.
+   */
+  async #untilInfoAnswers<T>(what: string, read: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await read();
+      } catch (error) {
+        if (!(error instanceof InfoRequestError) || isRefusal(error.status) || this.#stopping) throw error;
+        if (attempt === 1 || attempt % 10 === 0) {
+          this.#logger.warn({ attempt, err: errorSummary(error) }, `${what}: REST not answering; retrying`);
+        }
+        await new Promise((resolve) =>
+          setTimeout(resolve, backoffDelayMs(attempt, { baseDelayMs: 500, maxDelayMs: 15_000 })),
+        );
+      }
+    }
+  }
+
+  /**
+   * Ready (and emitting `Heartbeat`) while every account connection is live: open, every subscription
+   * acknowledged, and a data frame within the maximum age (see FeedConnection.readiness). The market-data
+   * connection is reported, not required: a trades problem is not an account problem.
    */
   readiness(now = Date.now()): Readiness {
     const maxAgeMs = this.#options.readyMaxFrameAgeMs ?? READY_MAX_FRAME_AGE_MS;
     const connections = this.#connections.map((connection) => connection.readiness(now, maxAgeMs));
     const ready = !this.#stopping && connections.length > 0 && connections.every((c) => c.ready);
-    return { ready, connections };
+    const market = this.#market ? this.#market.readiness(now, maxAgeMs) : null;
+    return { ready, connections, market };
   }
 
   /** Takes one snapshot per account now (also runs on the interval). */
@@ -269,6 +311,7 @@ export class Monitor {
     this.#stopping = true;
     for (const timer of this.#timers) clearInterval(timer);
     for (const connection of this.#connections) connection.close();
+    this.#market?.close();
     const work = (async () => {
       await this.#dexDiscovery.stop();
       await Promise.all([...this.#watchers.values()].map((watcher) => watcher.stop()));
@@ -301,6 +344,7 @@ export class Monitor {
       reconnect: this.#options.reconnect,
       ackTimeoutMs: this.#options.ackTimeoutMs,
       ...(this.#options.resubscribe ? { resubscribe: this.#options.resubscribe } : {}),
+      ...(this.#options.connectionGate ? { gate: this.#options.connectionGate } : {}),
       subscriptionKey,
       onFrame: (text, receivedAt, frame) => {
         recorder?.writeFrame(account, text, receivedAt);
@@ -310,10 +354,7 @@ export class Monitor {
       onConnectFailed: () => this.#metrics.count("Reconnects"),
       onOpen: (reconnect) => {
         recorder?.writeEvent(account, "open", Date.now());
-        if (reconnect) {
-          this.#metrics.count("Reconnects");
-          if (connection === this.#connections[0]) this.#cvd.reconnected();
-        }
+        if (reconnect) this.#metrics.count("Reconnects");
         this.#alerts.connectionUp(account);
         watcher.connected();
       },
@@ -324,6 +365,37 @@ export class Monitor {
       },
     });
     this.#connections.push(connection);
+    return connection;
+  }
+
+  #connectMarket(): FeedConnection {
+    const recorder = this.#options.recorder ?? null;
+    const label = "market";
+    const connection: FeedConnection = new FeedConnection({
+      label,
+      url: this.#config.wsUrl,
+      logger: this.#logger,
+      keepAlive: this.#options.keepAlive,
+      reconnect: this.#options.reconnect,
+      ackTimeoutMs: this.#options.ackTimeoutMs,
+      ...(this.#options.resubscribe ? { resubscribe: this.#options.resubscribe } : {}),
+      ...(this.#options.connectionGate ? { gate: this.#options.connectionGate } : {}),
+      subscriptionKey,
+      onFrame: (text, receivedAt, frame) => {
+        recorder?.writeFrame(label, text, receivedAt);
+        this.#handleMarketFrame(frame);
+      },
+      onConnectFailed: () => this.#metrics.count("Reconnects"),
+      onOpen: (reconnect) => {
+        recorder?.writeEvent(label, "open", Date.now());
+        if (reconnect) {
+          this.#metrics.count("Reconnects");
+          this.#cvd.reconnected();
+        }
+      },
+      onClose: () => recorder?.writeEvent(label, "close", Date.now()),
+    });
+    this.#market = connection;
     return connection;
   }
 
@@ -378,6 +450,40 @@ export class Monitor {
     }
   }
 
+  /** The market-data connection carries trades only; anything for an account there is counted and skipped. */
+  #handleMarketFrame(frame: Frame): void {
+    if (this.#stopping) return;
+    this.#metrics.count("FramesReceived");
+    if ("invalid" in frame && frame.invalid > 0) {
+      const first = frame.rejected[0];
+      this.#skip(
+        "FramesMalformed",
+        "invalid trades skipped",
+        `${frame.invalid} item(s); first: ${first?.reason} ${first?.raw}`,
+      );
+    }
+    switch (frame.kind) {
+      case "trades":
+        this.#cvd.receive(frame.trades);
+        break;
+      case "subscriptionResponse":
+      case "pong":
+      case "post":
+        break;
+      case "serverError":
+        this.#skip("FramesUnknown", "server error frame on the market-data connection", frame.message);
+        break;
+      case "unknownChannel":
+        this.#skip("FramesUnknown", "frame of an unknown channel skipped", frame.channel);
+        break;
+      case "malformed":
+        this.#skip("FramesMalformed", "malformed frame skipped", frame.reason);
+        break;
+      default:
+        this.#skip("FramesUnknown", "account frame on the market-data connection skipped", frame.kind);
+    }
+  }
+
   #skip(counter: "FramesUnknown" | "FramesMalformed", message: string, detail: string): void {
     this.#metrics.count(counter);
     const seen = this.#sampler.sample(`${counter}:${message}`);
@@ -410,9 +516,12 @@ export class Monitor {
   #reportPositionEvent(event: PositionEvent): void {
     if (event.kind === "opened" || event.kind === "flipped") {
       if (this.#config.cvdCoins === null) {
-        this.#cvd.track([event.coin]).catch((error) => {
-          this.#logger.warn({ coin: event.coin, err: errorSummary(error) }, "could not start CVD for coin");
-        });
+        this.#universe
+          .followable([event.coin])
+          .then((coins) => this.#cvd.track(coins))
+          .catch((error) => {
+            this.#logger.warn({ coin: event.coin, err: errorSummary(error) }, "could not start CVD for coin");
+          });
       }
     }
     if (event.closed) {
@@ -442,7 +551,8 @@ export class Monitor {
     // Hyperliquid allows 1000 subscriptions per IP; each followed perp dex adds one per account.
     this.#metrics.gauge(
       "WsSubscriptions",
-      this.#connections.reduce((sum, connection) => sum + connection.subscriptionCount, 0),
+      this.#connections.reduce((sum, connection) => sum + connection.subscriptionCount, 0) +
+        (this.#market?.subscriptionCount ?? 0),
     );
     // The heartbeat says "every feed is live", not "the process runs": the "monitor silent" alarm then
     // also fires for a process whose sockets answer pings but deliver nothing.

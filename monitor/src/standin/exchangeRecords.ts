@@ -1,13 +1,14 @@
 /**
  * What the stand-in knows, as the exchange would: per user (lower-case) the fill history, the latest
  * clearinghouseState of each perp dex and every order's latest status; per coin the public trade history;
- * the builder-deployed perp dexes (HIP-3) that exist.
+ * the builder-deployed perp dexes (HIP-3) that exist, and per dex the perpetuals it lists.
  *
  * `visibleUntil` is a horizon in exchange time: fills and trades later than it do not exist yet. Tests
  * leave it at +Infinity; a replay moves it along the recording so REST and snapshots show what the real
  * service would have shown at that moment.
  */
 import type { WireClearinghouseState, WireFill, WireOrder, WireTrade } from "../domain/wire.ts";
+import { type ListedAsset, SAMPLE_UNIVERSE } from "./universe.ts";
 
 /** Public trades kept per coin: far more than the 30 a subscribe replays, bounded for long replays. */
 const TRADES_KEPT_PER_COIN = 10_000;
@@ -22,6 +23,10 @@ export class ExchangeRecords {
   readonly #orders = new Map<string, Map<number, WireOrder>>();
   readonly #trades = new Map<string, WireTrade[]>();
   readonly #accountModes = new Map<string, string>();
+  /** Listed perpetuals by dex ("" = the default dex), by name. */
+  readonly #universes = new Map<string, Map<string, ListedAsset>>([
+    ["", new Map(SAMPLE_UNIVERSE.map((asset) => [asset.name, { ...asset }]))],
+  ]);
 
   constructor(visibleUntil: () => number = () => Number.POSITIVE_INFINITY) {
     this.#visibleUntil = visibleUntil;
@@ -83,6 +88,30 @@ export class ExchangeRecords {
   /** The user's abstraction mode as `userAbstraction` answers it, if one was set. */
   accountMode(user: string): string | undefined {
     return this.#accountModes.get(user.toLowerCase());
+  }
+
+  /** Lists perpetuals on a dex (or replaces their listing, e.g. to mark one delisted). */
+  listAssets(assets: readonly ListedAsset[], dex = ""): void {
+    const universe = this.#universes.get(dex) ?? new Map<string, ListedAsset>();
+    for (const asset of assets) universe.set(asset.name, { ...asset });
+    this.#universes.set(dex, universe);
+  }
+
+  /**
+   * What `meta` lists for a dex: the listed assets, then any other perpetual the stand-in has trades or
+   * fills of (HIP-3 names are `dex:COIN`; spot names, `@N` or `A/B`, are no perpetuals).
+   */
+  universe(dex = ""): ListedAsset[] {
+    const listed = new Map(this.#universes.get(dex) ?? []);
+    const traded = new Set<string>(this.#trades.keys());
+    for (const fills of this.#fills.values()) for (const fill of fills) traded.add(fill.coin);
+    for (const coin of traded) {
+      if (listed.has(coin) || coin.startsWith("@") || coin.includes("/")) continue;
+      const separator = coin.indexOf(":");
+      const coinDex = separator < 0 ? "" : coin.slice(0, separator);
+      if (coinDex === dex) listed.set(coin, { name: coin, szDecimals: 0, maxLeverage: 3 });
+    }
+    return [...listed.values()];
   }
 
   /** Records each order's latest status (an order keeps its place; a newer status replaces the older). */

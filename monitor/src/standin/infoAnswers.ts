@@ -5,6 +5,7 @@
  * Perp dexes (HIP-3): `clearinghouseState`, `openOrders` and `frontendOpenOrders` answer the dex named by
  * `dex`, the default dex when it is omitted or `""` (DOCS info-endpoint: "Defaults to the empty string
  * which represents the first perp dex"); an order belongs to the dex its coin's prefix names (`xyz:XYZ100`).
+ * `meta` answers the perpetuals listed for the dex named (an empty universe for a dex nobody listed).
  * Not modelled: `aggregateByTime: true` (fills are never merged), SDK-only `reversed`. `recentTrades` answers the same last-N trades a trades subscribe replays (its real length is
  * unconfirmed).
  */
@@ -48,6 +49,7 @@ const BODIES = {
   perpDexs: z.object({}),
   // DOCS info-endpoint "Query a user's abstraction state": {type, user}.
   userAbstraction: z.object({ user: address }),
+  meta: z.object({ dex: z.string().optional() }),
 } as const;
 type InfoType = keyof typeof BODIES;
 
@@ -65,6 +67,7 @@ const BASE_WEIGHT: Record<InfoType, number> = {
   perpDexs: 20,
   // DOCS rate-limits-and-user-limits: 20 for all other documented info requests.
   userAbstraction: 20,
+  meta: 20, // DOCS rate-limits-and-user-limits: 20 for every other documented info request
 };
 
 export function answerInfo(body: unknown, records: ExchangeRecords, options: InfoAnswerOptions): InfoAnswer {
@@ -137,6 +140,9 @@ export function answerInfo(body: unknown, records: ExchangeRecords, options: Inf
       // A bare JSON string (SDK type: "unifiedAccount" | "portfolioMargin" | "disabled" | "default"); what
       // the real API answers for an account that never chose a mode is unconfirmed: "default" here.
       return answer(records.accountMode(user) ?? "default");
+    case "meta":
+      // samples/info-meta-1.json: {universe: [{name, szDecimals, maxLeverage}, …]}
+      return answer({ universe: records.universe((request.dex as string | undefined) ?? "") });
     case "recentTrades": {
       const trades = records.visibleTrades(request.coin as string).slice(-options.recentTrades);
       return answer(trades, trades.length);

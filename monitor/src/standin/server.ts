@@ -7,11 +7,15 @@
  *   trades of the coin replayed unflagged with their original tids; nothing for orderUpdates. Bad
  *   requests, duplicate subscribes and unknown unsubscribes get the real `error` frames; ping → pong;
  *   more than 10 users or 1000 subscriptions per IP are refused with the real error texts;
+ * - more than 10 open connections, or 30 new connections within a minute, from one IP are refused at the
+ *   upgrade with HTTP 429 (the limits are documented, the form of the refusal is not: see #connectionRefusal);
  * - it closes a connection it has not sent anything to for `idleTimeoutMs` (60 s on the real service);
  * - perp dexes (HIP-3): a clearinghouseState per user and dex; subscriptions and `/info` requests with
  *   `dex` get that dex's state or orders, without it the default dex's only; `perpDexs` lists the dexes;
  * - it re-pushes every clearinghouseState subscription's full state every `statePushIntervalMs` (~4 s on
  *   the real service, PROTOCOL.md §2.1), the flat account for a user it knows nothing about (as REST does);
+ * - `/info` answers `meta` from the perpetuals it lists (the real sample's universe, plus what tests list
+ *   and every coin it holds trades or fills of);
  * - `/info` pages fills with inclusive bounds, at most 2000 per answer, only the 10,000 most recent
  *   reachable, and charges request weights per client IP over a rolling window, answering 429 beyond it.
  * Test controls push live frames, add history without pushing, drop, silence or refuse connections, delay,
@@ -45,6 +49,7 @@ import {
   userFillsFrame,
 } from "./serverFrames.ts";
 import { type ConnectionView, StandInConnection } from "./standInConnection.ts";
+import type { ListedAsset } from "./universe.ts";
 
 export type { StandInSubscription } from "./clientRequests.ts";
 export type { ConnectionView } from "./standInConnection.ts";
@@ -63,6 +68,11 @@ export interface StandInOptions {
   maxUsersPerIp?: number;
   /** Subscriptions per IP (DOCS: 1000). */
   maxSubscriptionsPerIp?: number;
+  /** Open WebSocket connections per IP (DOCS rate-limits-and-user-limits: 10). */
+  maxConnectionsPerIp?: number;
+  /** New WebSocket connections per IP within `newConnectionWindowMs` (DOCS: 30 per minute). */
+  maxNewConnectionsPerWindow?: number;
+  newConnectionWindowMs?: number;
   /** Exchange time up to which fills and trades exist (a replay moves it; default: everything). */
   visibleUntil?: () => number;
   /** Whether the stand-in sends its own snapshot after acking this subscription (a replay sends recorded ones). */
@@ -113,6 +123,10 @@ export class HyperliquidStandIn {
   /** Connections accepted since start (reconnects show up here). */
   connectionsAccepted = 0;
   connectionsRejected = 0;
+  /** Upgrades refused by the per-IP connection limits (open connections, new connections per window). */
+  connectionsRefusedByLimit = 0;
+  /** Accepted upgrades' times per IP, within the new-connection window. */
+  readonly #recentConnections = new Map<string, number[]>();
   /** `{"method":"ping"}` frames received, answered or not. */
   pingsReceived = 0;
 
@@ -126,6 +140,9 @@ export class HyperliquidStandIn {
       maxUsersPerIp: 10,
       maxSubscriptionsPerIp: 1000,
       statePushIntervalMs: 4_000,
+      maxConnectionsPerIp: 10,
+      maxNewConnectionsPerWindow: 30,
+      newConnectionWindowMs: 60_000,
       ...withoutUndefined(options),
     };
     this.#records = new ExchangeRecords(options.visibleUntil);
@@ -145,9 +162,12 @@ export class HyperliquidStandIn {
         this.connectionsRejected += 1;
         return refuseUpgrade(socket, 503, "Service Unavailable");
       }
-      this.#wss.handleUpgrade(request, socket, head, (ws) =>
-        this.#accept(ws, request.socket.remoteAddress ?? "unknown"),
-      );
+      const remoteAddress = request.socket.remoteAddress ?? "unknown";
+      if (this.#connectionRefusal(remoteAddress)) {
+        this.connectionsRefusedByLimit += 1;
+        return refuseUpgrade(socket, 429, "Too Many Requests");
+      }
+      this.#wss.handleUpgrade(request, socket, head, (ws) => this.#accept(ws, remoteAddress));
     });
   }
 
@@ -247,6 +267,11 @@ export class HyperliquidStandIn {
   /** The user's account abstraction mode, as REST `userAbstraction` answers it (default "default"). */
   setAccountMode(user: string, mode: string): void {
     this.#records.setAccountMode(user, mode);
+  }
+
+  /** Lists perpetuals in `meta` (default dex unless `dex`), or re-lists them (e.g. `isDelisted: true`). */
+  listAssets(assets: readonly ListedAsset[], options: { dex?: string } = {}): void {
+    this.#records.listAssets(assets, options.dex ?? "");
   }
 
   /** Every fill of the user the stand-in holds, oldest first, regardless of `visibleUntil`. */
@@ -457,6 +482,31 @@ export class HyperliquidStandIn {
         connection.send(clearinghouseStateFrame(user, state, dex));
       }
     }
+  }
+
+  /**
+   * The real server's per-IP connection limits (PROTOCOL.md §6), checked at the upgrade; records the
+   * attempt when it is accepted. Assumption: the real server refuses an over-limit upgrade with HTTP 429
+   * like an over-limit REST request (the docs give only the numbers; it might as well accept and close).
+   * The monitor's handling does not depend on the form: any failed or closed socket is retried through
+   * its connection gate (runtime/connectionGate.ts).
+   */
+  #connectionRefusal(remoteAddress: string): boolean {
+    // DOCS rate-limits-and-user-limits: max 10 websocket connections (per IP)
+    let open = 0;
+    for (const connection of this.#connections.values()) {
+      if (connection.remoteAddress === remoteAddress) open += 1;
+    }
+    if (open >= this.#options.maxConnectionsPerIp) return true;
+    // DOCS rate-limits-and-user-limits: max 30 new websocket connections per minute (per IP)
+    const now = Date.now();
+    const recent = (this.#recentConnections.get(remoteAddress) ?? []).filter(
+      (at) => at > now - this.#options.newConnectionWindowMs,
+    );
+    this.#recentConnections.set(remoteAddress, recent);
+    if (recent.length >= this.#options.maxNewConnectionsPerWindow) return true;
+    recent.push(now);
+    return false;
   }
 
   /** The real server's per-IP limits on distinct users and subscriptions (PROTOCOL.md §6). */
