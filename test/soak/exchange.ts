@@ -1,6 +1,11 @@
 /**
  * The soak's exchange: traders opening, growing, reducing and closing positions on the Hyperliquid
  * stand-in, and the ground truth computed from the stand-in's own record of every fill it made.
+ *
+ * Besides plain trades it makes what a real account meets: fills that were part of someone else's
+ * liquidation (both sides carry the `liquidation` object, samples/ws-user-1.json), the account's own
+ * liquidations (a full close with `liquidatedUser` = the account), trades on a builder-deployed perp dex
+ * (`xyz:XYZ100`, HIP-3), and now and then a fill the monitor must refuse (a decimal comma in `px`).
  */
 import { alertLinks } from "../../monitor/src/alerts/links.ts";
 import { positionAlerts } from "../../monitor/src/alerts/positionAlerts.ts";
@@ -8,10 +13,16 @@ import { normalizeFill, orderFills } from "../../monitor/src/domain/fill.ts";
 import { PositionBook } from "../../monitor/src/domain/positions.ts";
 import type { ClosedPosition, PositionState } from "../../monitor/src/domain/types.ts";
 import type { WireFill } from "../../monitor/src/domain/wire.ts";
+import { FillSchema } from "../../monitor/src/hyperliquid/schemas.ts";
 import type { HyperliquidStandIn } from "../../monitor/src/standin/server.ts";
-import { currentFills } from "../support/fixtures.ts";
+import { currentFills, LIQUIDATED_USER } from "../support/fixtures.ts";
 
+/** The builder-deployed perp dex the first account also trades on (HIP-3 coins are `dex:COIN`). */
+export const HIP3_DEX = "xyz";
+export const HIP3_COIN = `${HIP3_DEX}:XYZ100`;
 const COINS = ["BTC", "ETH"] as const;
+/** The first account trades on the HIP-3 dex too. */
+const FIRST_ACCOUNT_COINS = [...COINS, HIP3_COIN] as const;
 /** Sizes are whole lots of 0.001, so positions stay exact as integers here. */
 const LOT = 1000;
 
@@ -38,7 +49,14 @@ export class SimulatedExchange {
   readonly #lastTime = new Map<string, number>();
   #tid = 9_000_000_000;
   #oid = 70_000_000_000;
+  /** Valid fills made (what the monitor must store). */
   fillsMade = 0;
+  /** Fills that were part of another account's liquidation: ordinary fills for this account. */
+  counterpartyLiquidations = 0;
+  /** The accounts' own liquidations, each closing its position: one LIQUIDATION alert each. */
+  ownLiquidations = 0;
+  /** Fills the schema refuses, by account: to be skipped, counted and alerted, never stored. */
+  readonly invalidFills = new Map<string, number>();
 
   constructor(standIn: HyperliquidStandIn, accounts: readonly string[], random: () => number) {
     this.#standIn = standIn;
@@ -51,13 +69,26 @@ export class SimulatedExchange {
   step(): void {
     for (const account of this.#accounts) {
       if (this.#random() < 0.5) continue;
-      const coin = COINS[Math.floor(this.#random() * COINS.length)]!;
+      const coins = account === this.#accounts[0] ? FIRST_ACCOUNT_COINS : COINS;
+      const coin = coins[Math.floor(this.#random() * coins.length)]!;
       this.#standIn.pushFills(account, [this.#trade(account, coin)]);
       this.fillsMade += 1;
     }
   }
 
-  #trade(account: string, coin: string): WireFill {
+  /** Pushes a fill whose price has a decimal comma: on the socket now, and in the REST history. */
+  invalidFill(account: string): void {
+    const fill = this.#trade(account, "SOL", { dryRun: true });
+    this.#standIn.pushFills(account, [{ ...fill, px: fill.px.replace(".", ",") }]);
+    this.noteInvalidFill(account);
+  }
+
+  /** An invalid fill item sent some other way (a raw frame). */
+  noteInvalidFill(account: string): void {
+    this.invalidFills.set(account, (this.invalidFills.get(account) ?? 0) + 1);
+  }
+
+  #trade(account: string, coin: string, options: { dryRun?: boolean } = {}): WireFill {
     const key = `${account}|${coin}`;
     const size = this.#sizes.get(key) ?? 0;
     const r = this.#random();
@@ -70,7 +101,8 @@ export class SimulatedExchange {
     else delta = -Math.sign(size) * Math.max(1, Math.floor(Math.abs(size) / 2)); // reduce
     if (Math.abs(delta) > Math.abs(size) && Math.sign(delta) !== Math.sign(size) && size !== 0) delta = -size;
     const after = size + delta;
-    this.#sizes.set(key, after);
+    // A refused fill changes nothing the monitor can know of: it must not move the simulated position.
+    if (!options.dryRun) this.#sizes.set(key, after);
     const buying = delta > 0;
     const opening = size === 0 || Math.sign(delta) === Math.sign(size);
     const long = opening ? buying : size > 0;
@@ -78,8 +110,19 @@ export class SimulatedExchange {
     this.#lastTime.set(account, time);
     const price = (coin === "BTC" ? 78_000 : 3_000) + Math.floor(this.#random() * 200);
     const template = currentFills()[0]!;
+    // Someone else's liquidation now and then (the liquidator's counterparty sees an ordinary fill with the
+    // object), and now and then the account's own, on a full close.
+    let liquidation: WireFill["liquidation"];
+    if (!options.dryRun && after === 0 && size !== 0 && this.#random() < 0.05) {
+      liquidation = { liquidatedUser: account, markPx: `${price}.0`, method: "market" };
+      this.ownLiquidations += 1;
+    } else if (!options.dryRun && this.#random() < 0.1) {
+      liquidation = { liquidatedUser: LIQUIDATED_USER, markPx: `${price}.0`, method: "market" };
+      this.counterpartyLiquidations += 1;
+    }
     return {
       ...template,
+      ...(liquidation ? { liquidation } : {}),
       coin,
       px: `${price}.5`,
       sz: lots(Math.abs(delta)),
@@ -118,7 +161,9 @@ export function groundTruth(
   let fills = 0;
   const links = alertLinks("mainnet", null);
   for (const account of accounts) {
-    const ordered = orderFills(standIn.fillsOf(account).map((wire) => normalizeFill(account, wire)));
+    // A fill the schema refuses is skipped by design (counted, logged, alerted): it is no fill to store.
+    const valid = standIn.fillsOf(account).filter((wire) => FillSchema.safeParse(wire).success);
+    const ordered = orderFills(valid.map((wire) => normalizeFill(account, wire)));
     for (const fill of ordered) {
       fills += 1;
       if (fill.tid !== null) tids.add(fill.tid);

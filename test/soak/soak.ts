@@ -6,10 +6,15 @@
  *   dropped sockets; gaps in which new connections are refused, so fills exist only over REST; stalled
  *   sockets (no pong, only in runs of 3 minutes or more: detection takes the 40 s keep-alive); /info
  *   answering 500, and 429 whenever the backfill outruns the stand-in's weight budget; storage throttling,
- *   failing and resetting for seconds; malformed and unknown frames; SIGTERM and SIGKILL with restarts.
+ *   failing and resetting for seconds; malformed and unknown frames; SIGTERM and SIGKILL with restarts;
+ *   resubscribes refused (the real error frame) or never acknowledged after a reconnect; a fill the
+ *   schema refuses, on the socket and in the REST history; fills that were part of someone else's
+ *   liquidation, and the accounts' own liquidations; a position on a builder-deployed perp dex (HIP-3).
  * Ground truth is the stand-in's own record of every fill it made. At the end it prints fills expected /
- * stored / missing / duplicated, position and PnL mismatches, alerts expected / sent / duplicated,
- * restarts and the monitor's peak memory, and exits 1 on any missing or duplicated fill or alert.
+ * stored / missing / duplicated, position and PnL mismatches, alerts expected / sent / duplicated /
+ * unexpected (a LIQUIDATION alert for a counterparty's liquidation is a false one), the skipped-fill
+ * alerts, the HIP-3 position in the stored snapshot, restarts and the monitor's peak memory, and exits 1
+ * on any missing, duplicated or false fill or alert.
  */
 import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
@@ -22,8 +27,9 @@ import { DynamoStore } from "../../monitor/src/storage/dynamodb/dynamoStore.ts";
 import { startEmbeddedDynamo } from "../../monitor/src/storage/local.ts";
 import { startAlertPipeline } from "../support/alertPipeline.ts";
 import { DynamoFaultProxy, type FaultKind } from "../support/dynamoFaultProxy.ts";
+import { fixture } from "../support/fixtures.ts";
 import { type MonitorProcess, startMonitorProcess } from "../support/monitorProcess.ts";
-import { groundTruth, SimulatedExchange, seededRandom } from "./exchange.ts";
+import { groundTruth, HIP3_COIN, HIP3_DEX, SimulatedExchange, seededRandom } from "./exchange.ts";
 
 const { values } = parseArgs({
   options: {
@@ -47,7 +53,9 @@ const say = (line: string) => {
 };
 
 const ACCOUNTS = ["0x70997970c51812dc3a010c7d01b50e0d17dc79c8", "0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc"];
-const ALERT_KINDS = new Set(["position_opened", "position_closed"]);
+/** Alert kinds whose every key the ground truth predicts; `monitor_degraded` is checked for skipped fills. */
+const ALERT_KINDS = new Set(["position_opened", "position_closed", "liquidation"]);
+const SKIPPED_FILLS_KEY = "monitor_degraded:fills_skipped:";
 const TABLE_PREFIX = "soak-";
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -63,6 +71,12 @@ const proxy = new DynamoFaultProxy(dynamo.endpoint);
 const proxyEndpoint = await proxy.start();
 const alerts = await startAlertPipeline(dynamo.endpoint, { lambdaRetries: 2 });
 const exchange = new SimulatedExchange(standIn, ACCOUNTS, random);
+// The first account holds an isolated position on a builder-deployed dex (real state shape, coin renamed:
+// test/fixtures/hyperliquid/SOURCES.md); it must reach the stored snapshots.
+standIn.addPerpDex(HIP3_DEX);
+standIn.setClearinghouseState(ACCOUNTS[0]!, fixture("info-clearinghouseState-hip3-1.json"), {
+  dex: HIP3_DEX,
+});
 
 const env = {
   ACCOUNT_ADDRESS: ACCOUNTS.join(","),
@@ -76,7 +90,7 @@ const env = {
   AWS_SECRET_ACCESS_KEY: "local",
   AWS_ENDPOINT_URL_SNS: alerts.sns.endpoint,
   ALERT_TOPIC_ARN: alerts.sns.topicArn,
-  ALERT_EVENTS: [...ALERT_KINDS].join(","),
+  ALERT_EVENTS: [...ALERT_KINDS, "monitor_degraded"].join(","),
   HEALTH_PORT: "0",
   CVD_COINS: "BTC",
   SNAPSHOT_INTERVAL_SECONDS: "10",
@@ -142,6 +156,7 @@ async function waitInSync(process: MonitorProcess, timeoutMs: number): Promise<b
 // --- faults --------------------------------------------------------------------------------------------
 
 const faults: Record<string, number> = {};
+const resubscribeFaults = { refused: 0, unacknowledged: 0 };
 let stalledUntil = 0;
 let lastStall = 0;
 
@@ -154,6 +169,8 @@ async function injectFault(): Promise<void> {
     ["malformed", 2],
     ["sigterm", 1],
     ["sigkill", 1],
+    ["resubscribe", 2],
+    ["invalidFill", 1],
     ["stall", minutes >= 3 && Date.now() - lastStall > 180_000 ? 1 : 0],
   ];
   const total = choices.reduce((sum, [, weight]) => sum + weight, 0);
@@ -187,13 +204,41 @@ async function injectFault(): Promise<void> {
     case "malformed":
       standIn.sendRaw("{not json");
       standIn.sendRaw('{"channel":"somethingNew","data":{"x":1}}');
-      standIn.sendRaw(`{"channel":"userFills","data":{"user":"${ACCOUNTS[0]}","fills":[{"coin":"BTC"}]}}`);
+      // A fill item missing its fields, on the first account's socket: skipped and alerted, if it got there
+      // (a raw frame exists nowhere else: during a gap or a restart nobody receives it).
+      if (
+        standIn.sendTo(
+          (s) => s.type === "userFills" && s.user === ACCOUNTS[0],
+          `{"channel":"userFills","data":{"user":"${ACCOUNTS[0]}","fills":[{"coin":"BTC"}]}}`,
+        ) > 0
+      ) {
+        exchange.noteInvalidFill(ACCOUNTS[0]!);
+      }
       break;
     case "sigterm":
       await restart("SIGTERM");
       break;
     case "sigkill":
       await restart("SIGKILL");
+      break;
+    case "resubscribe": {
+      // After the reconnect a subscription is refused (the real error frame) or never acknowledged: the
+      // monitor must re-send it until acknowledged, on the socket it has.
+      const types = ["userFills", "orderUpdates", "clearinghouseState"];
+      const type = types[Math.floor(random() * types.length)]!;
+      const refused = random() < 0.5;
+      standIn.faultSubscribes(
+        type,
+        // The real refusal text of the per-IP user limit (PROTOCOL.md, Pitfalls).
+        refused ? { kind: "refuse", text: "Cannot track more than 10 total users." } : { kind: "never" },
+        1 + Math.floor(random() * 2),
+      );
+      resubscribeFaults[refused ? "refused" : "unacknowledged"] += 1;
+      standIn.dropConnections();
+      break;
+    }
+    case "invalidFill":
+      exchange.invalidFill(ACCOUNTS[Math.floor(random() * ACCOUNTS.length)]!);
       break;
     case "stall":
       // Half-dead sockets: open, silent, no pongs. The monitor's keep-alive must notice (30 s + 10 s).
@@ -274,6 +319,15 @@ const pendingAlerts = async () =>
   (await Promise.all([...ACCOUNTS, "_monitor"].map((owner) => reader.listPendingAlerts(owner)))).flat()
     .length;
 for (let i = 0; i < 900 && (await pendingAlerts()) > 0; i++) await sleep(200);
+// The HIP-3 position: followed (a clearinghouseState subscription with its dex) and in a stored snapshot
+// (taken every 10 s here).
+const hip3Snapshot = async () =>
+  (await reader.latestAccountSnapshot(ACCOUNTS[0]!))?.positions.some((p) => p.coin === HIP3_COIN) ?? false;
+for (let i = 0; i < 150 && !(await hip3Snapshot()); i++) await sleep(200);
+const hip3Followed = standIn.hasSubscriber(
+  (s) => s.type === "clearinghouseState" && s.user === ACCOUNTS[0] && s.dex === HIP3_DEX,
+);
+const hip3InSnapshot = await hip3Snapshot();
 await sleep(3_000);
 const last = monitor as MonitorProcess | null;
 if (last) {
@@ -324,8 +378,30 @@ for (const report of alerts.delivered) {
 }
 const missingAlertKeys = [...truth.alertKeys].filter((key) => !discordPosts.has(key));
 const alertsMissing = missingAlertKeys.length;
-const alertsDuplicated = [...discordPosts.values()].filter((count) => count > 1).length;
-const alertsUnexpected = [...discordPosts.keys()].filter((key) => !truth.alertKeys.has(key)).length;
+const checkedKey = (key: string) =>
+  [...ALERT_KINDS].some((kind) => key.startsWith(`${kind}:`)) || key.startsWith(SKIPPED_FILLS_KEY);
+const alertsDuplicated = [...discordPosts].filter(([key, count]) => checkedKey(key) && count > 1).length;
+// Skipped-fill alerts: one per account (and UTC day) that was sent an invalid fill, none for the others.
+const skippedAlertAccounts = new Set(
+  [...discordPosts.keys()]
+    .filter((key) => key.startsWith(SKIPPED_FILLS_KEY))
+    .map((key) => key.slice(SKIPPED_FILLS_KEY.length).split(":")[0]!),
+);
+const skippedAlertsMissing = [...exchange.invalidFills.keys()].filter((a) => !skippedAlertAccounts.has(a));
+const unexpectedAlertKeys = [
+  ...[...discordPosts.keys()].filter(
+    (key) => checkedKey(key) && !key.startsWith(SKIPPED_FILLS_KEY) && !truth.alertKeys.has(key),
+  ),
+  ...[...skippedAlertAccounts]
+    .filter((account) => !exchange.invalidFills.has(account))
+    .map((account) => `${SKIPPED_FILLS_KEY}${account}`),
+];
+const alertsUnexpected = unexpectedAlertKeys.length;
+// Independent of the domain rule the truth is computed with: a LIQUIDATION alert is right only for the
+// accounts' own liquidations (each closes its position), never for a counterparty's.
+const liquidationAlerts = [...discordPosts.keys()].filter((key) => key.startsWith("liquidation:")).length;
+const falseLiquidations = Math.max(0, liquidationAlerts - exchange.ownLiquidations);
+const invalidTidsStored = stored.filter((fill) => fill.coin === "SOL").length;
 
 const result = {
   minutes,
@@ -340,10 +416,21 @@ const result = {
   closedPositionsExpected: truth.closed.length,
   pnlMismatches,
   alertsExpected: truth.alertKeys.size,
-  alertsSent: discordPosts.size,
+  // Posts of the kinds checked here (other health alerts, e.g. a long gap's "degraded", are not counted).
+  alertsSent: [...discordPosts.keys()].filter(checkedKey).length,
   alertsDuplicated,
   alertsMissing,
   alertsUnexpected,
+  liquidationAlerts,
+  ownLiquidations: exchange.ownLiquidations,
+  counterpartyLiquidations: exchange.counterpartyLiquidations,
+  falseLiquidations,
+  invalidFills: [...exchange.invalidFills.values()].reduce((a, b) => a + b, 0),
+  invalidFillsStored: invalidTidsStored,
+  skippedFillAlertsMissing: skippedAlertsMissing.length,
+  resubscribeFaults,
+  hip3Followed,
+  hip3InSnapshot,
   snsPublishes: alerts.sns.published.length,
   lambdaDeadLetters: alerts.failedInvocations.length,
   restarts: restarts.SIGTERM + restarts.SIGKILL,
@@ -366,6 +453,12 @@ const failed =
   fillsDuplicated > 0 ||
   alertsMissing > 0 ||
   alertsDuplicated > 0 ||
+  alertsUnexpected > 0 ||
+  falseLiquidations > 0 ||
+  invalidTidsStored > 0 ||
+  skippedAlertsMissing.length > 0 ||
+  !hip3Followed ||
+  !hip3InSnapshot ||
   positionMismatches > 0 ||
   pnlMismatches > 0 ||
   crashes.length > 0;
@@ -377,13 +470,15 @@ if (values.json) {
     `fills    expected ${result.fillsExpected}  stored ${result.fillsStored}  missing ${fillsMissing}  duplicated ${fillsDuplicated}`,
     `positions compared ${result.positionsCompared}  mismatched ${positionMismatches};  closed positions expected ${result.closedPositionsExpected}  PnL mismatches ${pnlMismatches}`,
     `alerts   expected ${result.alertsExpected}  sent ${result.alertsSent}  duplicated ${alertsDuplicated}  missing ${alertsMissing}  unexpected ${alertsUnexpected}  (SNS publishes ${result.snsPublishes}, dead letters ${result.lambdaDeadLetters})`,
+    `liquidations own ${exchange.ownLiquidations} (LIQUIDATION alerts ${liquidationAlerts}, false ${falseLiquidations}), counterparty ${exchange.counterpartyLiquidations};  invalid fills ${result.invalidFills} (stored ${invalidTidsStored}, accounts without their alert ${skippedAlertsMissing.length})`,
+    `resubscribes refused ${resubscribeFaults.refused}, unacknowledged ${resubscribeFaults.unacknowledged};  HIP-3 ${HIP3_COIN} followed ${hip3Followed}, in the stored snapshot ${hip3InSnapshot}`,
     `restarts ${result.restarts} (SIGTERM ${restarts.SIGTERM}, SIGKILL ${restarts.SIGKILL});  /info 429s ${result.rest429};  faults ${Object.entries(
       faults,
     )
       .map(([k, v]) => `${k} ${v}`)
       .join(", ")};  unexpected exits ${crashes.length}`,
     `peak monitor RSS ${peakRssMb} MB`,
-    failed ? "FAILED" : "passed: nothing missing, nothing duplicated",
+    failed ? "FAILED" : "passed: nothing missing, nothing duplicated, nothing false",
   ];
   process.stdout.write(`${lines.join("\n")}\n`);
   for (const crash of crashes) process.stderr.write(`unexpected exit: ${crash}\n`);
@@ -399,5 +494,6 @@ if (values.json) {
     process.stderr.write(`closed expected ${brief(position)}\n  stored   ${brief(mine)}\n`);
   }
   for (const key of missingAlertKeys.slice(0, 3)) process.stderr.write(`alert missing ${key}\n`);
+  for (const key of unexpectedAlertKeys.slice(0, 3)) process.stderr.write(`alert unexpected ${key}\n`);
 }
 process.exit(failed ? 1 : 0);
