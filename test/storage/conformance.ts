@@ -240,6 +240,31 @@ export function describeStoreConformance(name: string, makeStore: StoreFactory):
       });
     });
 
+    describe("long lists", () => {
+      // Supabase's "Max rows" may be set far below a page; every list must still come back whole.
+      it("lists every order, closed position, CVD bucket and pending alert, in order, however many", async () => {
+        const count = 23;
+        const orders = Array.from({ length: count }, (_, i) => order({ oid: 57118842019 + i, cloid: null }));
+        await store.putOrders(orders);
+        const { closedPosition } = openAndClose();
+        const closed = Array.from({ length: count }, (_, i) => ({
+          ...closedPosition,
+          positionId: `${closedPosition.positionId}-${i}`,
+          closedAt: closedPosition.closedAt + i,
+        }));
+        await store.savePositions([], closed);
+        const buckets = Array.from({ length: count }, (_, i) => bucket("BTC", T0 + i * 60_000, `${i}`, 1));
+        await store.putCvdBuckets(buckets);
+        const alerts = Array.from({ length: count }, (_, i) => alertRecord(`many:${i}`, T0 + i));
+        for (const record of alerts) expect(await store.claimAlert(record)).toBeNull();
+
+        expect([...(await store.listOrders(ACCOUNT))].sort((a, b) => a.oid - b.oid)).toStrictEqual(orders);
+        expect(await store.listClosedPositions(ACCOUNT)).toStrictEqual(closed);
+        expect(await store.listCvdBuckets("BTC")).toStrictEqual(buckets);
+        expect(await store.listPendingAlerts(ACCOUNT)).toStrictEqual(alerts);
+      });
+    });
+
     describe("account snapshots", () => {
       it("returns the latest snapshot with its nested positions", async () => {
         expect(await store.latestAccountSnapshot(ACCOUNT)).toBeNull();

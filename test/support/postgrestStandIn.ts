@@ -9,8 +9,11 @@
  *   (bypasses RLS), the anon key as `anon` (`SET LOCAL ROLE`, so grants and RLS apply). 401 otherwise.
  * - `GET /rest/v1/<table>`: `select=` (`*` or column names), filters `<col>=<op>.<value>` with eq, neq, gt,
  *   gte, lt, lte, is (null/true/false), in.(a,b); `order=<col>.<asc|desc>[,…]`; `limit`, `offset`. At most
- *   MAX_ROWS rows (Supabase's default max-rows, 1,000). Rows are serialised by PostgreSQL's json_agg,
- *   as PostgREST does: NUMERIC and bigint become JSON numbers, timestamptz ISO strings.
+ *   `maxRows` rows (PostgREST's db-max-rows; Supabase's "Max rows", 1,000 unless the project lowers it),
+ *   whatever `limit` asks for. Every answer carries `Content-Range: <first>-<last>/*`, with the total
+ *   instead of `*` under `Prefer: count=exact` (then 206 when the page is not all of it, 416 past the end).
+ *   Rows are serialised by PostgreSQL's json_agg, as PostgREST does: NUMERIC and bigint become JSON
+ *   numbers, timestamptz ISO strings.
  * - `POST /rest/v1/<table>`: a JSON object or array; the columns from `columns=` (quoted, comma-separated)
  *   or the first object's keys. `Prefer: resolution=ignore-duplicates|merge-duplicates` with
  *   `on_conflict=<cols>` makes it an upsert; `return=representation` returns the written rows. 201.
@@ -26,7 +29,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import type { PGlite, Transaction } from "@electric-sql/pglite";
 
-export const MAX_ROWS = 1_000;
+/** Supabase's default "Max rows" (API settings); PostgREST's own default is no limit. */
+export const DEFAULT_MAX_ROWS = 1_000;
 
 export type Fault = "503" | "reset" | "409";
 
@@ -73,9 +77,12 @@ export class PostgrestStandIn {
   #queue: Promise<unknown> = Promise.resolve();
   #faults: Fault[] = [];
   readonly requests: LoggedRequest[] = [];
+  /** PostgREST's db-max-rows: the most rows one read returns. */
+  readonly maxRows: number;
 
-  constructor(options: { db: PGlite; serviceKey: string; anonKey: string }) {
+  constructor(options: { db: PGlite; serviceKey: string; anonKey: string; maxRows?: number }) {
     this.#db = options.db;
+    this.maxRows = options.maxRows ?? DEFAULT_MAX_ROWS;
     this.#keys = new Map([
       [options.serviceKey, "service_role"],
       [options.anonKey, "anon"],
@@ -143,18 +150,19 @@ export class PostgrestStandIn {
         this.#db.transaction(async (tx) => {
           await tx.exec(`set local role ${role}`);
           if (rpc) return this.#rpc(tx, name!, body);
-          if (method === "GET" || method === "HEAD") return this.#select(tx, name!, url.searchParams);
+          if (method === "GET" || method === "HEAD") return this.#select(tx, name!, url.searchParams, prefer);
           if (method === "POST") return this.#insert(tx, name!, url.searchParams, body, prefer);
           if (method === "PATCH") return this.#update(tx, name!, url.searchParams, body, prefer);
           throw new PostgrestError(405, "PGRST117", `Unsupported HTTP method: ${method}`);
         }),
       );
       log(result.status, result.rows);
+      const headers = result.headers ?? {};
       if (result.json === null) {
-        response.writeHead(result.status).end();
+        response.writeHead(result.status, headers).end();
       } else {
         response
-          .writeHead(result.status, { "content-type": "application/json; charset=utf-8" })
+          .writeHead(result.status, { ...headers, "content-type": "application/json; charset=utf-8" })
           .end(result.json);
       }
     } catch (error) {
@@ -176,7 +184,7 @@ export class PostgrestStandIn {
     return run;
   }
 
-  async #select(tx: Transaction, table: string, params: URLSearchParams): Promise<Outcome> {
+  async #select(tx: Transaction, table: string, params: URLSearchParams, prefer: Prefer): Promise<Outcome> {
     const select = params.get("select") ?? "*";
     const columns =
       select === "*"
@@ -188,11 +196,37 @@ export class PostgrestStandIn {
     const values: unknown[] = [];
     const where = filters(params, values);
     const order = orderBy(params.get("order"));
-    const requested = params.has("limit") ? Number(params.get("limit")) : MAX_ROWS;
-    const limit = Math.min(requested, MAX_ROWS);
+    // DOCS postgrest configuration "db-max-rows": a hard limit on the rows fetched, whatever `limit` says.
+    const requested = params.has("limit") ? Number(params.get("limit")) : this.maxRows;
+    const limit = Math.min(requested, this.maxRows);
     const offset = Number(params.get("offset") ?? 0);
-    const sql = `select ${columns} from public.${quoteIdentifier(table)} ${where} ${order} limit ${limit} offset ${offset}`;
-    return rowsAsJson(tx, sql, values, 200);
+    const from = `from public.${quoteIdentifier(table)} ${where}`;
+    const page = await rowsAsJson(
+      tx,
+      `select ${columns} ${from} ${order} limit ${limit} offset ${offset}`,
+      values,
+      200,
+    );
+    // DOCS postgrest "Pagination and Count": `Prefer: count=exact` adds the total to Content-Range.
+    const total =
+      prefer.count === "exact"
+        ? (await tx.query<{ n: number }>(`select count(*)::int as n ${from}`, values)).rows[0]!.n
+        : null;
+    // DOCS postgrest "Pagination and Count" (RangeQuery.rangeStatusHeader): 416 for an offset past the total.
+    if (total !== null && offset > total) {
+      throw new PostgrestError(
+        416,
+        "PGRST103",
+        "Requested range not satisfiable",
+        `An offset of ${offset} was requested, but there are only ${total} rows.`,
+      );
+    }
+    const last = offset + page.rows - 1;
+    // DOCS postgrest "Pagination and Count": `Content-Range: 0-14/*`; `*` for the range when empty.
+    const range = total !== 0 && last >= offset ? `${offset}-${last}` : "*";
+    // DOCS postgrest "Pagination and Count": 206 Partial Content when the page is less than the counted total.
+    const status = total !== null && page.rows < total ? 206 : 200;
+    return { ...page, status, headers: { "content-range": `${range}/${total ?? "*"}` } };
   }
 
   async #insert(
@@ -303,11 +337,13 @@ interface Outcome {
   status: number;
   json: string | null;
   rows: number;
+  headers?: Record<string, string>;
 }
 
 interface Prefer {
   resolution: "ignore-duplicates" | "merge-duplicates" | null;
   return: "representation" | "minimal" | null;
+  count: "exact" | "planned" | "estimated" | null;
 }
 
 function parsePrefer(header: string): Prefer {
@@ -317,6 +353,7 @@ function parsePrefer(header: string): Prefer {
   return {
     resolution: value("resolution") as Prefer["resolution"],
     return: value("return") as Prefer["return"],
+    count: value("count") as Prefer["count"],
   };
 }
 

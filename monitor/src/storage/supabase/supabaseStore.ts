@@ -12,7 +12,11 @@
  *   RetryingStore around this store keeps retrying within its pending-write bound. Any other 4xx is a
  *   mistake a retry cannot fix (a wrong column, a missing table, RLS): it fails at once, non-retryable,
  *   logged with PostgREST's error code.
- * - Reads page through Supabase's row limit (1,000 by default) in a stable order.
+ * - Reads page through Supabase's row limit in a stable order. The limit ("Max rows" in the project's
+ *   API settings, PostgREST's db-max-rows) is 1,000 by default but may be set lower, and PostgREST then
+ *   answers a page with fewer rows than asked for: so a short page does not mean the end. Each page asks
+ *   for the exact count (`Prefer: count=exact`, the total in `Content-Range`) and the next page starts
+ *   after the rows actually received, until the count is reached or a page comes back empty.
  */
 import { createClient, type SupabaseClient } from "@supabase/supabase-js";
 import { newestPerOrder } from "../../domain/orders.ts";
@@ -61,10 +65,10 @@ export interface RequestRetryPolicy extends BackoffPolicy {
 
 /** Rows per write request: small enough for any gateway's body limit, large enough for few requests. */
 export const BATCH_ROWS = 500;
-/** Rows per read request: Supabase's default max-rows. */
+/** Rows asked for per read request: Supabase's default max-rows (the project may answer with fewer). */
 export const PAGE_ROWS = 1_000;
-/** Safety bound on pages of one read. */
-const MAX_PAGES = 10_000;
+/** Safety bound on pages of one read (a project's Max rows may be small). */
+const MAX_PAGES = 100_000;
 const DEFAULT_RETRY: RequestRetryPolicy = { attempts: 4, baseDelayMs: 200, maxDelayMs: 5_000 };
 
 /** The tables init() checks, with a column to select (sql/schema.sql creates them). */
@@ -81,11 +85,16 @@ const TABLE_PROBES: Record<string, string> = {
 
 type Range = { from?: number; to?: number };
 
+/** Paged reads ask for the total (`Prefer: count=exact`): PostgREST returns it in `Content-Range`. */
+const COUNTED = { count: "exact" } as const;
+
 /** What a supabase-js call resolves to (it never throws for HTTP errors). */
 interface PostgrestAnswer<T> {
   data: T | null;
   error: { code?: string; message: string; details?: string | null; hint?: string | null } | null;
   status: number;
+  /** The total from `Content-Range` when the request asked for a count; null otherwise. */
+  count?: number | null;
 }
 
 export class SupabaseStore implements MonitorStore {
@@ -130,7 +139,7 @@ export class SupabaseStore implements MonitorStore {
 
   listFills(account: string, range: Range = {}): Promise<Fill[]> {
     return this.#pages("list fills", (from, to) => {
-      let query = this.#client.from("fills").select("metadata").eq("account_address", account);
+      let query = this.#client.from("fills").select("metadata", COUNTED).eq("account_address", account);
       if (range.from !== undefined) query = query.gte("time_ms", range.from);
       if (range.to !== undefined) query = query.lte("time_ms", range.to);
       return query.order("time_ms").order("fill_id").range(from, to);
@@ -161,7 +170,7 @@ export class SupabaseStore implements MonitorStore {
     const rows = await this.#pages("load positions", (from, to) =>
       this.#client
         .from("positions")
-        .select("metadata")
+        .select("metadata", COUNTED)
         .eq("account_address", account)
         .order("coin")
         .range(from, to),
@@ -191,7 +200,7 @@ export class SupabaseStore implements MonitorStore {
     const rows = await this.#pages("list closed positions", (from, to) =>
       this.#client
         .from("closed_positions")
-        .select("metadata")
+        .select("metadata", COUNTED)
         .eq("account_address", account)
         .order("closed_at_ms")
         .order("position_id")
@@ -213,7 +222,7 @@ export class SupabaseStore implements MonitorStore {
     const rows = await this.#pages("list orders", (from, to) =>
       this.#client
         .from("hl_orders")
-        .select("metadata")
+        .select("metadata", COUNTED)
         .eq("account_address", account)
         .order("order_id")
         .range(from, to),
@@ -276,7 +285,7 @@ export class SupabaseStore implements MonitorStore {
 
   async listCvdBuckets(coin: string, range: Range = {}): Promise<CvdBucket[]> {
     const rows = await this.#pages("list CVD buckets", (from, to) => {
-      let query = this.#client.from("hl_cvd").select("metadata").eq("coin", coin);
+      let query = this.#client.from("hl_cvd").select("metadata", COUNTED).eq("coin", coin);
       if (range.from !== undefined) query = query.gte("bucket_ms", range.from);
       if (range.to !== undefined) query = query.lte("bucket_ms", range.to);
       return query.order("bucket_ms").range(from, to);
@@ -330,7 +339,7 @@ export class SupabaseStore implements MonitorStore {
     const rows = await this.#pages("list pending alerts", (from, to) =>
       this.#client
         .from("hl_alerts")
-        .select("*")
+        .select("*", COUNTED)
         .eq("owner", owner)
         .eq("status", "pending")
         .order("created_at_ms")
@@ -355,17 +364,24 @@ export class SupabaseStore implements MonitorStore {
     }
   }
 
-  /** Every page of a read, in the query's (stable) order. */
+  /**
+   * Every page of a read, in the query's (stable) order. A page may hold fewer rows than asked for (the
+   * project's Max rows): the next one starts after the rows received, until the counted total is reached
+   * or a page is empty. A 416 (PGRST103, the offset past the total: rows deleted meanwhile) is the end.
+   */
   async #pages(
     what: string,
     page: (from: number, to: number) => PromiseLike<PostgrestAnswer<unknown>>,
   ): Promise<Row[]> {
     const all: Row[] = [];
     for (let index = 0; index < MAX_PAGES; index++) {
-      const from = index * PAGE_ROWS;
-      const rows = await this.#request(what, () => page(from, from + PAGE_ROWS - 1));
-      all.push(...rows);
-      if (rows.length < PAGE_ROWS) return all;
+      const from = all.length;
+      const answer = await this.#requestAnswer(what, () => page(from, from + PAGE_ROWS - 1), {
+        endOfRange: true,
+      });
+      all.push(...answer.rows);
+      if (answer.rows.length === 0) return all;
+      if (typeof answer.count === "number" && all.length >= answer.count) return all;
     }
     throw new StorageError(`${what}: more than ${MAX_PAGES} pages`, { retryable: false });
   }
@@ -379,6 +395,15 @@ export class SupabaseStore implements MonitorStore {
     call: () => PromiseLike<PostgrestAnswer<unknown>>,
     messages: { missing?: string } = {},
   ): Promise<Row[]> {
+    return (await this.#requestAnswer(what, call, messages)).rows;
+  }
+
+  /** #request, with the count PostgREST gave (paged reads); `endOfRange` reads a 416 as no rows. */
+  async #requestAnswer(
+    what: string,
+    call: () => PromiseLike<PostgrestAnswer<unknown>>,
+    messages: { missing?: string; endOfRange?: boolean } = {},
+  ): Promise<{ rows: Row[]; count: number | null }> {
     for (let attempt = 1; ; attempt++) {
       let answer: PostgrestAnswer<unknown>;
       try {
@@ -387,7 +412,13 @@ export class SupabaseStore implements MonitorStore {
         // supabase-js rejects only for a failed fetch (a reset, a timeout, DNS).
         answer = { data: null, error: { code: "FETCH", message: errorMessage(error) }, status: 0 };
       }
-      if (!answer.error) return Array.isArray(answer.data) ? (answer.data as Row[]) : [];
+      if (!answer.error) {
+        return {
+          rows: Array.isArray(answer.data) ? (answer.data as Row[]) : [],
+          count: answer.count ?? null,
+        };
+      }
+      if (answer.status === 416 && messages.endOfRange) return { rows: [], count: null };
 
       const { status, error } = answer;
       const retryable = status === 0 || status === 429 || status >= 500;
