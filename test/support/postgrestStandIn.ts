@@ -20,8 +20,9 @@
  * - `PATCH /rest/v1/<table>` with filters: updates the body's columns; 200 with rows, or 204.
  * - `POST /rest/v1/rpc/<function>`: named JSON arguments; jsonb parameters get the JSON value, others its
  *   text cast to the parameter type; the result as JSON. 200.
- * - Errors: PostgREST's JSON body `{code, message, details, hint}` with its status mapping (23505 and
- *   23503 → 409, 42501 → 401 for anon / 403, 42P01 and 42883 → 404, classes 08 and 53 → 503, others → 400 or 500).
+ * - Errors: PostgREST's JSON body `{code, message, details, hint}` with the status of PostgREST's documented
+ *   SQLSTATE table (httpStatusOf: e.g. 23505 → 409, 25006 → 405, 0L/0P/28 → 403, 53400 → 500, other 53 → 503,
+ *   54 → 500, 42501 → 401 for anon / 403, other → 400).
  * - Fault injection: `failNext(n, fault)` answers the next n requests with 503 (PGRST002, as while the
  *   schema cache loads), a reset socket, or 409 (23505), without touching the database.
  */
@@ -435,11 +436,56 @@ function toPostgrestError(error: unknown, apikey: string, keys: Map<string, stri
   const pg = error as { code?: string; message?: string; detail?: string; hint?: string };
   const code = pg.code ?? "XX000";
   const message = pg.message ?? String(error);
-  let status = 400;
-  if (code === "23505" || code === "23503") status = 409;
-  else if (code === "42501") status = keys.get(apikey) === "anon" ? 401 : 403;
-  else if (code === "42P01" || code === "42883") status = 404;
-  else if (/^(08|53)/.test(code)) status = 503;
-  else if (/^(09|25|2D|38|39|3B|40|55|57|58|F0|HV|XX)/.test(code)) status = 500;
+  const status = httpStatusOf(code, message, keys.get(apikey) !== "anon");
   return new PostgrestError(status, code, message, pg.detail ?? null, pg.hint ?? null);
+}
+
+/**
+ * DOCS postgrest "Errors" → "HTTP Status Codes" (docs.postgrest.org/en/latest/references/errors.html;
+ * the same table on Supabase's "Error Codes" page), first match wins; the rows the table leaves out
+ * (21000, 22023, 57P01) as PostgREST's src/library/PostgREST/Error.hs (mapSQLtoHTTP) has them.
+ */
+export function httpStatusOf(code: string, message: string, authenticated: boolean): number {
+  const exact: Record<string, number> = {
+    "23503": 409, // foreign key violation
+    "23505": 409, // uniqueness violation
+    "25006": 405, // read only sql transaction
+    "53400": 500, // config limit exceeded
+    "57P01": 503, // Error.hs: terminating connection due to administrator command
+    P0001: 400, // default code for "raise"
+    "42P01": 404, // undefined table
+    "42P17": 500, // infinite recursion
+    "42501": authenticated ? 403 : 401, // insufficient privileges: 403 if authenticated, else 401
+  };
+  if (code in exact) return exact[code]!;
+  // Error.hs: 400 for pg-safeupdate's "requires a WHERE clause", else 500.
+  if (code === "21000") return message.endsWith("requires a WHERE clause") ? 400 : 500;
+  // Error.hs: a role that does not exist is 401, other invalid parameter values 400.
+  if (code === "22023") return message.startsWith("role") && message.endsWith("does not exist") ? 401 : 400;
+  // Error.hs: xmlagg missing is 406; otherwise undefined function, 404.
+  if (code === "42883") return message.startsWith("function xmlagg(") ? 406 : 404;
+  const byClass: [string, number][] = [
+    ["08", 503], // pg connection err
+    ["09", 500], // triggered action exception
+    ["0L", 403], // invalid grantor
+    ["0P", 403], // invalid role specification
+    ["25", 500], // invalid transaction state
+    ["28", 403], // invalid auth specification
+    ["2D", 500], // invalid transaction termination
+    ["38", 500], // external routine exception
+    ["39", 500], // external routine invocation
+    ["3B", 500], // savepoint exception
+    ["40", 500], // transaction rollback
+    ["53", 503], // insufficient resources
+    ["54", 500], // too complex
+    ["55", 500], // obj not in prerequisite state
+    ["57", 500], // operator intervention
+    ["58", 500], // system error
+    ["F0", 500], // config file error
+    ["HV", 500], // foreign data wrapper error
+    ["P0", 500], // PL/pgSQL error
+    ["XX", 500], // internal error
+  ];
+  for (const [prefix, status] of byClass) if (code.startsWith(prefix)) return status;
+  return 400; // other
 }

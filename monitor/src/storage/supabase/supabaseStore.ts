@@ -11,7 +11,8 @@
  *   it retries only reads); after REQUEST_ATTEMPTS the call fails with a retryable StorageError, which the
  *   RetryingStore around this store keeps retrying within its pending-write bound. Any other 4xx is a
  *   mistake a retry cannot fix (a wrong column, a missing table, RLS): it fails at once, non-retryable,
- *   logged with PostgREST's error code.
+ *   logged with PostgREST's error code. The SQLSTATE refines the status (isRetryable below): PostgREST
+ *   answers 500 for some errors the same statement meets again, and 405 for a read-only database.
  * - Reads page through Supabase's row limit in a stable order. The limit ("Max rows" in the project's
  *   API settings, PostgREST's db-max-rows) is 1,000 by default but may be set lower, and PostgREST then
  *   answers a page with fewer rows than asked for: so a short page does not mean the end. Each page asks
@@ -421,11 +422,12 @@ export class SupabaseStore implements MonitorStore {
       if (answer.status === 416 && messages.endOfRange) return { rows: [], count: null };
 
       const { status, error } = answer;
-      const retryable = status === 0 || status === 429 || status >= 500;
-      const summary = `${what} failed: HTTP ${status} ${error.code ?? ""} ${error.message}`.replace(
-        /\s+/g,
-        " ",
-      );
+      const retryable = isRetryable(status, error.code);
+      const summary = `${what} failed: HTTP ${status} ${error.code ?? ""} ${error.message}${
+        error.code === "25006"
+          ? " (the database is read-only: a Supabase project goes read-only when its disk is full)"
+          : ""
+      }`.replace(/\s+/g, " ");
       if (!retryable) {
         const missing = status === 404 && messages.missing;
         this.#logger?.warn({ status, code: error.code, what }, "storage request refused; not retried");
@@ -439,6 +441,27 @@ export class SupabaseStore implements MonitorStore {
     }
   }
 }
+
+/**
+ * Whether a failed request may succeed if sent again, from the HTTP status and PostgreSQL's SQLSTATE as
+ * PostgREST maps them (docs.postgrest.org "Errors", HTTP Status Codes; test/supabase/errors.test.ts).
+ */
+export function isRetryable(status: number, code: string | undefined): boolean {
+  // Read-only transaction (PostgREST: 405): Supabase puts a project whose disk is full into read-only
+  // mode (docs "Database size"); the writes succeed once the operator frees space, so they are held.
+  if (code === "25006") return true;
+  if (status === 0 || status === 429) return true;
+  if (status < 500) return false;
+  // PostgREST answers 500 for these too, but the same statement meets them again: not retried.
+  return !(code !== undefined && NOT_PASSING_5XX.some((prefix) => code.startsWith(prefix)));
+}
+
+/**
+ * SQLSTATEs behind a 5xx that do not pass: 54 program limit exceeded (too complex, too many columns),
+ * 53400 configuration limit exceeded (temp_file_limit and the like), 21000 cardinality violation,
+ * 42P17 infinite recursion (a policy), P0 PL/pgSQL errors other than RAISE (a function's bug).
+ */
+const NOT_PASSING_5XX = ["54", "53400", "21000", "42P17", "P0"];
 
 function errorMessage(error: unknown): string {
   if (error instanceof Error) {
