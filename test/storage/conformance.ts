@@ -265,6 +265,41 @@ export function describeStoreConformance(name: string, makeStore: StoreFactory):
       });
     });
 
+    describe("text no back end can store as it is", () => {
+      // PostgreSQL text and jsonb refuse U+0000 (22P05) and jsonb refuses lone surrogates (22P02);
+      // DynamoDB strings are UTF-8, which has no encoding for a lone surrogate. Each becomes U+FFFD.
+      const raw = "a\u0000b \ud83d c \udc00 d 🚀";
+      const stored = "a\ufffdb \ufffd c \ufffd d 🚀";
+
+      it("stores an alert with NUL and lone surrogates, U+FFFD in their place, found by its original key", async () => {
+        const record = alertRecord(`odd:${raw}`, T0);
+        record.event.title = raw;
+        record.event.fields = [{ label: raw, value: raw }];
+        expect(await store.claimAlert(record)).toBeNull();
+        const expected = {
+          ...record,
+          key: `odd:${stored}`,
+          event: {
+            ...record.event,
+            key: `odd:${stored}`,
+            title: stored,
+            fields: [{ label: stored, value: stored }],
+          },
+        };
+        expect(await store.getAlert(ACCOUNT, record.key)).toStrictEqual(expected);
+        expect(await store.listPendingAlerts(ACCOUNT)).toStrictEqual([expected]);
+        // A second claim of the same key sees the stored record; the lease update finds it too.
+        expect(await store.claimAlert(record)).toStrictEqual(expected);
+        expect(await store.updateAlert(ACCOUNT, record.key, record.leaseUntil, { attempts: 2 })).toBe(true);
+      });
+
+      it("stores a fill whose text carries NUL and lone surrogates", async () => {
+        const fill = normalizeFill(ACCOUNT, { ...currentFills()[0]!, dir: raw, feeToken: raw });
+        await store.putFills([fill]);
+        expect(await store.listFills(ACCOUNT)).toStrictEqual([{ ...fill, dir: stored, feeToken: stored }]);
+      });
+    });
+
     describe("account snapshots", () => {
       it("returns the latest snapshot with its nested positions", async () => {
         expect(await store.latestAccountSnapshot(ACCOUNT)).toBeNull();

@@ -102,6 +102,45 @@ describe("SupabaseStore, Supabase's own", () => {
     }
   });
 
+  it("shows what PostgreSQL refuses: NUL in jsonb and text (22P05, 22021), a lone surrogate in jsonb (22P02)", async () => {
+    const headers = {
+      apikey: SERVICE_KEY,
+      authorization: `Bearer ${SERVICE_KEY}`,
+      "content-type": "application/json",
+    };
+    const claim = (title: string) =>
+      fetch(`${url}/rest/v1/hl_alerts`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({
+          owner: ACCOUNT,
+          key: "k",
+          status: "pending",
+          event: { title },
+          created_at_ms: T0,
+          holder: "h",
+          lease_until_ms: T0,
+          attempts: 1,
+          expires_at: new Date(T0).toISOString(),
+        }),
+      }).then(async (response) => ({ status: response.status, body: await response.json() }));
+    expect(await claim("a\u0000b")).toMatchObject({
+      status: 400,
+      body: { code: "22P05", message: "unsupported Unicode escape sequence" },
+    });
+    expect(await claim("a\ud83d b")).toMatchObject({ status: 400, body: { code: "22P02" } });
+    const filtered = await fetch(
+      `${url}/rest/v1/hl_alerts?select=key&key=eq.${encodeURIComponent("a\u0000b")}`,
+      {
+        headers,
+      },
+    );
+    expect({ status: filtered.status, body: await filtered.json() }).toMatchObject({
+      status: 400,
+      body: { code: "22021" },
+    });
+  });
+
   it("fills the columns SQL users query, exactly (NUMERIC from the decimal strings)", async () => {
     const store = new SupabaseStore({ url, serviceKey: SERVICE_KEY, retry: fast });
     const written = fills(3);

@@ -13,6 +13,8 @@
  *   mistake a retry cannot fix (a wrong column, a missing table, RLS): it fails at once, non-retryable,
  *   logged with PostgREST's error code. The SQLSTATE refines the status (isRetryable below): PostgREST
  *   answers 500 for some errors the same statement meets again, and 405 for a read-only database.
+ * - Text PostgreSQL refuses (NUL anywhere, lone surrogates in jsonb) is made storable (U+FFFD in their
+ *   place, storableText.ts) in the one place every request passes: the fetch below, for bodies and filters.
  * - Reads page through Supabase's row limit in a stable order. The limit ("Max rows" in the project's
  *   API settings, PostgREST's db-max-rows) is 1,000 by default but may be set lower, and PostgREST then
  *   answers a page with fewer rows than asked for: so a short page does not mean the end. Each page asks
@@ -33,6 +35,7 @@ import type {
 import { type BackoffPolicy, backoffDelayMs, sleep } from "../backoff.ts";
 import { chunk, lastPerKey } from "../batching.ts";
 import type { StorageLogger } from "../dynamodb/dynamoStore.ts";
+import { jsonMayNeedStorable, storable } from "../storableText.ts";
 import { type AlertChange, type AlertRecord, type MonitorStore, StorageError } from "../store.ts";
 import {
   alertChangeToRow,
@@ -111,7 +114,12 @@ export class SupabaseStore implements MonitorStore {
       auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
       db: { retry: false },
       global: {
-        fetch: (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) }),
+        fetch: (input, init) =>
+          fetch(storableUrl(input), {
+            ...init,
+            body: storableBody(init?.body),
+            signal: AbortSignal.timeout(timeoutMs),
+          }),
       },
     });
     this.#retentionDays = options.retentionDays ?? 30;
@@ -462,6 +470,25 @@ export function isRetryable(status: number, code: string | undefined): boolean {
  * 42P17 infinite recursion (a policy), P0 PL/pgSQL errors other than RAISE (a function's bug).
  */
 const NOT_PASSING_5XX = ["54", "53400", "21000", "42P17", "P0"];
+
+/**
+ * A request body with storableText applied to its strings. supabase-js sends JSON text in which a NUL
+ * or a lone surrogate appears as a `\u` escape; only then is the body parsed and written again.
+ */
+function storableBody(body: RequestInit["body"]): RequestInit["body"] {
+  if (typeof body !== "string" || !jsonMayNeedStorable(body)) return body;
+  return JSON.stringify(storable(JSON.parse(body)));
+}
+
+/**
+ * A request URL whose filter values PostgreSQL accepts. URLSearchParams already turns lone surrogates into
+ * U+FFFD; a NUL (`%00`: a literal `%` is `%25`) becomes U+FFFD as well, as the stored text did.
+ */
+function storableUrl(input: string | URL | Request): string | URL | Request {
+  if (input instanceof Request) return input;
+  const text = input.toString();
+  return text.includes("%00") ? text.replaceAll("%00", "%EF%BF%BD") : input;
+}
 
 function errorMessage(error: unknown): string {
   if (error instanceof Error) {
