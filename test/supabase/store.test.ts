@@ -141,6 +141,19 @@ describe("SupabaseStore, Supabase's own", () => {
     });
   });
 
+  it("ends a paged read at a 416 (rows deleted between pages: the offset is past the new total)", async () => {
+    const store = new SupabaseStore({ url: smallUrl, serviceKey: SERVICE_KEY, retry: fast });
+    await store.putFills(fills(20));
+    smallStandIn.requests.length = 0;
+    smallStandIn.afterRead = async () => {
+      smallStandIn.afterRead = null;
+      await db.exec("delete from public.fills");
+    };
+    const listed = await store.listFills(ACCOUNT);
+    expect(listed).toHaveLength(SMALL_MAX_ROWS);
+    expect(smallStandIn.requests.map((r) => r.status)).toEqual([206, 416]);
+  });
+
   it("fills the columns SQL users query, exactly (NUMERIC from the decimal strings)", async () => {
     const store = new SupabaseStore({ url, serviceKey: SERVICE_KEY, retry: fast });
     const written = fills(3);

@@ -78,6 +78,8 @@ export class PostgrestStandIn {
   #queue: Promise<unknown> = Promise.resolve();
   #faults: Fault[] = [];
   readonly requests: LoggedRequest[] = [];
+  /** Runs after a read's query, before its answer is sent (tests: rows deleted between two pages). */
+  afterRead: (() => Promise<void>) | null = null;
   /** PostgREST's db-max-rows: the most rows one read returns. */
   readonly maxRows: number;
 
@@ -157,6 +159,7 @@ export class PostgrestStandIn {
           throw new PostgrestError(405, "PGRST117", `Unsupported HTTP method: ${method}`);
         }),
       );
+      if (method === "GET" && this.afterRead) await this.afterRead();
       log(result.status, result.rows);
       const headers = result.headers ?? {};
       if (result.json === null) {
