@@ -240,6 +240,66 @@ export function describeStoreConformance(name: string, makeStore: StoreFactory):
       });
     });
 
+    describe("long lists", () => {
+      // Supabase's "Max rows" may be set far below a page; every list must still come back whole.
+      it("lists every order, closed position, CVD bucket and pending alert, in order, however many", async () => {
+        const count = 23;
+        const orders = Array.from({ length: count }, (_, i) => order({ oid: 57118842019 + i, cloid: null }));
+        await store.putOrders(orders);
+        const { closedPosition } = openAndClose();
+        const closed = Array.from({ length: count }, (_, i) => ({
+          ...closedPosition,
+          positionId: `${closedPosition.positionId}-${i}`,
+          closedAt: closedPosition.closedAt + i,
+        }));
+        await store.savePositions([], closed);
+        const buckets = Array.from({ length: count }, (_, i) => bucket("BTC", T0 + i * 60_000, `${i}`, 1));
+        await store.putCvdBuckets(buckets);
+        const alerts = Array.from({ length: count }, (_, i) => alertRecord(`many:${i}`, T0 + i));
+        for (const record of alerts) expect(await store.claimAlert(record)).toBeNull();
+
+        expect([...(await store.listOrders(ACCOUNT))].sort((a, b) => a.oid - b.oid)).toStrictEqual(orders);
+        expect(await store.listClosedPositions(ACCOUNT)).toStrictEqual(closed);
+        expect(await store.listCvdBuckets("BTC")).toStrictEqual(buckets);
+        expect(await store.listPendingAlerts(ACCOUNT)).toStrictEqual(alerts);
+      });
+    });
+
+    describe("text no back end can store as it is", () => {
+      // PostgreSQL text and jsonb refuse U+0000 (22P05) and jsonb refuses lone surrogates (22P02);
+      // DynamoDB strings are UTF-8, which has no encoding for a lone surrogate. Each becomes U+FFFD.
+      const raw = "a\u0000b \ud83d c \udc00 d 🚀";
+      const stored = "a\ufffdb \ufffd c \ufffd d 🚀";
+
+      it("stores an alert with NUL and lone surrogates, U+FFFD in their place, found by its original key", async () => {
+        const record = alertRecord(`odd:${raw}`, T0);
+        record.event.title = raw;
+        record.event.fields = [{ label: raw, value: raw }];
+        expect(await store.claimAlert(record)).toBeNull();
+        const expected = {
+          ...record,
+          key: `odd:${stored}`,
+          event: {
+            ...record.event,
+            key: `odd:${stored}`,
+            title: stored,
+            fields: [{ label: stored, value: stored }],
+          },
+        };
+        expect(await store.getAlert(ACCOUNT, record.key)).toStrictEqual(expected);
+        expect(await store.listPendingAlerts(ACCOUNT)).toStrictEqual([expected]);
+        // A second claim of the same key sees the stored record; the lease update finds it too.
+        expect(await store.claimAlert(record)).toStrictEqual(expected);
+        expect(await store.updateAlert(ACCOUNT, record.key, record.leaseUntil, { attempts: 2 })).toBe(true);
+      });
+
+      it("stores a fill whose text carries NUL and lone surrogates", async () => {
+        const fill = normalizeFill(ACCOUNT, { ...currentFills()[0]!, dir: raw, feeToken: raw });
+        await store.putFills([fill]);
+        expect(await store.listFills(ACCOUNT)).toStrictEqual([{ ...fill, dir: stored, feeToken: stored }]);
+      });
+    });
+
     describe("account snapshots", () => {
       it("returns the latest snapshot with its nested positions", async () => {
         expect(await store.latestAccountSnapshot(ACCOUNT)).toBeNull();

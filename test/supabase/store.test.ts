@@ -17,16 +17,29 @@ import { PostgrestStandIn } from "../support/postgrestStandIn.ts";
 export const SERVICE_KEY = "service-role-key-for-tests";
 export const ANON_KEY = "anon-key-for-tests";
 
+/** A project that lowered "Max rows" (Supabase API settings) far below the adapter's page. */
+const SMALL_MAX_ROWS = 7;
+
 let db: PGlite;
 let standIn: PostgrestStandIn;
 let url: string;
+let smallStandIn: PostgrestStandIn;
+let smallUrl: string;
 
 beforeAll(async () => {
   db = await postgresWithSchema();
   standIn = new PostgrestStandIn({ db, serviceKey: SERVICE_KEY, anonKey: ANON_KEY });
   url = await standIn.start();
+  smallStandIn = new PostgrestStandIn({
+    db,
+    serviceKey: SERVICE_KEY,
+    anonKey: ANON_KEY,
+    maxRows: SMALL_MAX_ROWS,
+  });
+  smallUrl = await smallStandIn.start();
 }, 60_000);
 afterAll(async () => {
+  await smallStandIn.stop();
   await standIn.stop();
   await db.close();
 });
@@ -40,6 +53,16 @@ async function emptyTables(): Promise<void> {
 describeStoreConformance("SupabaseStore", async () => {
   await emptyTables();
   const store = new SupabaseStore({ url, serviceKey: SERVICE_KEY, retry: { baseDelayMs: 1, maxDelayMs: 5 } });
+  return { store, cleanup: () => store.close() };
+});
+
+describeStoreConformance(`SupabaseStore with Max rows ${SMALL_MAX_ROWS}`, async () => {
+  await emptyTables();
+  const store = new SupabaseStore({
+    url: smallUrl,
+    serviceKey: SERVICE_KEY,
+    retry: { baseDelayMs: 1, maxDelayMs: 5 },
+  });
   return { store, cleanup: () => store.close() };
 });
 
@@ -62,6 +85,73 @@ describe("SupabaseStore, Supabase's own", () => {
     standIn.requests.length = 0;
     expect(await store.listFills(ACCOUNT)).toHaveLength(2_500);
     expect(standIn.requests.map((r) => r.rows)).toEqual([1_000, 1_000, 500]);
+  });
+
+  it("reads every row when the project's Max rows is below a page (500: all 1,200 fills, not 500)", async () => {
+    const lowered = new PostgrestStandIn({ db, serviceKey: SERVICE_KEY, anonKey: ANON_KEY, maxRows: 500 });
+    const loweredUrl = await lowered.start();
+    try {
+      const store = new SupabaseStore({ url: loweredUrl, serviceKey: SERVICE_KEY, retry: fast });
+      const written = fills(1_200);
+      await store.putFills(written);
+      const listed = await store.listFills(ACCOUNT);
+      expect(listed.map((fill) => fill.fillId)).toEqual(written.map((fill) => fill.fillId));
+      expect(lowered.requests.filter((r) => r.method === "GET").map((r) => r.rows)).toEqual([500, 500, 200]);
+    } finally {
+      await lowered.stop();
+    }
+  });
+
+  it("shows what PostgreSQL refuses: NUL in jsonb and text (22P05, 22021), a lone surrogate in jsonb (22P02)", async () => {
+    const headers = {
+      apikey: SERVICE_KEY,
+      authorization: `Bearer ${SERVICE_KEY}`,
+      "content-type": "application/json",
+    };
+    const claim = (title: string) =>
+      fetch(`${url}/rest/v1/hl_alerts`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({
+          owner: ACCOUNT,
+          key: "k",
+          status: "pending",
+          event: { title },
+          created_at_ms: T0,
+          holder: "h",
+          lease_until_ms: T0,
+          attempts: 1,
+          expires_at: new Date(T0).toISOString(),
+        }),
+      }).then(async (response) => ({ status: response.status, body: await response.json() }));
+    expect(await claim("a\u0000b")).toMatchObject({
+      status: 400,
+      body: { code: "22P05", message: "unsupported Unicode escape sequence" },
+    });
+    expect(await claim("a\ud83d b")).toMatchObject({ status: 400, body: { code: "22P02" } });
+    const filtered = await fetch(
+      `${url}/rest/v1/hl_alerts?select=key&key=eq.${encodeURIComponent("a\u0000b")}`,
+      {
+        headers,
+      },
+    );
+    expect({ status: filtered.status, body: await filtered.json() }).toMatchObject({
+      status: 400,
+      body: { code: "22021" },
+    });
+  });
+
+  it("ends a paged read at a 416 (rows deleted between pages: the offset is past the new total)", async () => {
+    const store = new SupabaseStore({ url: smallUrl, serviceKey: SERVICE_KEY, retry: fast });
+    await store.putFills(fills(20));
+    smallStandIn.requests.length = 0;
+    smallStandIn.afterRead = async () => {
+      smallStandIn.afterRead = null;
+      await db.exec("delete from public.fills");
+    };
+    const listed = await store.listFills(ACCOUNT);
+    expect(listed).toHaveLength(SMALL_MAX_ROWS);
+    expect(smallStandIn.requests.map((r) => r.status)).toEqual([206, 416]);
   });
 
   it("fills the columns SQL users query, exactly (NUMERIC from the decimal strings)", async () => {

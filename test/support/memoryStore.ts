@@ -13,6 +13,7 @@ import type {
   OrderState,
   PositionState,
 } from "../../monitor/src/domain/types.ts";
+import { storable } from "../../monitor/src/storage/storableText.ts";
 import type { AlertChange, AlertRecord, MonitorStore } from "../../monitor/src/storage/store.ts";
 
 type Range = { from?: number; to?: number };
@@ -25,7 +26,8 @@ export interface StoreCounts {
 
 const inRange = (time: number, range: Range) =>
   time >= (range.from ?? Number.NEGATIVE_INFINITY) && time <= (range.to ?? Number.POSITIVE_INFINITY);
-const copy = <T>(value: T): T => structuredClone(value);
+/** Stored as every back end stores it: text made storable (storableText.ts), then a private copy. */
+const copy = <T>(value: T): T => structuredClone(storable(value));
 
 export class MemoryStore implements MonitorStore {
   readonly counts: StoreCounts = { calls: {}, items: {} };

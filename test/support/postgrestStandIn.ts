@@ -9,16 +9,20 @@
  *   (bypasses RLS), the anon key as `anon` (`SET LOCAL ROLE`, so grants and RLS apply). 401 otherwise.
  * - `GET /rest/v1/<table>`: `select=` (`*` or column names), filters `<col>=<op>.<value>` with eq, neq, gt,
  *   gte, lt, lte, is (null/true/false), in.(a,b); `order=<col>.<asc|desc>[,…]`; `limit`, `offset`. At most
- *   MAX_ROWS rows (Supabase's default max-rows, 1,000). Rows are serialised by PostgreSQL's json_agg,
- *   as PostgREST does: NUMERIC and bigint become JSON numbers, timestamptz ISO strings.
+ *   `maxRows` rows (PostgREST's db-max-rows; Supabase's "Max rows", 1,000 unless the project lowers it),
+ *   whatever `limit` asks for. Every answer carries `Content-Range: <first>-<last>/*`, with the total
+ *   instead of `*` under `Prefer: count=exact` (then 206 when the page is not all of it, 416 past the end).
+ *   Rows are serialised by PostgreSQL's json_agg, as PostgREST does: NUMERIC and bigint become JSON
+ *   numbers, timestamptz ISO strings.
  * - `POST /rest/v1/<table>`: a JSON object or array; the columns from `columns=` (quoted, comma-separated)
  *   or the first object's keys. `Prefer: resolution=ignore-duplicates|merge-duplicates` with
  *   `on_conflict=<cols>` makes it an upsert; `return=representation` returns the written rows. 201.
  * - `PATCH /rest/v1/<table>` with filters: updates the body's columns; 200 with rows, or 204.
  * - `POST /rest/v1/rpc/<function>`: named JSON arguments; jsonb parameters get the JSON value, others its
  *   text cast to the parameter type; the result as JSON. 200.
- * - Errors: PostgREST's JSON body `{code, message, details, hint}` with its status mapping (23505 and
- *   23503 → 409, 42501 → 401 for anon / 403, 42P01 and 42883 → 404, classes 08 and 53 → 503, others → 400 or 500).
+ * - Errors: PostgREST's JSON body `{code, message, details, hint}` with the status of PostgREST's documented
+ *   SQLSTATE table (httpStatusOf: e.g. 23505 → 409, 25006 → 405, 0L/0P/28 → 403, 53400 → 500, other 53 → 503,
+ *   54 → 500, 42501 → 401 for anon / 403, other → 400).
  * - Fault injection: `failNext(n, fault)` answers the next n requests with 503 (PGRST002, as while the
  *   schema cache loads), a reset socket, or 409 (23505), without touching the database.
  */
@@ -26,7 +30,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import type { PGlite, Transaction } from "@electric-sql/pglite";
 
-export const MAX_ROWS = 1_000;
+/** Supabase's default "Max rows" (API settings); PostgREST's own default is no limit. */
+export const DEFAULT_MAX_ROWS = 1_000;
 
 export type Fault = "503" | "reset" | "409";
 
@@ -73,9 +78,14 @@ export class PostgrestStandIn {
   #queue: Promise<unknown> = Promise.resolve();
   #faults: Fault[] = [];
   readonly requests: LoggedRequest[] = [];
+  /** Runs after a read's query, before its answer is sent (tests: rows deleted between two pages). */
+  afterRead: (() => Promise<void>) | null = null;
+  /** PostgREST's db-max-rows: the most rows one read returns. */
+  readonly maxRows: number;
 
-  constructor(options: { db: PGlite; serviceKey: string; anonKey: string }) {
+  constructor(options: { db: PGlite; serviceKey: string; anonKey: string; maxRows?: number }) {
     this.#db = options.db;
+    this.maxRows = options.maxRows ?? DEFAULT_MAX_ROWS;
     this.#keys = new Map([
       [options.serviceKey, "service_role"],
       [options.anonKey, "anon"],
@@ -143,18 +153,20 @@ export class PostgrestStandIn {
         this.#db.transaction(async (tx) => {
           await tx.exec(`set local role ${role}`);
           if (rpc) return this.#rpc(tx, name!, body);
-          if (method === "GET" || method === "HEAD") return this.#select(tx, name!, url.searchParams);
+          if (method === "GET" || method === "HEAD") return this.#select(tx, name!, url.searchParams, prefer);
           if (method === "POST") return this.#insert(tx, name!, url.searchParams, body, prefer);
           if (method === "PATCH") return this.#update(tx, name!, url.searchParams, body, prefer);
           throw new PostgrestError(405, "PGRST117", `Unsupported HTTP method: ${method}`);
         }),
       );
+      if (method === "GET" && this.afterRead) await this.afterRead();
       log(result.status, result.rows);
+      const headers = result.headers ?? {};
       if (result.json === null) {
-        response.writeHead(result.status).end();
+        response.writeHead(result.status, headers).end();
       } else {
         response
-          .writeHead(result.status, { "content-type": "application/json; charset=utf-8" })
+          .writeHead(result.status, { ...headers, "content-type": "application/json; charset=utf-8" })
           .end(result.json);
       }
     } catch (error) {
@@ -176,7 +188,7 @@ export class PostgrestStandIn {
     return run;
   }
 
-  async #select(tx: Transaction, table: string, params: URLSearchParams): Promise<Outcome> {
+  async #select(tx: Transaction, table: string, params: URLSearchParams, prefer: Prefer): Promise<Outcome> {
     const select = params.get("select") ?? "*";
     const columns =
       select === "*"
@@ -188,11 +200,37 @@ export class PostgrestStandIn {
     const values: unknown[] = [];
     const where = filters(params, values);
     const order = orderBy(params.get("order"));
-    const requested = params.has("limit") ? Number(params.get("limit")) : MAX_ROWS;
-    const limit = Math.min(requested, MAX_ROWS);
+    // DOCS postgrest configuration "db-max-rows": a hard limit on the rows fetched, whatever `limit` says.
+    const requested = params.has("limit") ? Number(params.get("limit")) : this.maxRows;
+    const limit = Math.min(requested, this.maxRows);
     const offset = Number(params.get("offset") ?? 0);
-    const sql = `select ${columns} from public.${quoteIdentifier(table)} ${where} ${order} limit ${limit} offset ${offset}`;
-    return rowsAsJson(tx, sql, values, 200);
+    const from = `from public.${quoteIdentifier(table)} ${where}`;
+    const page = await rowsAsJson(
+      tx,
+      `select ${columns} ${from} ${order} limit ${limit} offset ${offset}`,
+      values,
+      200,
+    );
+    // DOCS postgrest "Pagination and Count": `Prefer: count=exact` adds the total to Content-Range.
+    const total =
+      prefer.count === "exact"
+        ? (await tx.query<{ n: number }>(`select count(*)::int as n ${from}`, values)).rows[0]!.n
+        : null;
+    // DOCS postgrest "Pagination and Count" (RangeQuery.rangeStatusHeader): 416 for an offset past the total.
+    if (total !== null && offset > total) {
+      throw new PostgrestError(
+        416,
+        "PGRST103",
+        "Requested range not satisfiable",
+        `An offset of ${offset} was requested, but there are only ${total} rows.`,
+      );
+    }
+    const last = offset + page.rows - 1;
+    // DOCS postgrest "Pagination and Count": `Content-Range: 0-14/*`; `*` for the range when empty.
+    const range = total !== 0 && last >= offset ? `${offset}-${last}` : "*";
+    // DOCS postgrest "Pagination and Count": 206 Partial Content when the page is less than the counted total.
+    const status = total !== null && page.rows < total ? 206 : 200;
+    return { ...page, status, headers: { "content-range": `${range}/${total ?? "*"}` } };
   }
 
   async #insert(
@@ -303,11 +341,13 @@ interface Outcome {
   status: number;
   json: string | null;
   rows: number;
+  headers?: Record<string, string>;
 }
 
 interface Prefer {
   resolution: "ignore-duplicates" | "merge-duplicates" | null;
   return: "representation" | "minimal" | null;
+  count: "exact" | "planned" | "estimated" | null;
 }
 
 function parsePrefer(header: string): Prefer {
@@ -317,6 +357,7 @@ function parsePrefer(header: string): Prefer {
   return {
     resolution: value("resolution") as Prefer["resolution"],
     return: value("return") as Prefer["return"],
+    count: value("count") as Prefer["count"],
   };
 }
 
@@ -398,11 +439,56 @@ function toPostgrestError(error: unknown, apikey: string, keys: Map<string, stri
   const pg = error as { code?: string; message?: string; detail?: string; hint?: string };
   const code = pg.code ?? "XX000";
   const message = pg.message ?? String(error);
-  let status = 400;
-  if (code === "23505" || code === "23503") status = 409;
-  else if (code === "42501") status = keys.get(apikey) === "anon" ? 401 : 403;
-  else if (code === "42P01" || code === "42883") status = 404;
-  else if (/^(08|53)/.test(code)) status = 503;
-  else if (/^(09|25|2D|38|39|3B|40|55|57|58|F0|HV|XX)/.test(code)) status = 500;
+  const status = httpStatusOf(code, message, keys.get(apikey) !== "anon");
   return new PostgrestError(status, code, message, pg.detail ?? null, pg.hint ?? null);
+}
+
+/**
+ * DOCS postgrest "Errors" → "HTTP Status Codes" (docs.postgrest.org/en/latest/references/errors.html;
+ * the same table on Supabase's "Error Codes" page), first match wins; the rows the table leaves out
+ * (21000, 22023, 57P01) as PostgREST's src/library/PostgREST/Error.hs (mapSQLtoHTTP) has them.
+ */
+export function httpStatusOf(code: string, message: string, authenticated: boolean): number {
+  const exact: Record<string, number> = {
+    "23503": 409, // foreign key violation
+    "23505": 409, // uniqueness violation
+    "25006": 405, // read only sql transaction
+    "53400": 500, // config limit exceeded
+    "57P01": 503, // Error.hs: terminating connection due to administrator command
+    P0001: 400, // default code for "raise"
+    "42P01": 404, // undefined table
+    "42P17": 500, // infinite recursion
+    "42501": authenticated ? 403 : 401, // insufficient privileges: 403 if authenticated, else 401
+  };
+  if (code in exact) return exact[code]!;
+  // Error.hs: 400 for pg-safeupdate's "requires a WHERE clause", else 500.
+  if (code === "21000") return message.endsWith("requires a WHERE clause") ? 400 : 500;
+  // Error.hs: a role that does not exist is 401, other invalid parameter values 400.
+  if (code === "22023") return message.startsWith("role") && message.endsWith("does not exist") ? 401 : 400;
+  // Error.hs: xmlagg missing is 406; otherwise undefined function, 404.
+  if (code === "42883") return message.startsWith("function xmlagg(") ? 406 : 404;
+  const byClass: [string, number][] = [
+    ["08", 503], // pg connection err
+    ["09", 500], // triggered action exception
+    ["0L", 403], // invalid grantor
+    ["0P", 403], // invalid role specification
+    ["25", 500], // invalid transaction state
+    ["28", 403], // invalid auth specification
+    ["2D", 500], // invalid transaction termination
+    ["38", 500], // external routine exception
+    ["39", 500], // external routine invocation
+    ["3B", 500], // savepoint exception
+    ["40", 500], // transaction rollback
+    ["53", 503], // insufficient resources
+    ["54", 500], // too complex
+    ["55", 500], // obj not in prerequisite state
+    ["57", 500], // operator intervention
+    ["58", 500], // system error
+    ["F0", 500], // config file error
+    ["HV", 500], // foreign data wrapper error
+    ["P0", 500], // PL/pgSQL error
+    ["XX", 500], // internal error
+  ];
+  for (const [prefix, status] of byClass) if (code.startsWith(prefix)) return status;
+  return 400; // other
 }

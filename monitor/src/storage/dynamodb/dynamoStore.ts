@@ -49,6 +49,7 @@ import type {
 } from "../../domain/types.ts";
 import { type BackoffPolicy, backoffDelayMs, sleep } from "../backoff.ts";
 import { chunk, lastPerKey } from "../batching.ts";
+import { storable } from "../storableText.ts";
 import { type AlertChange, type AlertRecord, type MonitorStore, StorageError } from "../store.ts";
 import { toStorageError } from "./errors.ts";
 import {
@@ -161,6 +162,13 @@ export class DynamoStore implements MonitorStore {
     this.#documents = DynamoDBDocumentClient.from(this.#client, {
       // Absent optional fields are left out; nulls are stored as NULL; empty strings stay empty strings.
       marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false },
+    });
+    // Every command's input (items, keys, expression values) passes here before it is marshalled:
+    // DynamoDB strings are UTF-8, which cannot hold a lone surrogate; NUL goes too, as on Supabase.
+    this.#documents.middlewareStack.add((next) => (args) => next({ ...args, input: storable(args.input) }), {
+      step: "initialize",
+      priority: "high",
+      name: "storableText",
     });
     this.#tablePrefix = options.tablePrefix ?? DEFAULT_TABLE_PREFIX;
     const compatibleServer = options.clientConfig?.endpoint !== undefined;

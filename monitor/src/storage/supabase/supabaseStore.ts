@@ -11,8 +11,15 @@
  *   it retries only reads); after REQUEST_ATTEMPTS the call fails with a retryable StorageError, which the
  *   RetryingStore around this store keeps retrying within its pending-write bound. Any other 4xx is a
  *   mistake a retry cannot fix (a wrong column, a missing table, RLS): it fails at once, non-retryable,
- *   logged with PostgREST's error code.
- * - Reads page through Supabase's row limit (1,000 by default) in a stable order.
+ *   logged with PostgREST's error code. The SQLSTATE refines the status (isRetryable below): PostgREST
+ *   answers 500 for some errors the same statement meets again, and 405 for a read-only database.
+ * - Text PostgreSQL refuses (NUL anywhere, lone surrogates in jsonb) is made storable (U+FFFD in their
+ *   place, storableText.ts) in the one place every request passes: the fetch below, for bodies and filters.
+ * - Reads page through Supabase's row limit in a stable order. The limit ("Max rows" in the project's
+ *   API settings, PostgREST's db-max-rows) is 1,000 by default but may be set lower, and PostgREST then
+ *   answers a page with fewer rows than asked for: so a short page does not mean the end. Each page asks
+ *   for the exact count (`Prefer: count=exact`, the total in `Content-Range`) and the next page starts
+ *   after the rows actually received, until the count is reached or a page comes back empty.
  */
 import { createClient, type SupabaseClient } from "@supabase/supabase-js";
 import { newestPerOrder } from "../../domain/orders.ts";
@@ -28,6 +35,7 @@ import type {
 import { type BackoffPolicy, backoffDelayMs, sleep } from "../backoff.ts";
 import { chunk, lastPerKey } from "../batching.ts";
 import type { StorageLogger } from "../dynamodb/dynamoStore.ts";
+import { jsonMayNeedStorable, storable } from "../storableText.ts";
 import { type AlertChange, type AlertRecord, type MonitorStore, StorageError } from "../store.ts";
 import {
   alertChangeToRow,
@@ -61,10 +69,10 @@ export interface RequestRetryPolicy extends BackoffPolicy {
 
 /** Rows per write request: small enough for any gateway's body limit, large enough for few requests. */
 export const BATCH_ROWS = 500;
-/** Rows per read request: Supabase's default max-rows. */
+/** Rows asked for per read request: Supabase's default max-rows (the project may answer with fewer). */
 export const PAGE_ROWS = 1_000;
-/** Safety bound on pages of one read. */
-const MAX_PAGES = 10_000;
+/** Safety bound on pages of one read (a project's Max rows may be small). */
+const MAX_PAGES = 100_000;
 const DEFAULT_RETRY: RequestRetryPolicy = { attempts: 4, baseDelayMs: 200, maxDelayMs: 5_000 };
 
 /** The tables init() checks, with a column to select (sql/schema.sql creates them). */
@@ -81,11 +89,16 @@ const TABLE_PROBES: Record<string, string> = {
 
 type Range = { from?: number; to?: number };
 
+/** Paged reads ask for the total (`Prefer: count=exact`): PostgREST returns it in `Content-Range`. */
+const COUNTED = { count: "exact" } as const;
+
 /** What a supabase-js call resolves to (it never throws for HTTP errors). */
 interface PostgrestAnswer<T> {
   data: T | null;
   error: { code?: string; message: string; details?: string | null; hint?: string | null } | null;
   status: number;
+  /** The total from `Content-Range` when the request asked for a count; null otherwise. */
+  count?: number | null;
 }
 
 export class SupabaseStore implements MonitorStore {
@@ -101,7 +114,12 @@ export class SupabaseStore implements MonitorStore {
       auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
       db: { retry: false },
       global: {
-        fetch: (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) }),
+        fetch: (input, init) =>
+          fetch(storableUrl(input), {
+            ...init,
+            body: storableBody(init?.body),
+            signal: AbortSignal.timeout(timeoutMs),
+          }),
       },
     });
     this.#retentionDays = options.retentionDays ?? 30;
@@ -130,7 +148,7 @@ export class SupabaseStore implements MonitorStore {
 
   listFills(account: string, range: Range = {}): Promise<Fill[]> {
     return this.#pages("list fills", (from, to) => {
-      let query = this.#client.from("fills").select("metadata").eq("account_address", account);
+      let query = this.#client.from("fills").select("metadata", COUNTED).eq("account_address", account);
       if (range.from !== undefined) query = query.gte("time_ms", range.from);
       if (range.to !== undefined) query = query.lte("time_ms", range.to);
       return query.order("time_ms").order("fill_id").range(from, to);
@@ -161,7 +179,7 @@ export class SupabaseStore implements MonitorStore {
     const rows = await this.#pages("load positions", (from, to) =>
       this.#client
         .from("positions")
-        .select("metadata")
+        .select("metadata", COUNTED)
         .eq("account_address", account)
         .order("coin")
         .range(from, to),
@@ -191,7 +209,7 @@ export class SupabaseStore implements MonitorStore {
     const rows = await this.#pages("list closed positions", (from, to) =>
       this.#client
         .from("closed_positions")
-        .select("metadata")
+        .select("metadata", COUNTED)
         .eq("account_address", account)
         .order("closed_at_ms")
         .order("position_id")
@@ -213,7 +231,7 @@ export class SupabaseStore implements MonitorStore {
     const rows = await this.#pages("list orders", (from, to) =>
       this.#client
         .from("hl_orders")
-        .select("metadata")
+        .select("metadata", COUNTED)
         .eq("account_address", account)
         .order("order_id")
         .range(from, to),
@@ -276,7 +294,7 @@ export class SupabaseStore implements MonitorStore {
 
   async listCvdBuckets(coin: string, range: Range = {}): Promise<CvdBucket[]> {
     const rows = await this.#pages("list CVD buckets", (from, to) => {
-      let query = this.#client.from("hl_cvd").select("metadata").eq("coin", coin);
+      let query = this.#client.from("hl_cvd").select("metadata", COUNTED).eq("coin", coin);
       if (range.from !== undefined) query = query.gte("bucket_ms", range.from);
       if (range.to !== undefined) query = query.lte("bucket_ms", range.to);
       return query.order("bucket_ms").range(from, to);
@@ -330,7 +348,7 @@ export class SupabaseStore implements MonitorStore {
     const rows = await this.#pages("list pending alerts", (from, to) =>
       this.#client
         .from("hl_alerts")
-        .select("*")
+        .select("*", COUNTED)
         .eq("owner", owner)
         .eq("status", "pending")
         .order("created_at_ms")
@@ -355,17 +373,24 @@ export class SupabaseStore implements MonitorStore {
     }
   }
 
-  /** Every page of a read, in the query's (stable) order. */
+  /**
+   * Every page of a read, in the query's (stable) order. A page may hold fewer rows than asked for (the
+   * project's Max rows): the next one starts after the rows received, until the counted total is reached
+   * or a page is empty. A 416 (PGRST103, the offset past the total: rows deleted meanwhile) is the end.
+   */
   async #pages(
     what: string,
     page: (from: number, to: number) => PromiseLike<PostgrestAnswer<unknown>>,
   ): Promise<Row[]> {
     const all: Row[] = [];
     for (let index = 0; index < MAX_PAGES; index++) {
-      const from = index * PAGE_ROWS;
-      const rows = await this.#request(what, () => page(from, from + PAGE_ROWS - 1));
-      all.push(...rows);
-      if (rows.length < PAGE_ROWS) return all;
+      const from = all.length;
+      const answer = await this.#requestAnswer(what, () => page(from, from + PAGE_ROWS - 1), {
+        endOfRange: true,
+      });
+      all.push(...answer.rows);
+      if (answer.rows.length === 0) return all;
+      if (typeof answer.count === "number" && all.length >= answer.count) return all;
     }
     throw new StorageError(`${what}: more than ${MAX_PAGES} pages`, { retryable: false });
   }
@@ -379,6 +404,15 @@ export class SupabaseStore implements MonitorStore {
     call: () => PromiseLike<PostgrestAnswer<unknown>>,
     messages: { missing?: string } = {},
   ): Promise<Row[]> {
+    return (await this.#requestAnswer(what, call, messages)).rows;
+  }
+
+  /** #request, with the count PostgREST gave (paged reads); `endOfRange` reads a 416 as no rows. */
+  async #requestAnswer(
+    what: string,
+    call: () => PromiseLike<PostgrestAnswer<unknown>>,
+    messages: { missing?: string; endOfRange?: boolean } = {},
+  ): Promise<{ rows: Row[]; count: number | null }> {
     for (let attempt = 1; ; attempt++) {
       let answer: PostgrestAnswer<unknown>;
       try {
@@ -387,14 +421,21 @@ export class SupabaseStore implements MonitorStore {
         // supabase-js rejects only for a failed fetch (a reset, a timeout, DNS).
         answer = { data: null, error: { code: "FETCH", message: errorMessage(error) }, status: 0 };
       }
-      if (!answer.error) return Array.isArray(answer.data) ? (answer.data as Row[]) : [];
+      if (!answer.error) {
+        return {
+          rows: Array.isArray(answer.data) ? (answer.data as Row[]) : [],
+          count: answer.count ?? null,
+        };
+      }
+      if (answer.status === 416 && messages.endOfRange) return { rows: [], count: null };
 
       const { status, error } = answer;
-      const retryable = status === 0 || status === 429 || status >= 500;
-      const summary = `${what} failed: HTTP ${status} ${error.code ?? ""} ${error.message}`.replace(
-        /\s+/g,
-        " ",
-      );
+      const retryable = isRetryable(status, error.code);
+      const summary = `${what} failed: HTTP ${status} ${error.code ?? ""} ${error.message}${
+        error.code === "25006"
+          ? " (the database is read-only: a Supabase project goes read-only when its disk is full)"
+          : ""
+      }`.replace(/\s+/g, " ");
       if (!retryable) {
         const missing = status === 404 && messages.missing;
         this.#logger?.warn({ status, code: error.code, what }, "storage request refused; not retried");
@@ -407,6 +448,46 @@ export class SupabaseStore implements MonitorStore {
       await sleep(backoffDelayMs(attempt, this.#retry), this.#closing.signal);
     }
   }
+}
+
+/**
+ * Whether a failed request may succeed if sent again, from the HTTP status and PostgreSQL's SQLSTATE as
+ * PostgREST maps them (docs.postgrest.org "Errors", HTTP Status Codes; test/supabase/errors.test.ts).
+ */
+export function isRetryable(status: number, code: string | undefined): boolean {
+  // Read-only transaction (PostgREST: 405): Supabase puts a project whose disk is full into read-only
+  // mode (docs "Database size"); the writes succeed once the operator frees space, so they are held.
+  if (code === "25006") return true;
+  if (status === 0 || status === 429) return true;
+  if (status < 500) return false;
+  // PostgREST answers 500 for these too, but the same statement meets them again: not retried.
+  return !(code !== undefined && NOT_PASSING_5XX.some((prefix) => code.startsWith(prefix)));
+}
+
+/**
+ * SQLSTATEs behind a 5xx that do not pass: 54 program limit exceeded (too complex, too many columns),
+ * 53400 configuration limit exceeded (temp_file_limit and the like), 21000 cardinality violation,
+ * 42P17 infinite recursion (a policy), P0 PL/pgSQL errors other than RAISE (a function's bug).
+ */
+const NOT_PASSING_5XX = ["54", "53400", "21000", "42P17", "P0"];
+
+/**
+ * A request body with storableText applied to its strings. supabase-js sends JSON text in which a NUL
+ * or a lone surrogate appears as a `\u` escape; only then is the body parsed and written again.
+ */
+function storableBody(body: RequestInit["body"]): RequestInit["body"] {
+  if (typeof body !== "string" || !jsonMayNeedStorable(body)) return body;
+  return JSON.stringify(storable(JSON.parse(body)));
+}
+
+/**
+ * A request URL whose filter values PostgreSQL accepts. URLSearchParams already turns lone surrogates into
+ * U+FFFD; a NUL (`%00`: a literal `%` is `%25`) becomes U+FFFD as well, as the stored text did.
+ */
+function storableUrl(input: string | URL | Request): string | URL | Request {
+  if (input instanceof Request) return input;
+  const text = input.toString();
+  return text.includes("%00") ? text.replaceAll("%00", "%EF%BF%BD") : input;
 }
 
 function errorMessage(error: unknown): string {
