@@ -46,8 +46,11 @@ export interface DeliverOptions {
   timing: DeliveryTiming;
 }
 
-export async function deliverAlert(event: AlertEvent, options: DeliverOptions): Promise<DeliveryReport> {
+export async function deliverAlert(input: AlertEvent, options: DeliverOptions): Promise<DeliveryReport> {
   const { settings } = options;
+  // A lone surrogate anywhere (a producer's cut, a raw text from outside) makes Telegram and Discord
+  // refuse the whole message; U+FFFD in its place costs one character and keeps the alert.
+  const event = wellFormedAlert(input);
   const secrets = [settings.discordWebhookUrl, settings.telegram?.botToken];
   const report: DeliveryReport = {
     key: event.key,
@@ -110,4 +113,19 @@ function combine(outcomes: ChannelOutcome[]): ChannelOutcome {
   if (outcomes.includes("in_progress_elsewhere")) return "in_progress_elsewhere";
   if (outcomes.includes("sent")) return "sent";
   return outcomes[0] ?? "not_configured";
+}
+
+/** The alert with every string made well-formed UTF-16 (lone surrogates replaced by U+FFFD). */
+export function wellFormedAlert(event: AlertEvent): AlertEvent {
+  const fix = (value: string) => (value.isWellFormed() ? value : value.toWellFormed());
+  return {
+    ...event,
+    key: fix(event.key),
+    title: fix(event.title),
+    summary: fix(event.summary),
+    account: event.account === null ? null : fix(event.account),
+    coin: event.coin === null ? null : fix(event.coin),
+    fields: event.fields.map((field) => ({ label: fix(field.label), value: fix(field.value) })),
+    links: event.links.map((link) => ({ label: fix(link.label), url: link.url })),
+  };
 }

@@ -5,6 +5,7 @@
  */
 import { ALERT_SCHEMA, type AlertEvent, alertEventSchema } from "./alertEvent.ts";
 import { alertFromAlarm, cloudWatchAlarmSchema } from "./cloudwatchAlarm.ts";
+import { cutAt } from "./render/truncate.ts";
 
 export interface SnsNotification {
   MessageId: string;
@@ -51,7 +52,8 @@ function plainNotification(notification: SnsNotification): AlertEvent {
     kind: "notification",
     severity: "info",
     title: notification.Subject?.trim() || "Notification",
-    summary: notification.Message.slice(0, 3_000),
+    // Cut by code point: a lone surrogate is refused by Telegram and Discord, and the alert would be lost.
+    summary: cutAt(notification.Message, 3_000),
     account: null,
     coin: null,
     time: Number.isFinite(time) ? time : Date.now(),

@@ -303,3 +303,29 @@ describe("alert Lambda", () => {
     expect(logs.join("")).toContain("monitor alert failed validation at severity");
   });
 });
+
+describe("alert Lambda: channels as the real services behave", () => {
+  it("a plain message cut at its length limit inside an emoji still reaches both channels", async () => {
+    const { handler } = await setup();
+    // 2,999 units then emoji: a cut at 3,000 UTF-16 units would leave a lone high surrogate.
+    const message = `${"x".repeat(2_999)}${"🚨".repeat(10)}`;
+    await handler(snsEvent(snsLambdaRecord(message, "m-emoji", "Emoji at the cut")), context());
+    expect(discord.rejected).toEqual([]);
+    expect(telegram.rejected).toEqual([]);
+    expect(discord.messages).toHaveLength(1);
+    expect(telegram.messages).toHaveLength(1);
+    expect(telegram.messages[0]!.text.isWellFormed()).toBe(true);
+  });
+
+  it("an alert that arrives with a lone surrogate (a producer's bad cut) is delivered with U+FFFD in its place", async () => {
+    const { handler } = await setup();
+    const broken = sampleAlert({ fields: [{ label: "Raw", value: `abc${"🚨".slice(0, 1)}` }] });
+    await handler(alertEvent(broken), context());
+    expect(discord.messages[0]!.embeds[0]!.fields).toContainEqual({
+      name: "Raw",
+      value: "abc\uFFFD",
+      inline: true,
+    });
+    expect(telegram.messages[0]!.text).toContain("Raw: abc\uFFFD");
+  });
+});

@@ -118,6 +118,16 @@ export class DiscordStandIn {
     } catch {
       return this.#reject(400, { code: 50109, message: "The request body contains invalid JSON." });
     }
+    // Discord stores text as UTF-8, where an unpaired surrogate is not representable, and refuses it
+    // (discord/discord-api-docs#6561: "these aren't valid unicode strings"; the expected answer is a 400).
+    const malformed = malformedStrings(payload, "");
+    if (malformed.length > 0) {
+      return this.#reject(400, {
+        code: 50035,
+        message: "Invalid Form Body",
+        errors: Object.fromEntries(malformed.map((path) => [path, "not a valid unicode string"])),
+      });
+    }
     const errors = validateDiscordPayload(payload);
     if (errors.length > 0) return this.#reject(400, { code: 50035, message: "Invalid Form Body", errors });
     if (!payload.content && (payload.embeds ?? []).length === 0) {
@@ -147,6 +157,18 @@ export class DiscordStandIn {
     this.rejected.push({ status, body });
     return { status, body };
   }
+}
+
+/** Paths of the strings in `value` that are not well-formed UTF-16 (a lone surrogate). */
+export function malformedStrings(value: unknown, path: string): string[] {
+  if (typeof value === "string") return value.isWellFormed() ? [] : [path || "(root)"];
+  if (Array.isArray(value)) return value.flatMap((item, i) => malformedStrings(item, `${path}.${i}`));
+  if (value && typeof value === "object") {
+    return Object.entries(value).flatMap(([key, item]) =>
+      malformedStrings(item, path ? `${path}.${key}` : key),
+    );
+  }
+  return [];
 }
 
 /** Every limit breach as `path: reason` (empty when Discord would accept the payload). */

@@ -107,6 +107,9 @@ export class TelegramStandIn {
     }
     if (String(request.chat_id) !== this.chatId) return this.#error(400, "Bad Request: chat not found");
     if (typeof request.text !== "string") return this.#error(400, "Bad Request: message text is empty");
+    // A lone surrogate has no UTF-8 form; Telegram answers this (seen in RITlug/teleirc#332, #425).
+    if (!request.text.isWellFormed())
+      return this.#error(400, "Bad Request: strings must be encoded in UTF-8");
     const parseMode = typeof request.parse_mode === "string" ? request.parse_mode : null;
     const parsed =
       parseMode === "HTML"

@@ -6,6 +6,7 @@
  * seconds as a header; the body is preferred because it is more precise.
  */
 import type { DiscordWebhookPayload } from "../render/discord.ts";
+import { cutAt } from "../render/truncate.ts";
 import { type ChannelResponse, type DeliveryTiming, postJson } from "./httpDelivery.ts";
 
 export async function postDiscordWebhook(
@@ -28,7 +29,7 @@ export async function postDiscordWebhook(
       describe: (body) => {
         const error = body as { code?: unknown; message?: unknown } | null;
         if (error && typeof error === "object" && "message" in error) {
-          return `(code ${String(error.code)}: ${String(error.message).slice(0, 200)})`;
+          return `(code ${String(error.code)}: ${cutAt(String(error.message), 200)})`;
         }
         return "";
       },

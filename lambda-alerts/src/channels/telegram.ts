@@ -4,6 +4,7 @@
  *
  * Rate limits: a 429 body is `{ok:false, error_code:429, parameters:{retry_after:<seconds>}}`.
  */
+import { cutAt } from "../render/truncate.ts";
 import { type ChannelResponse, type DeliveryTiming, postJson } from "./httpDelivery.ts";
 
 export const TELEGRAM_PUBLIC_API = "https://api.telegram.org";
@@ -36,7 +37,7 @@ export async function sendTelegramMessage(
       },
       describe: (body) => {
         const description = (body as { description?: unknown } | null)?.description;
-        return typeof description === "string" ? `(${description.slice(0, 200)})` : "";
+        return typeof description === "string" ? `(${cutAt(description, 200)})` : "";
       },
     },
     timing,
