@@ -88,7 +88,7 @@ export async function postJson(request: ChannelRequest, timing: DeliveryTiming):
       continue;
     }
     const description = `${request.channel}: HTTP ${response.status} ${request.describe(body)}`.trim();
-    lastError = new ChannelError(request.channel, response.status, description);
+    lastError = new ChannelError(request.channel, response.status, description, body);
     if (response.status < 500) break;
     if (!(await backoff(attempt))) break;
   }
