@@ -19,6 +19,7 @@ import {
 import { type AlertHandlerDependencies, createAlertHandler } from "../../lambda-alerts/src/handler.ts";
 import { createLambdaLogger } from "../../lambda-alerts/src/logger.ts";
 import { SEVERITY_COLOUR } from "../../lambda-alerts/src/render/discord.ts";
+import { channelSettingsFrom } from "../../lambda-alerts/src/settings.ts";
 import { type EmbeddedDynamo, startInMemoryDynamo } from "../../monitor/src/storage/local.ts";
 import { DiscordStandIn } from "../support/discordStandIn.ts";
 import { invokeAsync } from "../support/lambdaAsync.ts";
@@ -518,6 +519,26 @@ describe("alert Lambda: threads, forum channels and topics", () => {
     });
     await handler(alertEvent(sampleAlert()), context());
     expect(discord.messages.map((m) => m.threadId)).toEqual(["1300000000000000002"]);
+  });
+
+  it("checks the thread ids: digits for Discord, a positive number for a Telegram topic", () => {
+    const base = {
+      DISCORD_WEBHOOK_URL: "https://discord.com/api/webhooks/1/abc",
+      TELEGRAM_BOT_TOKEN: "123:abc",
+      TELEGRAM_CHAT_ID: "-1001",
+    };
+    expect(channelSettingsFrom({ ...base, DISCORD_THREAD_ID: "130", TELEGRAM_THREAD_ID: "7" })).toMatchObject(
+      {
+        discordThreadId: "130",
+        telegram: { threadId: "7" },
+      },
+    );
+    expect(() =>
+      channelSettingsFrom({ ...base, DISCORD_THREAD_ID: "https://discord.com/channels/1/2" }),
+    ).toThrow(/^DISCORD_THREAD_ID must be a thread id/);
+    expect(() => channelSettingsFrom({ ...base, TELEGRAM_THREAD_ID: "0" })).toThrow(
+      /^TELEGRAM_THREAD_ID must be a topic id/,
+    );
   });
 
   it("a forum webhook without a thread is refused as Discord refuses it", async () => {

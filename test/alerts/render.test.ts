@@ -292,3 +292,21 @@ describe("cuts never split a character (emoji-heavy text at every length boundar
     );
   });
 });
+
+describe("the monitor keeps alerts short: one Telegram message each", () => {
+  it("the largest monitor alert (skipped fills with long raw texts) fits one Telegram part", () => {
+    const items = Array.from({ length: 50 }, (_, i) => ({
+      reason: `fill ${i} failed validation`,
+      time: 1_700_000_000_000 + i,
+      raw: "{".repeat(20_000),
+    }));
+    const alert = fillsSkippedAlert(
+      "0x70997970c51812dc3a010c7d01b50e0d17dc79c8",
+      items,
+      1_700_000_000_000,
+      alertLinks("mainnet", "https://eu-west-1.console.aws.amazon.com/cloudwatch/home"),
+      "rest",
+    )!;
+    expect(telegramMessages(alert)).toHaveLength(1);
+  });
+});
