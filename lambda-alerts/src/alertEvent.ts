@@ -38,7 +38,13 @@ export type Severity = (typeof SEVERITIES)[number];
 
 const text = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
 
-export const alertEventSchema = z.object({
+/**
+ * The latest instant every renderer can show (9999-12-31T23:59:59.999Z): ISO strings keep a four-digit
+ * year, and `new Date(time).toISOString()` cannot throw (it does past ±8.64e15 ms).
+ */
+export const MAX_ALERT_TIME = 253_402_300_799_999;
+
+const alertShape = {
   schema: z.literal(ALERT_SCHEMA),
   /** Stable dedup key: the same happening always yields the same key, on any task, after any restart. */
   key: text(512),
@@ -49,11 +55,22 @@ export const alertEventSchema = z.object({
   account: z.nullable(z.string()),
   coin: z.nullable(z.string()),
   /** When the happening occurred (epoch ms), not when it was sent. */
-  time: z.int().check(z.nonnegative()),
+  time: z.int().check(z.nonnegative(), z.lte(MAX_ALERT_TIME)),
   fields: z
     .array(z.object({ label: text(1_000), value: z.string().check(z.maxLength(10_000)) }))
     .check(z.maxLength(100)),
   links: z.array(z.object({ label: text(200), url: z.url({ protocol: /^https?$/ }) })).check(z.maxLength(10)),
+};
+
+export const alertEventSchema = z.object(alertShape);
+
+/**
+ * An alert from a newer monitor, of a kind this Lambda does not know yet: everything else as above, so
+ * it can be shown with its title, text and figures (as a notification that names its kind).
+ */
+export const futureAlertEventSchema = z.object({
+  ...alertShape,
+  kind: z.string().check(z.regex(/^[a-z][a-z0-9_]{0,63}$/)),
 });
 
 export type AlertEvent = z.infer<typeof alertEventSchema>;

@@ -7,6 +7,7 @@
  */
 import * as z from "zod/mini";
 import { ALERT_SCHEMA, type AlertEvent, type AlertLink } from "./alertEvent.ts";
+import { cutAt } from "./render/truncate.ts";
 
 export const cloudWatchAlarmSchema = z.object({
   AlarmName: z.string().check(z.minLength(1)),
@@ -87,7 +88,7 @@ export function alertFromAlarm(
     .join("\n");
   return {
     schema: ALERT_SCHEMA,
-    key: `alarm:${alarm.AlarmArn ?? alarm.AlarmName}:${state}:${alarm.StateChangeTime}`.slice(0, 512),
+    key: cutAt(`alarm:${alarm.AlarmArn ?? alarm.AlarmName}:${state}:${alarm.StateChangeTime}`, 512),
     kind: "cloudwatch_alarm",
     severity,
     title: state === "OK" ? `Resolved: ${alarm.AlarmName}` : `${state}: ${alarm.AlarmName}`,

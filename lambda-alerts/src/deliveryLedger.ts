@@ -4,20 +4,26 @@
  *
  * Shaped like an idempotency persistence layer: a record per (alert key, channel) is claimed `in_progress`
  * with a lease before the post, marked `sent` after it, and removed if the post fails so a retry can claim
- * it again. A lease that ran out (the function died mid-post) can be claimed again; that is the one case
- * where a channel may see an alert twice, and it needs a crash between the service's answer and our write.
+ * it again. A channel that refused the alert for good (a deleted webhook, a bot removed from the chat) is
+ * marked `failed`: a retry does not ask it again, so a broken channel cannot keep an invocation failing.
+ * A lease that ran out (the function died mid-post, or the ledger could not be written after the post) can
+ * be claimed again; that is the one case where a channel may see an alert twice.
  */
-export type ClaimOutcome = "claimed" | "already_sent" | "in_progress_elsewhere";
+export type ClaimOutcome = "claimed" | "already_sent" | "already_failed" | "in_progress_elsewhere";
 
 export interface DeliveryLedger {
   claim(id: string, leaseUntil: number, now: number): Promise<ClaimOutcome>;
   markSent(id: string, now: number): Promise<void>;
+  /** The channel refused this alert for good (`reason` is the channel's secret-free answer). */
+  markFailed(id: string, now: number, reason: string): Promise<void>;
   release(id: string): Promise<void>;
 }
 
+type RecordStatus = "in_progress" | "sent" | "failed";
+
 /** In-process ledger: for local runs and for the monitor's own direct delivery. */
 export class MemoryDeliveryLedger implements DeliveryLedger {
-  readonly #records = new Map<string, { status: "in_progress" | "sent"; leaseUntil: number }>();
+  readonly #records = new Map<string, { status: RecordStatus; leaseUntil: number }>();
   readonly #maxRecords: number;
 
   constructor(maxRecords = 10_000) {
@@ -27,6 +33,7 @@ export class MemoryDeliveryLedger implements DeliveryLedger {
   async claim(id: string, leaseUntil: number, now: number): Promise<ClaimOutcome> {
     const record = this.#records.get(id);
     if (record?.status === "sent") return "already_sent";
+    if (record?.status === "failed") return "already_failed";
     if (record && record.leaseUntil > now) return "in_progress_elsewhere";
     this.#records.set(id, { status: "in_progress", leaseUntil });
     // Oldest first out: a Map iterates in insertion order.
@@ -36,6 +43,10 @@ export class MemoryDeliveryLedger implements DeliveryLedger {
 
   async markSent(id: string): Promise<void> {
     this.#records.set(id, { status: "sent", leaseUntil: 0 });
+  }
+
+  async markFailed(id: string): Promise<void> {
+    this.#records.set(id, { status: "failed", leaseUntil: 0 });
   }
 
   async release(id: string): Promise<void> {

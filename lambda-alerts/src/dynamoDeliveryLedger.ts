@@ -11,6 +11,7 @@ import {
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import type { ClaimOutcome, DeliveryLedger } from "./deliveryLedger.ts";
+import { cutAt } from "./render/truncate.ts";
 
 /** Records are kept a week: longer than SNS and Lambda retry an event (Lambda: at most 6 hours). */
 const RECORD_TTL_SECONDS = 7 * 24 * 3600;
@@ -47,7 +48,12 @@ export class DynamoDeliveryLedger implements DeliveryLedger {
     const existing = await this.#client.send(
       new GetItemCommand({ TableName: this.#table, Key: { id: { S: id } }, ConsistentRead: true }),
     );
-    return existing.Item?.status?.S === "sent" ? "already_sent" : "in_progress_elsewhere";
+    const status = existing.Item?.status?.S;
+    return status === "sent"
+      ? "already_sent"
+      : status === "failed"
+        ? "already_failed"
+        : "in_progress_elsewhere";
   }
 
   async markSent(id: string, now: number): Promise<void> {
@@ -58,6 +64,22 @@ export class DynamoDeliveryLedger implements DeliveryLedger {
         UpdateExpression: "SET #status = :sent, sentAt = :now REMOVE leaseUntil",
         ExpressionAttributeNames: { "#status": "status" },
         ExpressionAttributeValues: { ":sent": { S: "sent" }, ":now": { N: String(now) } },
+      }),
+    );
+  }
+
+  async markFailed(id: string, now: number, reason: string): Promise<void> {
+    await this.#client.send(
+      new UpdateItemCommand({
+        TableName: this.#table,
+        Key: { id: { S: id } },
+        UpdateExpression: "SET #status = :failed, failedAt = :now, reason = :reason REMOVE leaseUntil",
+        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeValues: {
+          ":failed": { S: "failed" },
+          ":now": { N: String(now) },
+          ":reason": { S: cutAt(reason, 1_000) },
+        },
       }),
     );
   }

@@ -1,6 +1,8 @@
 /**
  * Channel settings. In AWS they come from the alerts secret (`ALERTS_SECRET_ID`, a JSON object with
- * `DISCORD_WEBHOOK_URL`, `TELEGRAM_BOT_TOKEN`, `TELEGRAM_CHAT_ID`), read once and cached for five minutes
+ * `DISCORD_WEBHOOK_URL`, `TELEGRAM_BOT_TOKEN`, `TELEGRAM_CHAT_ID`, and optionally `DISCORD_THREAD_ID`
+ * (a thread, or a post of a forum channel, which a forum's webhook requires; a `thread_id` already in the
+ * webhook URL works too) and `TELEGRAM_THREAD_ID` (a topic of a forum supergroup)), read once and cached for five minutes
  * so warm invocations cost no Secrets Manager call and a changed secret is picked up without a deploy.
  * Locally (no secret id) they come from the same names in the environment, plus `TELEGRAM_API_URL`.
  *
@@ -23,6 +25,21 @@ export function channelSettingsFrom(source: Source, env: Source = source): Chann
   const token = clean(source.TELEGRAM_BOT_TOKEN);
   const chatId = clean(source.TELEGRAM_CHAT_ID);
   const apiUrl = clean(env.TELEGRAM_API_URL) ?? TELEGRAM_PUBLIC_API;
+  const discordThreadId = clean(source.DISCORD_THREAD_ID);
+  const telegramThreadId = clean(source.TELEGRAM_THREAD_ID);
+  // Discord ids are snowflakes (digits); the thread id is the last number of the thread's link.
+  if (discordThreadId !== null && !/^\d{1,20}$/.test(discordThreadId)) {
+    throw new SettingsError("DISCORD_THREAD_ID must be a thread id (digits, from the thread's link)");
+  }
+  if (discordThreadId !== null && !webhook) {
+    throw new SettingsError("DISCORD_THREAD_ID needs DISCORD_WEBHOOK_URL");
+  }
+  // message_thread_id is an integer; a topic's link ends in /<chat>/<topic id>.
+  if (telegramThreadId !== null && !/^[1-9]\d{0,15}$/.test(telegramThreadId)) {
+    throw new SettingsError(
+      "TELEGRAM_THREAD_ID must be a topic id (a positive number, from the topic's link)",
+    );
+  }
   if (webhook) checkUrl("DISCORD_WEBHOOK_URL", webhook);
   checkUrl("TELEGRAM_API_URL", apiUrl);
   if ((token === null) !== (chatId === null)) {
@@ -42,7 +59,8 @@ export function channelSettingsFrom(source: Source, env: Source = source): Chann
   }
   return {
     discordWebhookUrl: webhook,
-    telegram: token && chatId ? { apiUrl, botToken: token, chatId } : null,
+    discordThreadId,
+    telegram: token && chatId ? { apiUrl, botToken: token, chatId, threadId: telegramThreadId } : null,
   };
 }
 

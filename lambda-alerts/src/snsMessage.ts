@@ -3,8 +3,9 @@
  * publish from the console, say). Nothing is dropped: anything unrecognised is delivered as a plain
  * notification with its subject and the start of its text, and the reason is returned for the log.
  */
-import { ALERT_SCHEMA, type AlertEvent, alertEventSchema } from "./alertEvent.ts";
+import { ALERT_SCHEMA, type AlertEvent, alertEventSchema, futureAlertEventSchema } from "./alertEvent.ts";
 import { alertFromAlarm, cloudWatchAlarmSchema } from "./cloudwatchAlarm.ts";
+import { cutAt } from "./render/truncate.ts";
 
 export interface SnsNotification {
   MessageId: string;
@@ -15,6 +16,8 @@ export interface SnsNotification {
 
 export type ClassifiedMessage =
   | { kind: "monitor_alert"; alert: AlertEvent }
+  /** A monitor alert of a kind this Lambda does not know yet (a newer monitor): shown as a notification. */
+  | { kind: "future_alert"; alert: AlertEvent; reason: string }
   | { kind: "cloudwatch_alarm"; alert: AlertEvent }
   | { kind: "other"; alert: AlertEvent; reason: string };
 
@@ -31,6 +34,19 @@ export function classifySnsMessage(
   if (body && typeof body === "object" && (body as { schema?: unknown }).schema === ALERT_SCHEMA) {
     const parsed = alertEventSchema.safeParse(body);
     if (parsed.success) return { kind: "monitor_alert", alert: parsed.data };
+    const future = futureAlertEventSchema.safeParse(body);
+    if (future.success) {
+      const alert = future.data;
+      return {
+        kind: "future_alert",
+        alert: {
+          ...alert,
+          kind: "notification",
+          fields: [...alert.fields.slice(0, 99), { label: "Kind", value: alert.kind }],
+        },
+        reason: `alert kind ${alert.kind} is not known to this Lambda: shown as a notification (deploy the Lambda with the monitor to render it fully)`,
+      };
+    }
     const issue = parsed.error.issues[0];
     return {
       kind: "other",
@@ -51,7 +67,8 @@ function plainNotification(notification: SnsNotification): AlertEvent {
     kind: "notification",
     severity: "info",
     title: notification.Subject?.trim() || "Notification",
-    summary: notification.Message.slice(0, 3_000),
+    // Cut by code point: a lone surrogate is refused by Telegram and Discord, and the alert would be lost.
+    summary: cutAt(notification.Message, 3_000),
     account: null,
     coin: null,
     time: Number.isFinite(time) ? time : Date.now(),

@@ -49,6 +49,11 @@ const LOG_BYTES_PER_ALERT = 3_000;
 const FLOW_LOG_BYTES_PER_DAY_PER_TASK = 500_000;
 const GB = 1e9;
 
+/**
+ * Metrics with data every hour. The Lambda's AlertChannelFailures is not among them: it is emitted only in
+ * the minutes a channel refuses an alert, and CloudWatch bills a custom metric by the hours it has data
+ * ($0.30 / 730 h, about $0.0004 for each such hour) — nothing while every channel works.
+ */
 export function customMetricCount(shards: number): number {
   // The monitor's essential metrics, the Lambda's AlertsDelivered, and one heartbeat per shard when sharded.
   return ESSENTIAL_METRICS.length + 1 + (shards > 1 ? shards : 0);
@@ -90,7 +95,7 @@ export function estimateMonthlyCost(input: CostInput): { items: CostItem[]; tota
   const metrics = customMetricCount(input.shards);
   add(
     "CloudWatch custom metrics",
-    `${metrics} (free tier ${p.freeCustomMetrics})`,
+    `${metrics} (free tier ${p.freeCustomMetrics}), + AlertChannelFailures only in hours a channel breaks`,
     `${usd(p.customMetricMonth)}/metric`,
     Math.max(0, metrics - p.freeCustomMetrics) * p.customMetricMonth,
   );

@@ -1,8 +1,9 @@
 /**
  * The alarms, each with what it means and what to do in its description (the alert Lambda shows it;
- * a leading `[critical]` makes the message critical). Seven with one shard: inside the ten alarms the
+ * a leading `[critical]` makes the message critical). Eight with one shard: inside the ten alarms the
  * CloudWatch free tier covers. All use free AWS metrics except the heartbeat and storage errors, which
- * are among the monitor's essential metrics.
+ * are among the monitor's essential metrics, and the alert channel failures, which the Lambda emits only
+ * when a channel refuses an alert.
  */
 import { Duration } from "aws-cdk-lib";
 import { Alarm, ComparisonOperator, TreatMissingData } from "aws-cdk-lib/aws-cloudwatch";
@@ -25,8 +26,9 @@ export interface MonitorAlarmsProps {
 
 /** How many alarms the stack creates for a number of shards (the cost estimate counts with this). */
 export function alarmCount(shards: number): number {
-  // Per shard: monitor silent, no running task, CPU, memory; once: storage errors, Lambda errors, DLQ.
-  return 4 * shards + 3;
+  // Per shard: monitor silent, no running task, CPU, memory; once: storage errors, Lambda errors, DLQ,
+  // alert channel broken.
+  return 4 * shards + 4;
 }
 
 export class MonitorAlarms extends Construct {
@@ -109,7 +111,7 @@ export class MonitorAlarms extends Construct {
     this.#add("AlertFunctionErrors", {
       alarmName: naming.alarmName("alert Lambda errors"),
       alarmDescription:
-        "The alert Lambda failed: Discord or Telegram messages are late or missing (e-mail is not affected). Its log group names the channel and the HTTP status; a wrong webhook or bot token is the usual cause.",
+        "The alert Lambda failed: Discord or Telegram messages are late or missing (e-mail is not affected), and a channel may be broken, so this message may not reach it. The Lambda's log group names the channel and the answer: 'alert delivery failed' lines for failures it retries (network, 5xx, rate limits), 'alert channel refused the alert for good' lines (and the AlertChannelFailures metric) for a deleted webhook, a blocked bot or a wrong chat.",
       metric: metrics.lambdaErrors(props.alertFunction),
       threshold: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -119,8 +121,21 @@ export class MonitorAlarms extends Construct {
     this.#add("DeadLetters", {
       alarmName: naming.alarmName("alert dead-letter queue not empty"),
       alarmDescription:
-        "An alert could not be delivered after three attempts and is in the dead-letter queue. Fix the channel (see the alert Lambda's log group), then read the message from the queue.",
+        "An alert could not be delivered after three attempts and is in the dead-letter queue: a channel may be broken, so this message may not reach it. The alert Lambda's log group says which: 'alert delivery failed' lines name the channel and its answer (AlertChannelFailures counts channels that refused for good). Fix the channel, then read the message from the queue.",
       metric: metrics.deadLetters(props.deadLetterQueue),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+
+    // Permanent refusals do not fail the Lambda (its retries would go to the same broken channel), so
+    // they have their own alarm. Its notification reaches the channels that still work and the e-mail.
+    this.#add("AlertChannelBroken", {
+      alarmName: naming.alarmName("alert channel broken"),
+      alarmDescription:
+        "A Discord or Telegram channel refused an alert for good (a deleted webhook, the bot blocked or removed, a wrong chat or thread id), so that channel is missing alerts and this message may not reach it. The alert Lambda's log group has an 'alert channel refused the alert for good' line with the channel and its answer; fix the value in the alerts secret (it is re-read within five minutes).",
+      metric: props.metrics.alertChannelFailures(),
       threshold: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,

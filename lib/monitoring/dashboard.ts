@@ -93,7 +93,7 @@ export class MonitorDashboard extends Construct {
       new GraphWidget({
         title: "Storage errors and alerts",
         left: [m.monitor("StorageErrors", "Sum", Duration.minutes(5), "storage errors")],
-        right: [m.alertsDelivered()],
+        right: [m.alertsDelivered(), m.alertChannelFailures().with({ label: "alerts a channel refused" })],
         width: 12,
       }),
     );

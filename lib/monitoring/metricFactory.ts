@@ -57,6 +57,20 @@ export class MetricFactory {
     });
   }
 
+  /**
+   * Channels that refused an alert for good (deleted webhook, bot blocked or removed, unknown chat). The
+   * Lambda declares it only in the minutes it happens (lambda-alerts/src/handler.ts), and CloudWatch bills
+   * a custom metric by the hours it receives data: nothing while every channel works.
+   */
+  alertChannelFailures(): Metric {
+    return new Metric({
+      namespace: this.namespace,
+      metricName: "AlertChannelFailures",
+      statistic: "Sum",
+      period: Duration.minutes(5),
+    });
+  }
+
   /** ECS publishes these free, per service, every minute while a task runs. */
   serviceCpu(service: FargateService, period = Duration.minutes(5)): Metric {
     return service.metricCpuUtilization({ statistic: "Average", period });

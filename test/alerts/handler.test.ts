@@ -11,6 +11,7 @@ import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { SNSEvent, SNSEventRecord } from "aws-lambda";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ALERT_SCHEMA, type AlertEvent } from "../../lambda-alerts/src/alertEvent.ts";
+import type { DeliveryLedger } from "../../lambda-alerts/src/deliveryLedger.ts";
 import {
   DynamoDeliveryLedger,
   deliveryLedgerTableInput,
@@ -18,6 +19,7 @@ import {
 import { type AlertHandlerDependencies, createAlertHandler } from "../../lambda-alerts/src/handler.ts";
 import { createLambdaLogger } from "../../lambda-alerts/src/logger.ts";
 import { SEVERITY_COLOUR } from "../../lambda-alerts/src/render/discord.ts";
+import { channelSettingsFrom } from "../../lambda-alerts/src/settings.ts";
 import { type EmbeddedDynamo, startInMemoryDynamo } from "../../monitor/src/storage/local.ts";
 import { DiscordStandIn } from "../support/discordStandIn.ts";
 import { invokeAsync } from "../support/lambdaAsync.ts";
@@ -76,9 +78,13 @@ interface Setup {
   waits: number[];
 }
 
-async function setup(overrides: Partial<AlertHandlerDependencies> = {}): Promise<Setup> {
+async function setup(
+  overrides: Partial<AlertHandlerDependencies> = {},
+  options: { wrapLedger?: (ledger: DeliveryLedger) => DeliveryLedger } = {},
+): Promise<Setup> {
   const table = `deliveries-${++tableCounter}`;
   await dynamoClient.send(new CreateTableCommand(deliveryLedgerTableInput(table)));
+  const ledger = new DynamoDeliveryLedger(dynamoClient, table);
   const logs: string[] = [];
   const metrics: string[] = [];
   const waits: number[] = [];
@@ -90,7 +96,7 @@ async function setup(overrides: Partial<AlertHandlerDependencies> = {}): Promise
   });
   const handler = createAlertHandler({
     env: localEnv(),
-    ledger: new DynamoDeliveryLedger(dynamoClient, table),
+    ledger: options.wrapLedger?.(ledger) ?? ledger,
     logger: createLambdaLogger({ destination }),
     writeMetrics: (line) => metrics.push(line),
     sleep: async (ms) => {
@@ -234,8 +240,11 @@ describe("alert Lambda", () => {
     const errors: string[] = [];
     const result = await invokeAsync((e: SNSEvent) => handler(e, context()), alertEvent(sampleAlert()));
     errors.push(...result.errors);
-    expect(errors[0]).toMatch(/discord: HTTP 404 \(code 10015: Unknown Webhook\)/);
-    expect(errors[0]).toMatch(/telegram: HTTP 401 \(Unauthorized\)/);
+    // Both refusals are permanent: logged with the channels' answers, not retried.
+    expect(result.attempts).toBe(1);
+    const refusals = logs.filter((line) => line.includes("refused the alert for good")).join("");
+    expect(refusals).toMatch(/discord: HTTP 404 \(code 10015: Unknown Webhook\)/);
+    expect(refusals).toMatch(/telegram: HTTP 401 \(Unauthorized\)/);
 
     // Network failure: both services gone.
     const offline = await setup();
@@ -301,5 +310,336 @@ describe("alert Lambda", () => {
     expect(discord.messages.map((m) => m.embeds[0]!.title)).toEqual(["Test publish", "Notification"]);
     expect(telegram.messages[0]!.text).toContain("hello from the console <b>");
     expect(logs.join("")).toContain("monitor alert failed validation at severity");
+  });
+});
+
+describe("alert Lambda: channels as the real services behave", () => {
+  it("a plain message cut at its length limit inside an emoji still reaches both channels", async () => {
+    const { handler } = await setup();
+    // 2,999 units then emoji: a cut at 3,000 UTF-16 units would leave a lone high surrogate.
+    const message = `${"x".repeat(2_999)}${"🚨".repeat(10)}`;
+    await handler(snsEvent(snsLambdaRecord(message, "m-emoji", "Emoji at the cut")), context());
+    expect(discord.rejected).toEqual([]);
+    expect(telegram.rejected).toEqual([]);
+    expect(discord.messages).toHaveLength(1);
+    expect(telegram.messages).toHaveLength(1);
+    expect(telegram.messages[0]!.text.isWellFormed()).toBe(true);
+  });
+
+  it("an alert that arrives with a lone surrogate (a producer's bad cut) is delivered with U+FFFD in its place", async () => {
+    const { handler } = await setup();
+    const broken = sampleAlert({ fields: [{ label: "Raw", value: `abc${"🚨".slice(0, 1)}` }] });
+    await handler(alertEvent(broken), context());
+    expect(discord.messages[0]!.embeds[0]!.fields).toContainEqual({
+      name: "Raw",
+      value: "abc\uFFFD",
+      inline: true,
+    });
+    expect(telegram.messages[0]!.text).toContain("Raw: abc\uFFFD");
+  });
+});
+
+/** A ledger whose calls fail on demand, as DynamoDB does when throttled or unreachable. */
+function faultyLedger(
+  inner: DeliveryLedger,
+  faults: { claim?: (id: string) => boolean; markSent?: (id: string) => boolean },
+): DeliveryLedger {
+  const unavailable = () => Object.assign(new Error("ledger unavailable"), { name: "ServiceUnavailable" });
+  return {
+    claim: async (id, leaseUntil, now) => {
+      if (faults.claim?.(id)) throw unavailable();
+      return inner.claim(id, leaseUntil, now);
+    },
+    markSent: async (id, now) => {
+      if (faults.markSent?.(id)) throw unavailable();
+      return inner.markSent(id, now);
+    },
+    markFailed: (id, now, reason) => inner.markFailed(id, now, reason),
+    release: (id) => inner.release(id),
+  };
+}
+
+const refusalLines = (logs: string[]) =>
+  logs.filter((line) => line.includes('"alert channel refused the alert for good"'));
+
+describe("alert Lambda: a channel that refuses for good does not loop", () => {
+  it("a deleted Discord webhook: logged once with its answer, counted, never asked again; Telegram still gets the alert", async () => {
+    const { handler, logs, metrics } = await setup();
+    discord.deleteWebhook();
+    const event = alertEvent(sampleAlert());
+    const result = await invokeAsync((e: SNSEvent) => handler(e, context()), event);
+    expect(result).toMatchObject({ attempts: 1, deadLetters: [] });
+    expect(telegram.messages).toHaveLength(1);
+    expect(refusalLines(logs)).toHaveLength(1);
+    expect(refusalLines(logs)[0]).toContain("discord: HTTP 404 (code 10015: Unknown Webhook)");
+    const metric = JSON.parse(metrics[0]!);
+    expect(metric).toMatchObject({ AlertsDelivered: 1, AlertChannelFailures: 1 });
+    expect(metric._aws.CloudWatchMetrics[0].Metrics).toContainEqual({
+      Name: "AlertChannelFailures",
+      Unit: "Count",
+    });
+
+    // SNS delivers the same message again: the webhook is not asked again and nothing is logged twice.
+    const requests = discord.requests;
+    await handler(event, context());
+    expect(discord.requests).toBe(requests);
+    expect(refusalLines(logs)).toHaveLength(1);
+    expect(telegram.messages).toHaveLength(1);
+    // A working channel declares no failure metric at all (it costs nothing while all is well).
+    expect(JSON.parse(metrics[1]!)._aws.CloudWatchMetrics[0].Metrics).toEqual([
+      { Name: "AlertsDelivered", Unit: "Count" },
+    ]);
+  });
+
+  it("Telegram: the bot blocked (403) or the chat unknown (400) is permanent; Discord gets the alert", async () => {
+    const blocked = await setup();
+    telegram.blockBot();
+    const first = await invokeAsync(
+      (e: SNSEvent) => blocked.handler(e, context()),
+      alertEvent(sampleAlert()),
+    );
+    expect(first).toMatchObject({ attempts: 1, deadLetters: [] });
+    expect(refusalLines(blocked.logs)[0]).toContain(
+      "telegram: HTTP 403 (Forbidden: bot was blocked by the user)",
+    );
+
+    telegram.unblockBot();
+    const unknownChat = await setup({ env: { ...localEnv(), TELEGRAM_CHAT_ID: "-1009999999999" } });
+    const second = await invokeAsync(
+      (e: SNSEvent) => unknownChat.handler(e, context()),
+      alertEvent(sampleAlert({ key: "other" }), "m-2"),
+    );
+    expect(second).toMatchObject({ attempts: 1, deadLetters: [] });
+    expect(refusalLines(unknownChat.logs)[0]).toContain("telegram: HTTP 400 (Bad Request: chat not found)");
+    expect(discord.messages).toHaveLength(2);
+    expect(telegram.messages).toHaveLength(0);
+    expect([...blocked.logs, ...unknownChat.logs].join("")).not.toContain(telegram.botToken);
+  });
+
+  it("a transient failure still fails the invocation (and a permanent one alongside it is not asked again)", async () => {
+    const { handler, logs } = await setup();
+    discord.deleteWebhook();
+    telegram.failNext(5, 502); // five tries within the invocation, all 502
+    const result = await invokeAsync((e: SNSEvent) => handler(e, context()), alertEvent(sampleAlert()));
+    expect(result.attempts).toBe(2);
+    expect(result.errors[0]).toMatch(/telegram: HTTP 502/);
+    expect(telegram.messages).toHaveLength(1);
+    expect(refusalLines(logs)).toHaveLength(1);
+  });
+});
+
+describe("alert Lambda: Telegram group upgraded to a supergroup", () => {
+  it("delivers to migrate_to_chat_id, logs the new id, and keeps using it", async () => {
+    const { handler, logs } = await setup();
+    const oldId = telegram.chatId;
+    telegram.upgradeToSupergroup("-1009876543210");
+    await handler(alertEvent(sampleAlert()), context());
+    await handler(alertEvent(sampleAlert({ key: "second" }), "m-2"), context());
+    expect(telegram.messages.map((m) => m.chatId)).toEqual(["-1009876543210", "-1009876543210"]);
+    // The old id was tried once; the second alert went straight to the new one.
+    expect(telegram.rejected.filter((r) => r.description.includes("upgraded to a supergroup"))).toHaveLength(
+      1,
+    );
+    const line = logs.find((l) => l.includes("set TELEGRAM_CHAT_ID to -1009876543210"));
+    expect(line).toBeDefined();
+    expect(line).toContain(oldId);
+  });
+});
+
+describe("alert Lambda: ledger failures neither abandon a channel nor post twice", () => {
+  it("a failed claim fails only its channel: the other's post completes before the invocation fails", async () => {
+    let failClaims = 1;
+    const { handler } = await setup(
+      {},
+      {
+        wrapLedger: (ledger) =>
+          faultyLedger(ledger, { claim: (id) => id.includes("#telegram") && failClaims-- > 0 }),
+      },
+    );
+    const event = alertEvent(sampleAlert());
+    await expect(handler(event, context())).rejects.toThrow(/telegram: delivery ledger unavailable/);
+    expect(discord.messages).toHaveLength(1);
+    await handler(event, context());
+    expect(discord.messages).toHaveLength(1);
+    expect(telegram.messages).toHaveLength(1);
+  });
+
+  it("a failed markSent after a post is retried, so Lambda's retry (a minute later) does not post again", async () => {
+    let clock = 1_700_000_000_000;
+    let failMarks = 2;
+    const { handler } = await setup(
+      {
+        now: () => clock,
+        sleep: async (ms) => {
+          clock += ms;
+        },
+      },
+      {
+        wrapLedger: (ledger) =>
+          faultyLedger(ledger, { markSent: (id) => id.includes("#discord") && failMarks-- > 0 }),
+      },
+    );
+    telegram.failNext(1_000, 502);
+    const result = await invokeAsync(async (e: SNSEvent) => {
+      clock += 60_000; // Lambda waits about a minute before a retry: the first claim's lease has run out.
+      return handler(e, context());
+    }, alertEvent(sampleAlert()));
+    expect(result.attempts).toBe(3);
+    expect(discord.messages).toHaveLength(1);
+  });
+
+  it("a ledger that stays down after the post: the alert counts as sent and the log says a retry may repeat it", async () => {
+    const { handler, logs } = await setup(
+      {},
+      { wrapLedger: (ledger) => faultyLedger(ledger, { markSent: (id) => id.includes("#discord") }) },
+    );
+    const { delivered } = await handler(alertEvent(sampleAlert()), context());
+    expect(delivered[0]).toMatchObject({ discord: "sent", telegram: "sent" });
+    expect(logs.join("")).toContain("alert posted but the delivery ledger could not record it");
+  });
+});
+
+describe("alert Lambda: threads, forum channels and topics", () => {
+  it("posts into the Discord forum post and the Telegram topic from the alerts settings", async () => {
+    discord.makeForum(["1300000000000000001"]);
+    telegram.enableTopics([42]);
+    const { handler } = await setup({
+      env: { ...localEnv(), DISCORD_THREAD_ID: "1300000000000000001", TELEGRAM_THREAD_ID: "42" },
+    });
+    await handler(alertEvent(sampleAlert()), context());
+    expect(discord.rejected).toEqual([]);
+    expect(discord.messages.map((m) => m.threadId)).toEqual(["1300000000000000001"]);
+    expect(telegram.messages.map((m) => m.threadId)).toEqual([42]);
+  });
+
+  it("keeps a thread_id already in the webhook URL", async () => {
+    discord.makeForum(["1300000000000000002"]);
+    const { handler } = await setup({
+      env: { ...localEnv(), DISCORD_WEBHOOK_URL: `${discord.webhookUrl}?thread_id=1300000000000000002` },
+    });
+    await handler(alertEvent(sampleAlert()), context());
+    expect(discord.messages.map((m) => m.threadId)).toEqual(["1300000000000000002"]);
+  });
+
+  it("checks the thread ids: digits for Discord, a positive number for a Telegram topic", () => {
+    const base = {
+      DISCORD_WEBHOOK_URL: "https://discord.com/api/webhooks/1/abc",
+      TELEGRAM_BOT_TOKEN: "123:abc",
+      TELEGRAM_CHAT_ID: "-1001",
+    };
+    expect(channelSettingsFrom({ ...base, DISCORD_THREAD_ID: "130", TELEGRAM_THREAD_ID: "7" })).toMatchObject(
+      {
+        discordThreadId: "130",
+        telegram: { threadId: "7" },
+      },
+    );
+    expect(() =>
+      channelSettingsFrom({ ...base, DISCORD_THREAD_ID: "https://discord.com/channels/1/2" }),
+    ).toThrow(/^DISCORD_THREAD_ID must be a thread id/);
+    expect(() => channelSettingsFrom({ ...base, TELEGRAM_THREAD_ID: "0" })).toThrow(
+      /^TELEGRAM_THREAD_ID must be a topic id/,
+    );
+  });
+
+  it("a forum webhook without a thread is refused as Discord refuses it", async () => {
+    discord.makeForum(["1300000000000000003"]);
+    const { handler, logs } = await setup();
+    await handler(alertEvent(sampleAlert()), context());
+    expect(refusalLines(logs)[0]).toContain(
+      "code 220001: Webhooks posted to forum channels must have a thread_name or thread_id",
+    );
+  });
+});
+
+describe("alert Lambda: alerts from a newer monitor", () => {
+  it("an unknown kind is shown with its title, text and figures, not as raw JSON", async () => {
+    const { handler, logs } = await setup();
+    const future = {
+      ...sampleAlert(),
+      kind: "funding_paid",
+      title: "Funding paid: -1.2 USDC",
+      summary: "Hourly funding on BTC",
+    };
+    await handler(snsEvent(snsLambdaRecord(JSON.stringify(future), "m-future")), context());
+    const embed = discord.messages[0]!.embeds[0]!;
+    expect(embed.title).toBe("Funding paid: -1.2 USDC");
+    expect(embed.description).toContain("Hourly funding on BTC");
+    expect(embed.description).not.toContain('"schema"');
+    expect(embed.fields).toContainEqual({ name: "Realised PnL (net)", value: "+12.3456 USDC", inline: true });
+    expect(embed.fields).toContainEqual({ name: "Kind", value: "funding_paid", inline: true });
+    expect(telegram.messages[0]!.text).toMatch(/^🟢 Funding paid: -1\.2 USDC\n/);
+    expect(logs.join("")).toContain("alert kind funding_paid is not known to this Lambda");
+  });
+
+  it("a time beyond any real date does not crash the renderers: the message is still delivered", async () => {
+    const { handler } = await setup();
+    const result = await invokeAsync(
+      (e: SNSEvent) => handler(e, context()),
+      // A safe integer past 8.64e15 ms: new Date(time).toISOString() throws.
+      alertEvent(sampleAlert({ time: 8.7e15 })),
+    );
+    expect(result).toMatchObject({ attempts: 1, deadLetters: [] });
+    expect(discord.messages).toHaveLength(1);
+    expect(telegram.messages).toHaveLength(1);
+  });
+});
+
+describe("alert Lambda: Telegram's flood limits", () => {
+  it("a long alert's parts are paced to one a second and twenty a minute, without a 429", async () => {
+    let clock = 1_700_000_000_000;
+    const waits: number[] = [];
+    const { handler } = await setup({
+      now: () => clock,
+      sleep: async (ms) => {
+        waits.push(ms);
+        clock += ms;
+      },
+    });
+    telegram.enforceFloodLimits(() => clock, { perSecond: true });
+    // Across alerts the Lambda obeys Telegram's 429 retry_after (see above); within one alert it paces
+    // the parts so that no 429 comes at all.
+    await handler(
+      alertEvent(
+        sampleAlert({
+          key: "long",
+          fields: Array.from({ length: 24 }, (_, i) => ({ label: `Part ${i}`, value: "y".repeat(4_000) })),
+        }),
+        "m-long",
+      ),
+      context(120_000),
+    );
+    expect(telegram.rejected).toEqual([]);
+    const parts = telegram.messages.length;
+    expect(parts).toBe(25); // title and summary, then 24 fields (the time shares the last part)
+    const spacing = waits.filter((ms) => ms > 0);
+    expect(spacing.every((ms) => ms >= 1_000)).toBe(true);
+    expect(waits.some((ms) => ms > 30_000)).toBe(true); // the 21st part of the long alert waited for the minute
+  });
+
+  it("parts that do not fit in the time left are sent by the retry, none twice", async () => {
+    let clock = 1_700_000_000_000;
+    const { handler } = await setup({
+      now: () => clock,
+      sleep: async (ms) => {
+        clock += ms;
+      },
+    });
+    telegram.enforceFloodLimits(() => clock, { perSecond: true });
+    // Six parts of fields, plus the title's and the time's: eight parts, four of which fit in one try.
+    const fields = Array.from({ length: 6 }, (_, i) => ({ label: `Part ${i}`, value: "y".repeat(4_000) }));
+    const result = await invokeAsync(
+      async (e: SNSEvent) => {
+        clock += 60_000;
+        return handler(e, context(16_000));
+      },
+      alertEvent(sampleAlert({ fields })),
+    );
+    expect(result.attempts).toBe(2);
+    expect(result.deadLetters).toEqual([]);
+    expect(result.errors[0]).toMatch(/no time left to pace/);
+    expect(telegram.rejected).toEqual([]);
+    const texts = telegram.messages.map((m) => m.text);
+    expect(new Set(texts).size).toBe(texts.length);
+    expect(texts.filter((t) => t.startsWith("Part 0:"))).toHaveLength(1);
   });
 });

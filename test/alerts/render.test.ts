@@ -16,7 +16,11 @@ import {
 import { DISCORD_LIMITS, discordPayload, embedLength } from "../../lambda-alerts/src/render/discord.ts";
 import { TELEGRAM_MESSAGE_LIMIT, telegramMessages } from "../../lambda-alerts/src/render/telegram.ts";
 import { alertSubject, alertText } from "../../lambda-alerts/src/render/text.ts";
-import { validateDiscordPayload } from "../support/discordStandIn.ts";
+import { cutAt, truncate } from "../../lambda-alerts/src/render/truncate.ts";
+import { classifySnsMessage } from "../../lambda-alerts/src/snsMessage.ts";
+import { fillsSkippedAlert } from "../../monitor/src/alerts/healthAlerts.ts";
+import { alertLinks } from "../../monitor/src/alerts/links.ts";
+import { malformedStrings, validateDiscordPayload } from "../support/discordStandIn.ts";
 import { parseMarkdownV2, parseTelegramHtml } from "../support/telegramStandIn.ts";
 
 const hostile = fc.constantFrom(
@@ -196,5 +200,113 @@ describe("the Telegram stand-in rejects what Telegram rejects", () => {
       error: "Character '.' is reserved and must be escaped with the preceding '\\'",
     });
     expect(parseMarkdownV2("*open")).toHaveProperty("error");
+  });
+});
+
+/** Text where most characters are astral (two UTF-16 units): any cut by units is likely to land inside one. */
+const emojiHeavy = (minLength: number, maxLength: number) =>
+  fc
+    .array(fc.constantFrom("🚨", "😀", "🔴", "👍🏽", "🇯🇵", "x", "é", " ", "\n", "<", "&", "𝟘"), {
+      minLength: Math.ceil(minLength / 2),
+      maxLength,
+    })
+    .map((pieces) => pieces.join(""));
+
+const wellFormed = (value: unknown) => malformedStrings(value, "").length === 0;
+
+describe("cuts never split a character (emoji-heavy text at every length boundary)", () => {
+  it("cutAt and truncate at every length give well-formed text within the limit", () => {
+    fc.assert(
+      fc.property(emojiHeavy(0, 60), (value) => {
+        for (let units = 0; units <= value.length + 1; units++) {
+          const cut = cutAt(value, units);
+          const short = truncate(value, units);
+          expect(cut.isWellFormed() && short.isWellFormed()).toBe(true);
+          expect(cut.length).toBeLessThanOrEqual(Math.max(0, units));
+          expect(short.length).toBeLessThanOrEqual(Math.max(0, units));
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("a plain SNS message around the 3,000-unit cut becomes a well-formed summary", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 2_990, max: 3_010 }), emojiHeavy(40, 60), (prefix, tail) => {
+        const message = `${"x".repeat(prefix)}${tail}`;
+        const { alert } = classifySnsMessage({ MessageId: "m", Message: message });
+        expect(alert.summary.isWellFormed()).toBe(true);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it("Discord and Telegram texts cut at their limits stay well-formed", () => {
+    // Padding puts the emoji right at each limit: title 256, field value 1,024, description 4,096,
+    // Telegram's 4,096 per part.
+    const around = (limit: number) => fc.integer({ min: Math.max(0, limit - 6), max: limit + 2 });
+    fc.assert(
+      fc.property(
+        around(256),
+        around(1_024),
+        around(4_096),
+        emojiHeavy(10, 30),
+        (titlePad, valuePad, summaryPad, emoji) => {
+          const alert: AlertEvent = {
+            schema: ALERT_SCHEMA,
+            key: "k",
+            kind: "monitor_degraded",
+            severity: "warning",
+            title: `${"t".repeat(titlePad)}${emoji}`.slice(0, 1_000),
+            summary: `${"s".repeat(summaryPad)}${emoji}`,
+            account: null,
+            coin: null,
+            time: 1_700_000_000_000,
+            fields: [{ label: "Raw", value: `${"v".repeat(valuePad)}${emoji}` }],
+            links: [],
+          };
+          const payload = discordPayload(alert);
+          expect(wellFormed(payload)).toBe(true);
+          expect(validateDiscordPayload(payload)).toEqual([]);
+          for (const part of telegramMessages(alert)) expect(part.isWellFormed()).toBe(true);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it("the monitor's own cuts (skipped-fill raw text) stay well-formed", () => {
+    const links = alertLinks("mainnet", null);
+    fc.assert(
+      fc.property(fc.integer({ min: 980, max: 1_002 }), emojiHeavy(20, 40), (pad, emoji) => {
+        const alert = fillsSkippedAlert(
+          "0x70997970c51812dc3a010c7d01b50e0d17dc79c8",
+          [{ reason: "bad", time: null, raw: `${"r".repeat(pad)}${emoji}` }],
+          1_700_000_000_000,
+          links,
+          "socket",
+        );
+        expect(wellFormed(alert)).toBe(true);
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
+
+describe("the monitor keeps alerts short: one Telegram message each", () => {
+  it("the largest monitor alert (skipped fills with long raw texts) fits one Telegram part", () => {
+    const items = Array.from({ length: 50 }, (_, i) => ({
+      reason: `fill ${i} failed validation`,
+      time: 1_700_000_000_000 + i,
+      raw: "{".repeat(20_000),
+    }));
+    const alert = fillsSkippedAlert(
+      "0x70997970c51812dc3a010c7d01b50e0d17dc79c8",
+      items,
+      1_700_000_000_000,
+      alertLinks("mainnet", "https://eu-west-1.console.aws.amazon.com/cloudwatch/home"),
+      "rest",
+    )!;
+    expect(telegramMessages(alert)).toHaveLength(1);
   });
 });

@@ -398,6 +398,7 @@ describe("CloudWatch", () => {
       [
         "CPU high",
         "alert Lambda errors",
+        "alert channel broken",
         "alert dead-letter queue not empty",
         "memory high",
         "monitor silent",
@@ -405,6 +406,25 @@ describe("CloudWatch", () => {
         "storage errors",
       ].map((what) => `hl-monitor: ${what}`),
     );
+  });
+
+  it("alert channel broken: watches AlertChannelFailures; the alert-path alarms say how to find a broken channel", () => {
+    const broken = alarmsOf(dynamo).find((a) => a.AlarmName === "hl-monitor: alert channel broken")!;
+    expect(broken).toMatchObject({
+      MetricName: "AlertChannelFailures",
+      Namespace: "HyperliquidMonitor",
+      Statistic: "Sum",
+      Threshold: 1,
+      ComparisonOperator: "GreaterThanOrEqualToThreshold",
+      TreatMissingData: "notBreaching",
+    });
+    expect(broken.AlarmDescription).toContain("'alert channel refused the alert for good'");
+    for (const name of ["hl-monitor: alert Lambda errors", "hl-monitor: alert dead-letter queue not empty"]) {
+      const alarm = alarmsOf(dynamo).find((a) => a.AlarmName === name)!;
+      expect(alarm.AlarmDescription, name).toContain("a channel may be broken");
+      expect(alarm.AlarmDescription, name).toContain("'alert delivery failed'");
+      expect(alarm.AlarmDescription, name).toContain("AlertChannelFailures");
+    }
   });
 
   it("monitor silent: the heartbeat missing for 5 minutes breaches, and is critical", () => {

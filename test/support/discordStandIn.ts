@@ -6,6 +6,8 @@
  * unknown webhook → 404 `{code: 10015, message: "Unknown Webhook"}`; invalid body → 400
  * `{code: 50035, message: "Invalid Form Body", errors}`; empty message → 400 code 50006; and 429 on demand
  * with `retry_after` (seconds, float) in the body and `Retry-After` / `X-RateLimit-*` headers.
+ * On demand: the webhook deleted (from then on 404 code 10015), and the webhook's channel a forum
+ * (`thread_id` required, and it must name one of the forum's posts).
  * Limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits), counted in
  * code points as Discord counts them: content 2000, 10 embeds, title 256, description 4096, 25 fields,
  * field name 256 and value 1024 (both required, non-empty), footer 2048, author 256, 6000 in total.
@@ -25,6 +27,8 @@ export interface DiscordEmbedRecord {
 
 export interface DiscordMessageRecord {
   id: string;
+  /** The thread (`thread_id` query parameter) it was posted in, or null. */
+  threadId: string | null;
   content?: string;
   username?: string;
   embeds: DiscordEmbedRecord[];
@@ -45,6 +49,8 @@ export class DiscordStandIn {
     headerOnly: false,
   };
   #failures: { count: number; status: number } = { count: 0, status: 500 };
+  #deleted = false;
+  #forumThreads: Set<string> | null = null;
   #close: (() => Promise<void>) | null = null;
   #url = "";
 
@@ -71,6 +77,16 @@ export class DiscordStandIn {
     this.#failures = { count, status };
   }
 
+  /** The webhook is deleted (in Discord's settings, or its channel is). */
+  deleteWebhook(): void {
+    this.#deleted = true;
+  }
+
+  /** The webhook's channel is a forum with these posts (threads). */
+  makeForum(threadIds: string[]): void {
+    this.#forumThreads = new Set(threadIds);
+  }
+
   async close(): Promise<void> {
     await this.#close?.();
   }
@@ -81,8 +97,27 @@ export class DiscordStandIn {
     const match = /^\/api\/webhooks\/([^/]+)\/([^/]+)$/.exec(url.pathname);
     if (method !== "POST" || !match)
       return { status: 405, body: { message: "405: Method Not Allowed", code: 0 } };
-    if (match[1] !== this.webhookId || match[2] !== this.webhookToken) {
-      return { status: 404, body: { message: "Unknown Webhook", code: 10015 } };
+    // topics/opcodes-and-status-codes: JSON error code 10015 "Unknown webhook"; a deleted webhook answers
+    // so for good (resources/webhook).
+    if (match[1] !== this.webhookId || match[2] !== this.webhookToken || this.#deleted) {
+      return this.#reject(404, { message: "Unknown Webhook", code: 10015 });
+    }
+    const threadId = url.searchParams.get("thread_id");
+    if (this.#forumThreads) {
+      // resources/webhook "Execute Webhook": "If the webhook channel is a forum or media channel, you must
+      // provide either thread_id in the query string params, or thread_name in the JSON/form params".
+      // Code 220001 with this text as Discord answers it (louislam/uptime-kuma#4096).
+      if (threadId === null) {
+        return this.#reject(400, {
+          message: "Webhooks posted to forum channels must have a thread_name or thread_id",
+          code: 220001,
+        });
+      }
+      // topics/opcodes-and-status-codes: 10003 Unknown Channel (a thread is a channel).
+      if (!this.#forumThreads.has(threadId))
+        return this.#reject(404, { message: "Unknown Channel", code: 10003 });
+    } else if (threadId !== null) {
+      return this.#reject(404, { message: "Unknown Channel", code: 10003 });
     }
     if (this.#rateLimits.count > 0) {
       this.#rateLimits.count -= 1;
@@ -118,6 +153,16 @@ export class DiscordStandIn {
     } catch {
       return this.#reject(400, { code: 50109, message: "The request body contains invalid JSON." });
     }
+    // Discord stores text as UTF-8, where an unpaired surrogate is not representable, and refuses it
+    // (discord/discord-api-docs#6561: "these aren't valid unicode strings"; the expected answer is a 400).
+    const malformed = malformedStrings(payload, "");
+    if (malformed.length > 0) {
+      return this.#reject(400, {
+        code: 50035,
+        message: "Invalid Form Body",
+        errors: Object.fromEntries(malformed.map((path) => [path, "not a valid unicode string"])),
+      });
+    }
     const errors = validateDiscordPayload(payload);
     if (errors.length > 0) return this.#reject(400, { code: 50035, message: "Invalid Form Body", errors });
     if (!payload.content && (payload.embeds ?? []).length === 0) {
@@ -126,6 +171,7 @@ export class DiscordStandIn {
     const message = {
       ...payload,
       embeds: payload.embeds ?? [],
+      threadId,
       id: String(1_100_000_000_000_000_000n + BigInt(this.messages.length)),
     };
     this.messages.push(message);
@@ -149,8 +195,20 @@ export class DiscordStandIn {
   }
 }
 
+/** Paths of the strings in `value` that are not well-formed UTF-16 (a lone surrogate). */
+export function malformedStrings(value: unknown, path: string): string[] {
+  if (typeof value === "string") return value.isWellFormed() ? [] : [path || "(root)"];
+  if (Array.isArray(value)) return value.flatMap((item, i) => malformedStrings(item, `${path}.${i}`));
+  if (value && typeof value === "object") {
+    return Object.entries(value).flatMap(([key, item]) =>
+      malformedStrings(item, path ? `${path}.${key}` : key),
+    );
+  }
+  return [];
+}
+
 /** Every limit breach as `path: reason` (empty when Discord would accept the payload). */
-export function validateDiscordPayload(payload: Omit<DiscordMessageRecord, "id">): string[] {
+export function validateDiscordPayload(payload: Omit<DiscordMessageRecord, "id" | "threadId">): string[] {
   const errors: string[] = [];
   const max = (path: string, value: string | undefined, limit: number) => {
     if (value !== undefined && codePoints(value) > limit) errors.push(`${path}: longer than ${limit}`);

@@ -12,12 +12,17 @@
  *   "message is too long".
  * - 429 on demand: `{ok:false, error_code:429, description:"Too Many Requests: retry after N",
  *   parameters:{retry_after:N}}`.
+ * - On demand, the failures a chat can develop: the bot blocked or removed (403), the group upgraded to a
+ *   supergroup (400 with `parameters.migrate_to_chat_id`), forum topics (`message_thread_id`), and the
+ *   per-chat flood limits (one message a second, twenty a minute in a group) answered with 429.
  */
 import { startLoopbackServer } from "./loopbackHttp.ts";
 
 export interface TelegramMessageRecord {
   messageId: number;
   chatId: string;
+  /** The forum topic it went to (`message_thread_id`), or null. */
+  threadId: number | null;
   /** The text as sent (HTML source). */
   source: string;
   /** The text after entity parsing, as the chat shows it. */
@@ -46,12 +51,18 @@ const ALLOWED_TAGS = new Set([
 
 export class TelegramStandIn {
   readonly botToken = "7712345678:AAH-secret-bot-token_abcdefghijklmnopqrstu";
-  readonly chatId = "-1001234567890";
+  chatId = "-1001234567890";
   readonly messages: TelegramMessageRecord[] = [];
   readonly rejected: { status: number; description: string }[] = [];
   requests = 0;
   #rateLimits = { count: 0, retryAfterSeconds: 1 };
   #failures = { count: 0, status: 502 };
+  #refusal: { status: number; description: string } | null = null;
+  /** Old group id → new supergroup id, after `upgradeToSupergroup`. */
+  readonly #migrated = new Map<string, string>();
+  #topics: Set<number> | null = null;
+  #flood: { clock: () => number; perSecond: boolean } | null = null;
+  readonly #sentAt = new Map<string, number[]>();
   #close: (() => Promise<void>) | null = null;
   url = "";
 
@@ -71,6 +82,40 @@ export class TelegramStandIn {
 
   failNext(count: number, status = 502): void {
     this.#failures = { count, status };
+  }
+
+  /**
+   * The bot can no longer post to the chat. Texts as the Bot API gives them: "Forbidden: bot was blocked
+   * by the user" (a private chat), "Forbidden: bot was kicked from the supergroup chat" (a group).
+   */
+  blockBot(description = "Forbidden: bot was blocked by the user"): void {
+    this.#refusal = { status: 403, description };
+  }
+
+  unblockBot(): void {
+    this.#refusal = null;
+  }
+
+  /** The group becomes a supergroup with a new id; the old id answers with `migrate_to_chat_id`. */
+  upgradeToSupergroup(newChatId: string): void {
+    this.#migrated.set(this.chatId, newChatId);
+    this.chatId = newChatId;
+  }
+
+  /** The chat is a forum: messages may go to one of these topics (`message_thread_id`). */
+  enableTopics(threadIds: number[]): void {
+    this.#topics = new Set(threadIds);
+  }
+
+  /**
+   * Per-chat flood limits on the given clock: twenty messages a minute in a group, and with `perSecond`
+   * one message a second in any chat (core.telegram.org/bots/faq "My bot is hitting limits": "avoid
+   * sending more than one message per second" in a chat, "no more than 20 messages per minute" to a group;
+   * beyond that the API answers 429 with `parameters.retry_after`). Off by default: real Telegram tolerates
+   * short bursts, and tests that post a few alerts in a row on the wall clock would trip the strict check.
+   */
+  enforceFloodLimits(clock: () => number, options: { perSecond?: boolean } = {}): void {
+    this.#flood = { clock, perSecond: options.perSecond ?? true };
   }
 
   async close(): Promise<void> {
@@ -99,14 +144,35 @@ export class TelegramStandIn {
       this.#failures.count -= 1;
       return this.#error(this.#failures.status, "Bad Gateway");
     }
-    let request: { chat_id?: unknown; text?: unknown; parse_mode?: unknown };
+    let request: { chat_id?: unknown; text?: unknown; parse_mode?: unknown; message_thread_id?: unknown };
     try {
       request = JSON.parse(body);
     } catch {
       return this.#error(400, "Bad Request: can't parse JSON");
     }
-    if (String(request.chat_id) !== this.chatId) return this.#error(400, "Bad Request: chat not found");
+    const chatId = String(request.chat_id);
+    const movedTo = this.#migrated.get(chatId);
+    if (movedTo !== undefined) {
+      // core.telegram.org/bots/api#responseparameters: migrate_to_chat_id, "The group has been migrated
+      // to a supergroup with the specified identifier"; the description as TwiN/gatus#179 recorded it.
+      return this.#error(400, "Bad Request: group chat was upgraded to a supergroup chat", {
+        migrate_to_chat_id: Number(movedTo),
+      });
+    }
+    if (chatId !== this.chatId) return this.#error(400, "Bad Request: chat not found");
+    if (this.#refusal) return this.#error(this.#refusal.status, this.#refusal.description);
+    const threadId = request.message_thread_id;
+    if (threadId !== undefined) {
+      // sendMessage message_thread_id: "Unique identifier for the target message thread (topic) of the
+      // forum; for forum supergroups only"; an unknown topic is refused (tdlib/telegram-bot-api#472).
+      if (typeof threadId !== "number" || !this.#topics?.has(threadId)) {
+        return this.#error(400, "Bad Request: message thread not found");
+      }
+    }
     if (typeof request.text !== "string") return this.#error(400, "Bad Request: message text is empty");
+    // A lone surrogate has no UTF-8 form; Telegram answers this (seen in RITlug/teleirc#332, #425).
+    if (!request.text.isWellFormed())
+      return this.#error(400, "Bad Request: strings must be encoded in UTF-8");
     const parseMode = typeof request.parse_mode === "string" ? request.parse_mode : null;
     const parsed =
       parseMode === "HTML"
@@ -119,9 +185,15 @@ export class TelegramStandIn {
     if ("error" in parsed) return this.#error(400, `Bad Request: can't parse entities: ${parsed.error}`);
     if (parsed.text.trim().length === 0) return this.#error(400, "Bad Request: message text is empty");
     if (parsed.text.length > 4096) return this.#error(400, "Bad Request: message is too long");
+    const flooded = this.#floodWait(chatId);
+    if (flooded !== null) {
+      // The Bot API's 429: "Too Many Requests: retry after N" with parameters.retry_after (seconds).
+      return this.#error(429, `Too Many Requests: retry after ${flooded}`, { retry_after: flooded });
+    }
     const record: TelegramMessageRecord = {
       messageId: this.messages.length + 1,
       chatId: this.chatId,
+      threadId: typeof threadId === "number" ? threadId : null,
       source: request.text,
       text: parsed.text,
       parseMode,
@@ -141,9 +213,26 @@ export class TelegramStandIn {
     };
   }
 
-  #error(status: number, description: string) {
+  /** Seconds to wait before this chat takes another message, or null when it takes one now (and counts it). */
+  #floodWait(chatId: string): number | null {
+    if (!this.#flood) return null;
+    const now = this.#flood.clock();
+    const recent = (this.#sentAt.get(chatId) ?? []).filter((at) => at > now - 60_000);
+    const last = recent.at(-1);
+    if (this.#flood.perSecond && last !== undefined && now - last < 1_000) return 1;
+    if (chatId.startsWith("-") && recent.length >= 20)
+      return Math.max(1, Math.ceil((recent[0]! + 60_000 - now) / 1000));
+    recent.push(now);
+    this.#sentAt.set(chatId, recent);
+    return null;
+  }
+
+  #error(status: number, description: string, parameters?: Record<string, unknown>) {
     this.rejected.push({ status, description });
-    return { status, body: { ok: false, error_code: status, description } };
+    return {
+      status,
+      body: { ok: false, error_code: status, description, ...(parameters ? { parameters } : {}) },
+    };
   }
 }
 

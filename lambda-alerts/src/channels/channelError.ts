@@ -8,11 +8,23 @@ export class ChannelError extends Error {
   readonly channel: ChannelName;
   /** HTTP status, or 0 when no response arrived (network error, timeout). */
   readonly status: number;
-  constructor(channel: ChannelName, status: number, message: string) {
+  /** The service's parsed answer (an error object), for callers that act on its details. */
+  readonly answer: unknown;
+  constructor(channel: ChannelName, status: number, message: string, answer: unknown = null) {
     super(message);
     this.name = "ChannelError";
     this.channel = channel;
     this.status = status;
+    this.answer = answer;
+  }
+
+  /**
+   * The service refused this request for good: any 4xx but 408 and 429 (a deleted webhook, a bot removed
+   * from the chat, a wrong token, a message it will never accept). Asking again gives the same answer, so
+   * retrying the invocation would only loop; network failures, 5xx and 429s are worth another try.
+   */
+  get permanent(): boolean {
+    return this.status >= 400 && this.status < 500 && this.status !== 408 && this.status !== 429;
   }
 }
 

@@ -6,6 +6,7 @@
  * - 5xx and network errors: up to `attempts` tries with a short backoff, within the same time budget.
  * - other 4xx: no retry here (the request itself is wrong or the credentials are); the error says so.
  */
+import { cutAt } from "../render/truncate.ts";
 import { ChannelError, type ChannelName, networkFailure, RateLimitedError } from "./channelError.ts";
 
 export interface DeliveryTiming {
@@ -87,7 +88,7 @@ export async function postJson(request: ChannelRequest, timing: DeliveryTiming):
       continue;
     }
     const description = `${request.channel}: HTTP ${response.status} ${request.describe(body)}`.trim();
-    lastError = new ChannelError(request.channel, response.status, description);
+    lastError = new ChannelError(request.channel, response.status, description, body);
     if (response.status < 500) break;
     if (!(await backoff(attempt))) break;
   }
@@ -106,6 +107,6 @@ function parseJson(raw: string): unknown {
   try {
     return JSON.parse(raw);
   } catch {
-    return raw.slice(0, 200);
+    return cutAt(raw, 200);
   }
 }

@@ -3,7 +3,12 @@
  * (`/bot<token>/sendMessage`), so it is never put in an error or a log line.
  *
  * Rate limits: a 429 body is `{ok:false, error_code:429, parameters:{retry_after:<seconds>}}`.
+ * A group upgraded to a supergroup gets a new id: the old one answers 400 with
+ * `parameters.migrate_to_chat_id` (core.telegram.org/bots/api#responseparameters), and the message is
+ * sent again to the new id, which the caller remembers and logs so the operator can update the secret.
  */
+import { cutAt } from "../render/truncate.ts";
+import { ChannelError } from "./channelError.ts";
 import { type ChannelResponse, type DeliveryTiming, postJson } from "./httpDelivery.ts";
 
 export const TELEGRAM_PUBLIC_API = "https://api.telegram.org";
@@ -12,10 +17,33 @@ export interface TelegramTarget {
   apiUrl: string;
   botToken: string;
   chatId: string;
+  /** A forum topic of the chat (`message_thread_id`); null posts to the chat itself (or its General topic). */
+  threadId?: string | null;
+}
+
+export interface TelegramSendResult extends ChannelResponse {
+  /** Set when the chat turned out to have moved (group → supergroup): the id the message went to. */
+  migratedTo: string | null;
 }
 
 export async function sendTelegramMessage(
   target: TelegramTarget,
+  html: string,
+  timing: DeliveryTiming,
+): Promise<TelegramSendResult> {
+  try {
+    return { ...(await send(target, target.chatId, html, timing)), migratedTo: null };
+  } catch (error) {
+    const migrateTo =
+      error instanceof ChannelError && error.status === 400 ? migrateToChatId(error.answer) : null;
+    if (migrateTo === null || migrateTo === target.chatId) throw error;
+    return { ...(await send(target, migrateTo, html, timing)), migratedTo: migrateTo };
+  }
+}
+
+async function send(
+  target: TelegramTarget,
+  chatId: string,
   html: string,
   timing: DeliveryTiming,
 ): Promise<ChannelResponse> {
@@ -25,7 +53,8 @@ export async function sendTelegramMessage(
       channel: "telegram",
       url: `${base}/bot${target.botToken}/sendMessage`,
       body: {
-        chat_id: target.chatId,
+        chat_id: chatId,
+        ...(target.threadId ? { message_thread_id: Number(target.threadId) } : {}),
         text: html,
         parse_mode: "HTML",
         link_preview_options: { is_disabled: true },
@@ -36,9 +65,16 @@ export async function sendTelegramMessage(
       },
       describe: (body) => {
         const description = (body as { description?: unknown } | null)?.description;
-        return typeof description === "string" ? `(${description.slice(0, 200)})` : "";
+        return typeof description === "string" ? `(${cutAt(description, 200)})` : "";
       },
     },
     timing,
   );
+}
+
+/** `parameters.migrate_to_chat_id` of an error answer, as a chat id string (null when absent). */
+export function migrateToChatId(answer: unknown): string | null {
+  const id = (answer as { parameters?: { migrate_to_chat_id?: unknown } } | null)?.parameters
+    ?.migrate_to_chat_id;
+  return typeof id === "number" && Number.isSafeInteger(id) ? String(id) : null;
 }

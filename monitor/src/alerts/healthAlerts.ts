@@ -7,6 +7,7 @@
  * start, so each episode is announced once.
  */
 import { ALERT_SCHEMA, type AlertEvent, type AlertKind } from "../../../lambda-alerts/src/alertEvent.ts";
+import { cutAt } from "../../../lambda-alerts/src/render/truncate.ts";
 import { dec, str } from "../domain/decimal.ts";
 import type { Fill } from "../domain/types.ts";
 import { duration, shortAddress } from "./format.ts";
@@ -128,7 +129,7 @@ export function fillsRecoveredAlert(
     time: to,
     fields: [
       { label: "Fills", value: String(fills.length) },
-      { label: "Coins", value: coins.join(", ").slice(0, 500) },
+      { label: "Coins", value: cutAt(coins.join(", "), 500) },
       { label: "Volume", value: `${str(volume)} USDC` },
     ],
     links: links.account(account),
@@ -174,7 +175,8 @@ export function fillsSkippedAlert(
       { label: "Skipped", value: String(items.length) },
       ...named.map((item, i) => ({
         label: `Fill ${i + 1}${item.time === null ? "" : ` at ${new Date(item.time).toISOString()}`}`,
-        value: `${item.reason}\n${item.raw}`.slice(0, 1_000),
+        // Cut by code point: the raw text comes from outside and a split emoji would make the alert undeliverable.
+        value: cutAt(`${item.reason}\n${item.raw}`, 1_000),
       })),
     ],
     links: links.account(account),
