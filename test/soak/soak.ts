@@ -9,7 +9,10 @@
  *   failing and resetting for seconds; malformed and unknown frames; SIGTERM and SIGKILL with restarts;
  *   resubscribes refused (the real error frame) or never acknowledged after a reconnect; a fill the
  *   schema refuses, on the socket and in the REST history; fills that were part of someone else's
- *   liquidation, and the accounts' own liquidations; a position on a builder-deployed perp dex (HIP-3).
+ *   liquidation, and the accounts' own liquidations; a position on a builder-deployed perp dex (HIP-3);
+ *   a Telegram chat that blocks the bot for a while, then a Discord webhook deleted for the rest of the
+ *   run (permanent refusals: each alert must reach the other channel exactly once, and no invocation may
+ *   be retried for them).
  * Ground truth is the stand-in's own record of every fill it made. At the end it prints fills expected /
  * stored / missing / duplicated, position and PnL mismatches, alerts expected / sent / duplicated /
  * unexpected (a LIQUIDATION alert for a counterparty's liquidation is a false one), the skipped-fill
@@ -256,11 +259,33 @@ startMonitor();
 if (!(await waitInSync(monitor!, 60_000)))
   throw new Error(`monitor did not start:\n${monitor!.output().slice(-2_000)}`);
 
-const end = Date.now() + minutes * 60_000;
+const runStart = Date.now();
+const end = runStart + minutes * 60_000;
+// Broken channels, never both at once: Telegram refuses (the bot blocked) from 25 % to 45 % of the run,
+// and the Discord webhook is deleted at 60 % and stays deleted.
+const telegramBlocked = { from: runStart + minutes * 15_000, until: runStart + minutes * 27_000 };
+const discordDeletedAt = runStart + minutes * 36_000;
+const channelFaults = { telegramBlocked: false, telegramUnblocked: false, discordDeleted: false };
 let nextFault = Date.now() + 3_000;
 let nextHealth = Date.now();
 while (Date.now() < end) {
   exchange.step();
+  const now = Date.now();
+  if (!channelFaults.telegramBlocked && now >= telegramBlocked.from) {
+    alerts.telegram.blockBot();
+    channelFaults.telegramBlocked = true;
+    say("telegram: the bot is blocked (403) until later");
+  }
+  if (channelFaults.telegramBlocked && !channelFaults.telegramUnblocked && now >= telegramBlocked.until) {
+    alerts.telegram.unblockBot();
+    channelFaults.telegramUnblocked = true;
+    say("telegram: unblocked");
+  }
+  if (!channelFaults.discordDeleted && now >= discordDeletedAt) {
+    alerts.discord.deleteWebhook();
+    channelFaults.discordDeleted = true;
+    say("discord: the webhook is deleted (404, code 10015) for the rest of the run");
+  }
   if (stalledUntil && Date.now() > stalledUntil) {
     standIn.setSilent(false);
     stalledUntil = 0;
@@ -371,25 +396,39 @@ const mismatchedClosed = truth.closed.filter((position) => {
 });
 const pnlMismatches = mismatchedClosed.length + Math.max(0, storedClosed.length - truth.closed.length);
 
-// Sent = posted to Discord by the alert Lambda (its ledger keeps retries and republishes to one post).
-const discordPosts = new Map<string, number>();
+// Sent = posted by the alert Lambda (its ledger keeps retries and republishes to one post per channel).
+// One channel is broken for part of the run, so an alert counts as sent when either channel posted it,
+// and as duplicated when one channel posted it twice.
+const posts = { discord: new Map<string, number>(), telegram: new Map<string, number>() };
+const refusals = { discord: 0, telegram: 0 };
 for (const report of alerts.delivered) {
-  if (report.discord === "sent") discordPosts.set(report.key, (discordPosts.get(report.key) ?? 0) + 1);
+  for (const channel of ["discord", "telegram"] as const) {
+    if (report[channel] === "sent") posts[channel].set(report.key, (posts[channel].get(report.key) ?? 0) + 1);
+  }
+  for (const failure of report.permanentFailures) refusals[failure.channel] += 1;
 }
-const missingAlertKeys = [...truth.alertKeys].filter((key) => !discordPosts.has(key));
+const alertPosts = new Map<string, number>();
+for (const channel of ["discord", "telegram"] as const) {
+  for (const [key, count] of posts[channel]) alertPosts.set(key, Math.max(alertPosts.get(key) ?? 0, count));
+}
+// A permanent refusal must never fail an invocation (Lambda would retry it into the same broken channel).
+const retriedForRefusal = alerts.attemptErrors.filter((error) =>
+  /10015|Unknown Webhook|bot was blocked/.test(error),
+).length;
+const missingAlertKeys = [...truth.alertKeys].filter((key) => !alertPosts.has(key));
 const alertsMissing = missingAlertKeys.length;
 const checkedKey = (key: string) =>
   [...ALERT_KINDS].some((kind) => key.startsWith(`${kind}:`)) || key.startsWith(SKIPPED_FILLS_KEY);
-const alertsDuplicated = [...discordPosts].filter(([key, count]) => checkedKey(key) && count > 1).length;
+const alertsDuplicated = [...alertPosts].filter(([key, count]) => checkedKey(key) && count > 1).length;
 // Skipped-fill alerts: one per account (and UTC day) that was sent an invalid fill, none for the others.
 const skippedAlertAccounts = new Set(
-  [...discordPosts.keys()]
+  [...alertPosts.keys()]
     .filter((key) => key.startsWith(SKIPPED_FILLS_KEY))
     .map((key) => key.slice(SKIPPED_FILLS_KEY.length).split(":")[0]!),
 );
 const skippedAlertsMissing = [...exchange.invalidFills.keys()].filter((a) => !skippedAlertAccounts.has(a));
 const unexpectedAlertKeys = [
-  ...[...discordPosts.keys()].filter(
+  ...[...alertPosts.keys()].filter(
     (key) => checkedKey(key) && !key.startsWith(SKIPPED_FILLS_KEY) && !truth.alertKeys.has(key),
   ),
   ...[...skippedAlertAccounts]
@@ -399,7 +438,7 @@ const unexpectedAlertKeys = [
 const alertsUnexpected = unexpectedAlertKeys.length;
 // Independent of the domain rule the truth is computed with: a LIQUIDATION alert is right only for the
 // accounts' own liquidations (each closes its position), never for a counterparty's.
-const liquidationAlerts = [...discordPosts.keys()].filter((key) => key.startsWith("liquidation:")).length;
+const liquidationAlerts = [...alertPosts.keys()].filter((key) => key.startsWith("liquidation:")).length;
 const falseLiquidations = Math.max(0, liquidationAlerts - exchange.ownLiquidations);
 const invalidTidsStored = stored.filter((fill) => fill.coin === "SOL").length;
 
@@ -417,7 +456,7 @@ const result = {
   pnlMismatches,
   alertsExpected: truth.alertKeys.size,
   // Posts of the kinds checked here (other health alerts, e.g. a long gap's "degraded", are not counted).
-  alertsSent: [...discordPosts.keys()].filter(checkedKey).length,
+  alertsSent: [...alertPosts.keys()].filter(checkedKey).length,
   alertsDuplicated,
   alertsMissing,
   alertsUnexpected,
@@ -431,6 +470,9 @@ const result = {
   resubscribeFaults,
   hip3Followed,
   hip3InSnapshot,
+  channelRefusals: refusals,
+  retriedForRefusal,
+  postsByChannel: { discord: posts.discord.size, telegram: posts.telegram.size },
   snsPublishes: alerts.sns.published.length,
   lambdaDeadLetters: alerts.failedInvocations.length,
   restarts: restarts.SIGTERM + restarts.SIGKILL,
@@ -454,6 +496,9 @@ const failed =
   alertsMissing > 0 ||
   alertsDuplicated > 0 ||
   alertsUnexpected > 0 ||
+  retriedForRefusal > 0 ||
+  refusals.discord === 0 ||
+  refusals.telegram === 0 ||
   falseLiquidations > 0 ||
   invalidTidsStored > 0 ||
   skippedAlertsMissing.length > 0 ||
@@ -471,6 +516,7 @@ if (values.json) {
     `positions compared ${result.positionsCompared}  mismatched ${positionMismatches};  closed positions expected ${result.closedPositionsExpected}  PnL mismatches ${pnlMismatches}`,
     `alerts   expected ${result.alertsExpected}  sent ${result.alertsSent}  duplicated ${alertsDuplicated}  missing ${alertsMissing}  unexpected ${alertsUnexpected}  (SNS publishes ${result.snsPublishes}, dead letters ${result.lambdaDeadLetters})`,
     `liquidations own ${exchange.ownLiquidations} (LIQUIDATION alerts ${liquidationAlerts}, false ${falseLiquidations}), counterparty ${exchange.counterpartyLiquidations};  invalid fills ${result.invalidFills} (stored ${invalidTidsStored}, accounts without their alert ${skippedAlertsMissing.length})`,
+    `channels: Telegram blocked for ${Math.round((telegramBlocked.until - telegramBlocked.from) / 1000)} s (refusals ${refusals.telegram}), Discord webhook deleted for the last ${Math.round((end - discordDeletedAt) / 1000)} s (refusals ${refusals.discord}); posts Discord ${posts.discord.size}, Telegram ${posts.telegram.size}; invocations retried for a refusal ${retriedForRefusal}`,
     `resubscribes refused ${resubscribeFaults.refused}, unacknowledged ${resubscribeFaults.unacknowledged};  HIP-3 ${HIP3_COIN} followed ${hip3Followed}, in the stored snapshot ${hip3InSnapshot}`,
     `restarts ${result.restarts} (SIGTERM ${restarts.SIGTERM}, SIGKILL ${restarts.SIGKILL});  /info 429s ${result.rest429};  faults ${Object.entries(
       faults,

@@ -26,6 +26,8 @@ export interface AlertPipeline {
   publisher(): SnsAlertPublisher;
   /** Lambda invocations that failed (they would be retried by Lambda, then dead-lettered). */
   failedInvocations: string[];
+  /** The error of every failed attempt, retried or not (what made Lambda try again). */
+  attemptErrors: string[];
   /** What each successful invocation reported, per alert and channel. */
   delivered: DeliveryReport[];
   close(): Promise<void>;
@@ -62,6 +64,7 @@ export async function startAlertPipeline(
     writeMetrics: () => {},
   });
   const failedInvocations: string[] = [];
+  const attemptErrors: string[] = [];
   const delivered: DeliveryReport[] = [];
   sns.onLambdaMessage = async (message) => {
     const event: SNSEvent = {
@@ -75,6 +78,7 @@ export async function startAlertPipeline(
       event,
       { maximumRetryAttempts: options.lambdaRetries ?? 0 },
     );
+    attemptErrors.push(...result.errors);
     if (result.deadLetters.length > 0) failedInvocations.push(result.errors.at(-1) ?? "failed");
   };
   const publishers: SnsAlertPublisher[] = [];
@@ -83,6 +87,7 @@ export async function startAlertPipeline(
     discord,
     telegram,
     failedInvocations,
+    attemptErrors,
     delivered,
     publisher() {
       const publisher = new SnsAlertPublisher(sns.topicArn, {

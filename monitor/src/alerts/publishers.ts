@@ -13,6 +13,7 @@ import type { AlertEvent } from "../../../lambda-alerts/src/alertEvent.ts";
 import { type ChannelSettings, deliverAlert } from "../../../lambda-alerts/src/deliver.ts";
 import { MemoryDeliveryLedger } from "../../../lambda-alerts/src/deliveryLedger.ts";
 import { alertSubject, alertText } from "../../../lambda-alerts/src/render/text.ts";
+import type { Logger } from "../telemetry/logger.ts";
 
 export interface AlertPublisher {
   readonly name: string;
@@ -57,17 +58,27 @@ export class DirectAlertPublisher implements AlertPublisher {
   readonly #settings: ChannelSettings;
   readonly #ledger = new MemoryDeliveryLedger();
   readonly #timeoutMs: number;
+  readonly #logger: Logger | null;
 
-  constructor(settings: ChannelSettings, options: { timeoutMs?: number } = {}) {
+  constructor(settings: ChannelSettings, options: { timeoutMs?: number; logger?: Logger } = {}) {
     this.#settings = settings;
     this.#timeoutMs = options.timeoutMs ?? 30_000;
+    this.#logger = options.logger ?? null;
   }
 
   async publish(event: AlertEvent): Promise<void> {
-    await deliverAlert(event, {
+    const report = await deliverAlert(event, {
       settings: this.#settings,
       ledger: this.#ledger,
       timing: { deadline: Date.now() + this.#timeoutMs },
     });
+    // A channel that refuses for good (deleted webhook, blocked bot) is not retried: say so once per
+    // alert and channel, with the channel's secret-free answer, as the Lambda does.
+    for (const failure of report.permanentFailures) {
+      this.#logger?.warn(
+        { alert: event.key, channel: failure.channel, answer: failure.answer },
+        "alert channel refused the alert for good",
+      );
+    }
   }
 }

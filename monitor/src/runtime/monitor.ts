@@ -122,7 +122,7 @@ export class Monitor {
       config: this.#config.alerts,
       network: this.#config.network,
       store: this.#store,
-      publishers: options.alertPublishers ?? defaultPublishers(this.#config),
+      publishers: options.alertPublishers ?? defaultPublishers(this.#config, this.#logger),
       logger: this.#logger,
       metrics: this.#metrics,
       fundingBetween: async (account, from, to) =>
@@ -638,10 +638,10 @@ export class Monitor {
   }
 }
 
-function defaultPublishers(config: MonitorConfig): AlertPublisher[] {
+function defaultPublishers(config: MonitorConfig, logger: Logger): AlertPublisher[] {
   const alerts = config.alerts;
   if (alerts.topicArn)
     return [new SnsAlertPublisher(alerts.topicArn, config.awsRegion ? { region: config.awsRegion } : {})];
-  if (alerts.channels) return [new DirectAlertPublisher(alerts.channels)];
+  if (alerts.channels) return [new DirectAlertPublisher(alerts.channels, { logger })];
   return [];
 }
