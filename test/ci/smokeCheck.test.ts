@@ -36,12 +36,10 @@ function scripted(scenario: Scenario = {}) {
           {
             StackStatus: scenario.status ?? "UPDATE_COMPLETE",
             Outputs: scenario.outputs ?? [
-              { OutputKey: "ClusterName", OutputValue: "HyperliquidMonitor-staging-MonitorCluster1-abc" },
+              { OutputKey: "ClusterName", OutputValue: "hl-monitor-cluster-staging" },
               {
                 OutputKey: "ServiceNames",
-                OutputValue: (scenario.services ?? ["HyperliquidMonitor-staging-MonitorService-def"]).join(
-                  ",",
-                ),
+                OutputValue: (scenario.services ?? ["hl-monitor-service-staging"]).join(","),
               },
             ],
           },
@@ -98,8 +96,8 @@ describe("smoke check", () => {
     const result = await smokeCheck({ stage: "staging", ...run.options });
     expect(result).toMatchObject({
       stackName: "HyperliquidMonitor-staging",
-      cluster: "HyperliquidMonitor-staging-MonitorCluster1-abc",
-      services: ["HyperliquidMonitor-staging-MonitorService-def"],
+      cluster: "hl-monitor-cluster-staging",
+      services: ["hl-monitor-service-staging"],
       namespace: "HyperliquidMonitor/staging",
     });
     expect(run.calls[0]).toEqual([
@@ -115,9 +113,9 @@ describe("smoke check", () => {
       "wait",
       "services-stable",
       "--cluster",
-      "HyperliquidMonitor-staging-MonitorCluster1-abc",
+      "hl-monitor-cluster-staging",
       "--services",
-      "HyperliquidMonitor-staging-MonitorService-def",
+      "hl-monitor-service-staging",
     ]);
     const metric = metricCalls(run.calls);
     expect(metric.length).toBeGreaterThan(0);
@@ -217,9 +215,7 @@ describe("smoke check", () => {
     expect(error).toBeInstanceOf(SmokeCheckError);
     expect(error.message).toMatch(/did not reach a steady state within 10 minutes/);
     expect(error.message).toContain("circuit breaker");
-    expect(error.message).toContain(
-      "aws ecs describe-services --cluster HyperliquidMonitor-staging-MonitorCluster1-abc",
-    );
+    expect(error.message).toContain("aws ecs describe-services --cluster hl-monitor-cluster-staging");
     expect(metricCalls(run.calls)).toHaveLength(0);
   });
 });
