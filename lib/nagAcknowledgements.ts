@@ -2,7 +2,7 @@
  * The cdk-nag AwsSolutions findings this stack accepts, each on the one resource it concerns and with
  * the reason that holds for this stack. Anything not listed here fails `cdk synth`.
  */
-import { type CfnElement, type Stack, Validations } from "aws-cdk-lib";
+import { type CfnElement, type Stack, Token, Validations } from "aws-cdk-lib";
 import type { IConstruct } from "constructs";
 import type { MonitorService } from "./monitorService.ts";
 import type { MonitorSecrets } from "./secrets.ts";
@@ -41,9 +41,12 @@ export function acknowledgeNagFindings(stack: Stack, parts: NagParts): void {
     );
     if (parts.service.exec) {
       const logGroupId = stack.getLogicalId(parts.service.logGroup.node.defaultChild as CfnElement);
+      // cdk-nag names the ARN as synthesized: the region and account are literal when the CLI knows them.
+      const region = Token.isUnresolved(stack.region) ? "<AWS::Region>" : stack.region;
+      const account = Token.isUnresolved(stack.account) ? "<AWS::AccountId>" : stack.account;
       acknowledge(
         definition.taskRole.node.findChild("DefaultPolicy"),
-        `IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:<${logGroupId}>:*]`,
+        `IAM5[Resource::arn:<AWS::Partition>:logs:${region}:${account}:log-group:<${logGroupId}>:*]`,
         "ECS Exec writes each session's transcript to a log stream it names per session, so the task role may create and write streams in the monitor's own log group, and in no other group.",
       );
     }

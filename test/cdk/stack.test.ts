@@ -58,6 +58,23 @@ describe("cdk-nag AwsSolutions", () => {
   });
 });
 
+describe("cdk-nag as `cdk synth` runs it, with the CLI's region", () => {
+  it("stays clean when the region is known (the exec log-stream ARN then names it)", () => {
+    const before = process.env.CDK_DEFAULT_REGION;
+    process.env.CDK_DEFAULT_REGION = "eu-west-1";
+    try {
+      const synth = synthesize({ db_mode: "dynamodb" });
+      expect(synth.nag.violations).toEqual([]);
+      expect(synth.nag.suppressedViolations.map((s) => s.acknowledgedId)).toContain(
+        "AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:eu-west-1:<AWS::AccountId>:log-group:<MonitorLogs055E515E>:*]",
+      );
+    } finally {
+      if (before === undefined) delete process.env.CDK_DEFAULT_REGION;
+      else process.env.CDK_DEFAULT_REGION = before;
+    }
+  }, 60_000);
+});
+
 describe("compute: Fargate Spot, ARM64, 0.25 vCPU / 512 MiB, one task per shard", () => {
   it("runs one FARGATE_SPOT service with the deliberate deployment settings", () => {
     dynamo.template.resourceCountIs("AWS::ECS::Service", 1);
