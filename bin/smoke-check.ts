@@ -111,6 +111,13 @@ export async function smokeCheck(options: SmokeCheckOptions): Promise<SmokeCheck
   };
   const cluster = output("ClusterName");
   const services = output("ServiceNames").split(",");
+  // The README's runbook (and the specification's) names them; a generated name would break it.
+  const expectedServices = services.map((_, shard) => naming.serviceName(shard, services.length));
+  if (cluster !== naming.clusterName || services.join(",") !== expectedServices.join(",")) {
+    throw new SmokeCheckError(
+      `stack ${stackName} names its cluster ${cluster} and its services ${services.join(", ")}, not ${naming.clusterName} and ${expectedServices.join(", ")}: the runbook's commands (--cluster ${naming.clusterName}) would not find them`,
+    );
+  }
   log(`stack ${stackName}: ${stack.StackStatus}; cluster ${cluster}, services ${services.join(", ")}`);
 
   for (let first = 0; first < services.length; first += SERVICES_PER_WAIT) {

@@ -26,6 +26,12 @@ export interface DeploymentSettings {
   shards: number;
   /** FARGATE_SPOT when true (about 70 % cheaper; two minutes' warning before an interruption). */
   spot: boolean;
+  /**
+   * ECS Exec (`aws ecs execute-command`) on, every session logged to the monitor's log group; false
+   * turns it off and runs the container with a read-only root filesystem and no Linux capabilities
+   * (ECS Exec needs a writable root filesystem for its agent, so the two go together).
+   */
+  exec: boolean;
 }
 
 export class ContextError extends Error {
@@ -36,7 +42,7 @@ const STAGE = /^[a-z][a-z0-9-]{0,19}$/;
 // Deliberately loose: SNS validates the address and sends a confirmation mail to it.
 const EMAIL = /^[^\s@",;]+@[^\s@",;]+\.[^\s@",;]+$/;
 
-export const CONTEXT_KEYS = ["db_mode", "stage", "alert_email", "shards", "spot"] as const;
+export const CONTEXT_KEYS = ["db_mode", "stage", "alert_email", "shards", "spot", "exec"] as const;
 
 const normalised = (key: string) => key.toLowerCase().replace(/[-_]/g, "").replace(/s$/, "");
 
@@ -99,5 +105,19 @@ export function settingsFromContext(
     throw new ContextError(`--context spot=${spotText} is not allowed: use true or false`);
   }
 
-  return { dbMode: dbMode as DbMode, stage, alertEmail, shards, spot: spotText === "true" };
+  const execText = (text("exec") ?? "true").toLowerCase();
+  if (execText !== "true" && execText !== "false") {
+    throw new ContextError(
+      `--context exec=${execText} is not allowed: use true (ECS Exec on, sessions logged) or false (no ECS Exec, read-only root filesystem)`,
+    );
+  }
+
+  return {
+    dbMode: dbMode as DbMode,
+    stage,
+    alertEmail,
+    shards,
+    spot: spotText === "true",
+    exec: execText === "true",
+  };
 }

@@ -56,12 +56,14 @@ export class HyperliquidMonitorStack extends Stack {
     });
 
     this.service = new MonitorService(this, "Monitor", {
+      naming,
       vpc: network.vpc,
       securityGroup: network.taskSecurityGroup,
       logGroup,
       dbMode: settings.dbMode,
       shards: settings.shards,
       spot: settings.spot,
+      exec: settings.exec,
       credentials: secrets.credentials,
       supabase: secrets.supabase,
       // Settings only: every credential reaches the container through `secrets`, never here.
@@ -114,8 +116,12 @@ export class HyperliquidMonitorStack extends Stack {
     const { naming, secrets } = parts;
     const out = (id: string, value: string, description: string) =>
       new CfnOutput(this, id, { value, description });
-    out("ClusterName", this.service.cluster.clusterName, "ECS cluster");
-    out("ServiceNames", this.service.services.map((s) => s.serviceName).join(","), "ECS service per shard");
+    // The fixed names (Naming), not references: the same text the README's runbook shows.
+    const serviceNames = Array.from({ length: parts.settings.shards }, (_, shard) =>
+      naming.serviceName(shard, parts.settings.shards),
+    );
+    out("ClusterName", naming.clusterName, "ECS cluster");
+    out("ServiceNames", serviceNames.join(","), "ECS service per shard");
     out("LogGroupName", parts.logGroup.logGroupName, "the monitor's logs");
     out("DashboardUrl", parts.dashboardUrl, "CloudWatch dashboard");
     out("AlertTopicArn", this.alerting.topic.topicArn, "SNS topic for monitor events and alarms");
@@ -136,10 +142,10 @@ export class HyperliquidMonitorStack extends Stack {
     out("PutAlertsCommand", putSecretCommand(naming, "alerts"), "optional: Discord and Telegram");
     out(
       "ForceNewDeploymentCommand",
-      this.service.services
+      serviceNames
         .map(
-          (s) =>
-            `aws ecs update-service --cluster ${this.service.cluster.clusterName} --service ${s.serviceName} --force-new-deployment`,
+          (service) =>
+            `aws ecs update-service --cluster ${naming.clusterName} --service ${service} --force-new-deployment`,
         )
         .join(" && "),
       "after putting the secrets: restart the monitor so it reads them",

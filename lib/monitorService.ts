@@ -3,6 +3,10 @@
  * 0.25 vCPU and 512 MiB on ARM64 (Graviton, about 20 % cheaper than x86) and, by default, Fargate Spot
  * (about 70 % cheaper than on-demand; an interruption comes with two minutes' warning, within which the
  * monitor flushes and exits, and the replacement backfills whatever it missed).
+ *
+ * ECS Exec is on by default (a shell in the running task, for diagnosis), with every session logged to
+ * the monitor's log group; `exec=false` turns it off and locks the container down instead: a read-only
+ * root filesystem and no Linux capabilities (ECS Exec's agent needs to write, so it cannot have both).
  */
 import { Duration, IgnoreMode, Size } from "aws-cdk-lib";
 import type { SecurityGroup, Vpc } from "aws-cdk-lib/aws-ec2";
@@ -10,6 +14,7 @@ import { SubnetType } from "aws-cdk-lib/aws-ec2";
 import { Platform } from "aws-cdk-lib/aws-ecr-assets";
 import {
   AwsLogDriverMode,
+  Capability,
   Cluster,
   ContainerImage,
   ContainerInsights,
@@ -26,7 +31,9 @@ import type { Role } from "aws-cdk-lib/aws-iam";
 import type { LogGroup } from "aws-cdk-lib/aws-logs";
 import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
 import { Construct } from "constructs";
+import { CREDENTIALS_SECRET, SUPABASE_SECRET } from "../monitor/src/config/secretVariables.ts";
 import type { DbMode } from "./deploymentSettings.ts";
+import type { Naming } from "./naming.ts";
 import { PROJECT_ROOT } from "./paths.ts";
 
 export const TASK_CPU = 256;
@@ -54,13 +61,19 @@ export const IMAGE_CONTEXT_ALLOW = [
   "lambda-alerts/src",
 ];
 
+/** The one writable path of a container with a read-only root filesystem (exec=false). */
+export const WRITABLE_TMP = { volume: "tmp", path: "/tmp" } as const;
+
 export interface MonitorServiceProps {
+  naming: Naming;
   vpc: Vpc;
   securityGroup: SecurityGroup;
   logGroup: LogGroup;
   dbMode: DbMode;
   shards: number;
   spot: boolean;
+  /** ECS Exec on (sessions logged); false: no exec, read-only root filesystem, no capabilities. */
+  exec: boolean;
   /** Plain, non-secret settings shared by every shard. */
   environment: Record<string, string>;
   credentials: ISecret;
@@ -71,17 +84,27 @@ export class MonitorService extends Construct {
   readonly cluster: Cluster;
   readonly services: FargateService[] = [];
   readonly taskDefinitions: FargateTaskDefinition[] = [];
+  readonly exec: boolean;
+  readonly logGroup: LogGroup;
 
   constructor(scope: Construct, id: string, props: MonitorServiceProps) {
     super(scope, id);
+    this.exec = props.exec;
+    this.logGroup = props.logGroup;
     this.cluster = new Cluster(this, "Cluster", {
+      // The specification's runbook name (`--cluster hl-monitor-cluster`); see Naming.
+      clusterName: props.naming.clusterName,
       vpc: props.vpc,
       enableFargateCapacityProviders: true,
       // Container Insights bills its own metrics per task; the monitor's metrics and ECS's free
       // service metrics cover what the dashboard and alarms need.
       containerInsightsV2: ContainerInsights.DISABLED,
-      // ECS Exec sessions are not recorded, so the task role needs no CloudWatch Logs rights for them.
-      executeCommandConfiguration: { logging: ExecuteCommandLogging.NONE },
+      // Every ECS Exec session (the commands and their output) is recorded in the monitor's log group,
+      // so a shell in the task leaves an audit trail; the task role gets the rights to write there.
+      executeCommandConfiguration: {
+        logging: ExecuteCommandLogging.OVERRIDE,
+        logConfiguration: { cloudWatchLogGroup: props.logGroup },
+      },
     });
 
     const image = ContainerImage.fromAsset(PROJECT_ROOT, {
@@ -113,8 +136,11 @@ export class MonitorService extends Construct {
           SHARD_COUNT: String(props.shards),
         },
         secrets: this.#secrets(props),
+        // Without ECS Exec nothing needs to write outside /tmp: the monitor writes only to stdout
+        // (DATA_DIR belongs to the local store, which a deployed task does not run).
+        readonlyRootFilesystem: !props.exec,
         // A tiny init as PID 1: forwards SIGTERM to node and reaps ECS Exec's session processes.
-        linuxParameters: new LinuxParameters(this, `LinuxParameters${suffix}`, { initProcessEnabled: true }),
+        linuxParameters: this.#linuxParameters(props.exec, suffix),
         healthCheck: {
           // The image has node and nothing else to probe with; /health answers while the event loop does.
           command: [
@@ -139,7 +165,20 @@ export class MonitorService extends Construct {
         }),
       });
 
+      if (!props.exec) {
+        // Fargate offers no tmpfs: a task volume (on the task's ephemeral storage) is the writable /tmp
+        // for Node and its libraries.
+        taskDefinition.addVolume({ name: WRITABLE_TMP.volume });
+        taskDefinition.defaultContainer!.addMountPoints({
+          containerPath: WRITABLE_TMP.path,
+          sourceVolume: WRITABLE_TMP.volume,
+          readOnly: false,
+        });
+      }
+
       const service = new FargateService(this, `Service${suffix}`, {
+        // Predictable (`hl-monitor-service`), so the runbook's commands name it; see Naming.
+        serviceName: props.naming.serviceName(shard, props.shards),
         cluster: this.cluster,
         taskDefinition,
         desiredCount: 1,
@@ -151,7 +190,7 @@ export class MonitorService extends Construct {
         minHealthyPercent: 100,
         maxHealthyPercent: 200,
         circuitBreaker: { enable: true, rollback: true },
-        enableExecuteCommand: true,
+        enableExecuteCommand: props.exec,
         assignPublicIp: true,
         vpcSubnets: { subnetType: SubnetType.PUBLIC },
         securityGroups: [props.securityGroup],
@@ -169,13 +208,24 @@ export class MonitorService extends Construct {
     return this.taskDefinitions.map((definition) => definition.taskRole as Role);
   }
 
+  #linuxParameters(exec: boolean, suffix: string): LinuxParameters {
+    const parameters = new LinuxParameters(this, `LinuxParameters${suffix}`, { initProcessEnabled: true });
+    // Node needs no Linux capability (it binds the health port above 1024 as the `node` user).
+    if (!exec) parameters.dropCapabilities(Capability.ALL);
+    return parameters;
+  }
+
+  /**
+   * Each secret whole, as one variable the monitor parses (monitor/src/config/secretVariables.ts): a
+   * task never fails to start over a JSON key its secret lacks, and the secrets need no keys in the
+   * template (lib/secrets.ts).
+   */
   #secrets(props: MonitorServiceProps): Record<string, EcsSecret> {
     const secrets: Record<string, EcsSecret> = {
-      ACCOUNT_ADDRESS: EcsSecret.fromSecretsManager(props.credentials, "ACCOUNT_ADDRESS"),
+      [CREDENTIALS_SECRET.variable]: EcsSecret.fromSecretsManager(props.credentials),
     };
     if (props.dbMode === "supabase" && props.supabase) {
-      secrets.SUPABASE_URL = EcsSecret.fromSecretsManager(props.supabase, "SUPABASE_URL");
-      secrets.SUPABASE_SERVICE_KEY = EcsSecret.fromSecretsManager(props.supabase, "SUPABASE_SERVICE_KEY");
+      secrets[SUPABASE_SECRET.variable] = EcsSecret.fromSecretsManager(props.supabase);
     }
     return secrets;
   }

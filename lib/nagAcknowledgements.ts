@@ -2,7 +2,7 @@
  * The cdk-nag AwsSolutions findings this stack accepts, each on the one resource it concerns and with
  * the reason that holds for this stack. Anything not listed here fails `cdk synth`.
  */
-import { type Stack, Validations } from "aws-cdk-lib";
+import { type CfnElement, type Stack, Token, Validations } from "aws-cdk-lib";
 import type { IConstruct } from "constructs";
 import type { MonitorService } from "./monitorService.ts";
 import type { MonitorSecrets } from "./secrets.ts";
@@ -15,7 +15,7 @@ export interface NagParts {
 const acknowledge = (scope: IConstruct, rule: string, reason: string) =>
   Validations.of(scope).acknowledge({ id: `AwsSolutions::AwsSolutions-${rule}`, reason });
 
-export function acknowledgeNagFindings(_stack: Stack, parts: NagParts): void {
+export function acknowledgeNagFindings(stack: Stack, parts: NagParts): void {
   for (const { secret } of parts.secrets.entries) {
     acknowledge(
       secret,
@@ -37,8 +37,19 @@ export function acknowledgeNagFindings(_stack: Stack, parts: NagParts): void {
     acknowledge(
       definition.taskRole.node.findChild("DefaultPolicy"),
       "IAM5[Resource::*]",
-      "ECS Exec's ssmmessages channel actions support no resource-level permissions; everything else in this role is scoped to this stack's tables and topic.",
+      "ECS Exec's ssmmessages channel actions and its agent's logs:DescribeLogGroups check support no resource-level permissions; everything else in this role is scoped to this stack's tables, topic and log group.",
     );
+    if (parts.service.exec) {
+      const logGroupId = stack.getLogicalId(parts.service.logGroup.node.defaultChild as CfnElement);
+      // cdk-nag names the ARN as synthesized: the region and account are literal when the CLI knows them.
+      const region = Token.isUnresolved(stack.region) ? "<AWS::Region>" : stack.region;
+      const account = Token.isUnresolved(stack.account) ? "<AWS::AccountId>" : stack.account;
+      acknowledge(
+        definition.taskRole.node.findChild("DefaultPolicy"),
+        `IAM5[Resource::arn:<AWS::Partition>:logs:${region}:${account}:log-group:<${logGroupId}>:*]`,
+        "ECS Exec writes each session's transcript to a log stream it names per session, so the task role may create and write streams in the monitor's own log group, and in no other group.",
+      );
+    }
     acknowledge(
       definition.obtainExecutionRole().node.findChild("DefaultPolicy"),
       "IAM5[Resource::*]",

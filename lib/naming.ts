@@ -1,7 +1,11 @@
 /**
- * Every name the stack gives a resource, in one place. `prod` keeps the plain names the monitor and the
- * README use (`hl-fills`, `/ecs/hl-monitor`, `HyperliquidMonitor`); any other stage is suffixed or
- * prefixed, so staging and production can live in one account without sharing anything.
+ * Every name the stack gives a resource, in one place. `prod` keeps the plain names the monitor, the
+ * README and the specification's runbook use (`hl-fills`, `/ecs/hl-monitor`, `HyperliquidMonitor`,
+ * `hl-monitor-cluster`, `hl-monitor/supabase`); any other stage is suffixed or prefixed, so staging and
+ * production can live in one account without sharing anything.
+ *
+ * A fixed name is a promise: CloudFormation replaces a resource whose name changes (a new, empty secret;
+ * a new cluster and service), so these names change only with a migration note in the README.
  */
 import type { TableRole } from "../monitor/src/storage/dynamodb/tables.ts";
 
@@ -59,8 +63,23 @@ export class Naming {
     return `${this.tablePrefix}alert-deliveries`;
   }
 
+  /** `hl-monitor-cluster` (the runbook's `--cluster hl-monitor-cluster`), or `hl-monitor-cluster-staging`. */
+  get clusterName(): string {
+    return this.#suffixed("hl-monitor-cluster");
+  }
+
+  /**
+   * `hl-monitor-service` (`hl-monitor-service-staging`); with more than one shard each service is
+   * numbered by its shard: `hl-monitor-service-0`, `hl-monitor-service-staging-2`.
+   */
+  serviceName(shard: number, shards: number): string {
+    const name = this.#suffixed("hl-monitor-service");
+    return shards > 1 ? `${name}-${shard}` : name;
+  }
+
+  /** The specification's `hl-monitor/credentials` in prod; `hl-monitor/staging/credentials` otherwise. */
   secretName(purpose: "credentials" | "supabase" | "alerts"): string {
-    return `hl-monitor/${this.stage}/${purpose}`;
+    return this.isProd ? `hl-monitor/${purpose}` : `hl-monitor/${this.stage}/${purpose}`;
   }
 
   alarmName(what: string): string {

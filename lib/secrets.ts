@@ -1,22 +1,33 @@
 /**
- * The deployment's secrets, created empty (every key present with an empty value) so that ECS can
- * resolve each key from the first deployment on: a key missing from the JSON stops the task before it
- * starts. The monitor treats an empty value as "not set" and waits, saying what to fix (ON_CONFIG_ERROR).
- * The operator puts the real values with the commands in the stack outputs.
+ * The deployment's secrets. The operator puts the real values with the commands in the stack outputs;
+ * no later `cdk deploy` may ever write over them.
  *
- * CloudFormation writes these values only when the template's value changes, which it never does, so a
- * later `cdk deploy` keeps what the operator put.
+ * CloudFormation writes a secret's value when the template's `SecretString` (or `GenerateSecretString`)
+ * changes, and a secret created without either gets a generated random value. So every secret is
+ * created with one fixed value, an empty JSON object (SECRET_INITIAL_VALUE), that does not depend on the
+ * keys anyone reads: adding a key to SECRET_KEYS changes the examples and the readers, never the
+ * template (test/cdk/stack.test.ts pins it). The task gets each secret whole, as one variable
+ * (ECS refuses to start a task whose secret lacks a JSON key it names), and the monitor and the alert
+ * Lambda read the keys present and treat absent ones as not set.
  */
-import { RemovalPolicy, SecretValue } from "aws-cdk-lib";
+import { CfnDeletionPolicy, type CfnResource, RemovalPolicy, SecretValue } from "aws-cdk-lib";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import { Construct } from "constructs";
+import { CREDENTIALS_SECRET, SUPABASE_SECRET } from "../monitor/src/config/secretVariables.ts";
 import type { DbMode } from "./deploymentSettings.ts";
 import type { Naming } from "./naming.ts";
 
+/** The value every secret is created with. Never change it: see the comment at the top. */
+export const SECRET_INITIAL_VALUE = "{}";
+
+/**
+ * The keys each secret's readers use. The credentials secret holds the address only: the monitor is
+ * read-only and never holds a trading key (it refuses to start with one there).
+ */
 export const SECRET_KEYS = {
-  /** HYPERLIQUID_API_KEY is kept for tools that trade; the read-only monitor never receives it. */
-  credentials: ["ACCOUNT_ADDRESS", "HYPERLIQUID_API_KEY"],
-  supabase: ["SUPABASE_URL", "SUPABASE_ANON_KEY", "SUPABASE_SERVICE_KEY"],
+  // What the monitor takes from the secrets it is given whole (monitor/src/config/secretVariables.ts).
+  credentials: CREDENTIALS_SECRET.keys,
+  supabase: SUPABASE_SECRET.keys,
   alerts: ["DISCORD_WEBHOOK_URL", "TELEGRAM_BOT_TOKEN", "TELEGRAM_CHAT_ID"],
 } as const;
 
@@ -24,7 +35,7 @@ export type SecretPurpose = keyof typeof SECRET_KEYS;
 
 /** What goes where: the example values the put-secret-value commands in the outputs show. */
 export const SECRET_EXAMPLES: Record<SecretPurpose, Record<string, string>> = {
-  credentials: { ACCOUNT_ADDRESS: "0xYOUR_ACCOUNT_ADDRESS", HYPERLIQUID_API_KEY: "" },
+  credentials: { ACCOUNT_ADDRESS: "0xYOUR_ACCOUNT_ADDRESS" },
   supabase: {
     SUPABASE_URL: "https://YOUR_PROJECT.supabase.co",
     SUPABASE_ANON_KEY: "YOUR_ANON_KEY",
@@ -48,13 +59,13 @@ export class MonitorSecrets extends Construct {
       const secret = new Secret(this, purpose, {
         secretName: props.naming.secretName(purpose),
         description,
-        // Placeholders, not secrets: every key present and empty until the operator puts the values.
-        secretObjectValue: Object.fromEntries(
-          SECRET_KEYS[purpose].map((key) => [key, SecretValue.unsafePlainText("")]),
-        ),
+        // Not a secret: an empty object, the same for every secret and every version of this code.
+        secretStringValue: SecretValue.unsafePlainText(SECRET_INITIAL_VALUE),
       });
       // Deleting the stack deletes the secrets too: they only hold what the operator can put again.
       secret.applyRemovalPolicy(RemovalPolicy.DESTROY);
+      // But a replacement (a renamed secret) keeps the old one with the operator's values, to copy over.
+      (secret.node.defaultChild as CfnResource).cfnOptions.updateReplacePolicy = CfnDeletionPolicy.RETAIN;
       return secret;
     };
     this.credentials = make("credentials", "hl-monitor: the account address(es) to watch (ACCOUNT_ADDRESS)");

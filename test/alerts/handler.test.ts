@@ -297,6 +297,37 @@ describe("alert Lambda", () => {
     expect(telegram.messages).toHaveLength(4);
   });
 
+  it("reads only the keys present: the empty placeholder means no channel, one channel's keys give that channel", async () => {
+    const clients = () =>
+      new SecretsManagerClient({
+        endpoint: secretsManager.endpoint,
+        region: "eu-west-1",
+        credentials: { accessKeyId: "local", secretAccessKey: "local" },
+      });
+    // The value the stack creates the secret with (lib/secrets.ts), which no deploy rewrites.
+    secretsManager.secrets.set("hl-monitor/placeholder/alerts", "{}");
+    const empty = await setup({
+      env: { ALERTS_SECRET_ID: "hl-monitor/placeholder/alerts", TELEGRAM_API_URL: telegram.url },
+      secretsClient: clients,
+    });
+    const discordBefore = discord.messages.length;
+    const telegramBefore = telegram.messages.length;
+    await empty.handler(alertEvent(sampleAlert({ key: "placeholder" }), "p1"), context());
+    expect(empty.logs.join("")).toContain("no alert channel is configured");
+    // Telegram keys absent, Discord present: Discord only, no settings error.
+    secretsManager.secrets.set(
+      "hl-monitor/discord-only/alerts",
+      JSON.stringify({ DISCORD_WEBHOOK_URL: discord.webhookUrl }),
+    );
+    const discordOnly = await setup({
+      env: { ALERTS_SECRET_ID: "hl-monitor/discord-only/alerts", TELEGRAM_API_URL: telegram.url },
+      secretsClient: clients,
+    });
+    await discordOnly.handler(alertEvent(sampleAlert({ key: "discord-only" }), "d1"), context());
+    expect(discord.messages.length - discordBefore).toBe(1);
+    expect(telegram.messages.length - telegramBefore).toBe(0);
+  });
+
   it("delivers an unrecognised or invalid message as a plain notification and says why in the log", async () => {
     const { handler, logs } = await setup();
     await handler(

@@ -33,13 +33,28 @@ describe("context", () => {
       alertEmail: null,
       shards: 1,
       spot: true,
+      exec: true,
     });
     expect(
       settingsFromContext(
         (key) =>
-          ({ db_mode: "supabase", stage: "staging", alert_email: "a@b.io", shards: "4", spot: false })[key],
+          ({
+            db_mode: "supabase",
+            stage: "staging",
+            alert_email: "a@b.io",
+            shards: "4",
+            spot: false,
+            exec: "false",
+          })[key],
       ),
-    ).toEqual({ dbMode: "supabase", stage: "staging", alertEmail: "a@b.io", shards: 4, spot: false });
+    ).toEqual({
+      dbMode: "supabase",
+      stage: "staging",
+      alertEmail: "a@b.io",
+      shards: 4,
+      spot: false,
+      exec: false,
+    });
   });
 
   it("names the key, the value and what is allowed, in one line", () => {
@@ -58,6 +73,10 @@ describe("context", () => {
       [{ shards: "2.5" }, "--context shards=2.5 is not allowed: use a whole number from 1 to 20"],
       [{ shards: "21" }, "--context shards=21 is not allowed: use a whole number from 1 to 20"],
       [{ spot: "yes" }, "--context spot=yes is not allowed: use true or false"],
+      [
+        { exec: "off" },
+        "--context exec=off is not allowed: use true (ECS Exec on, sessions logged) or false (no ECS Exec, read-only root filesystem)",
+      ],
       [{ shards: ["1"] }, '--context shards must be a plain value, not ["1"]'],
     ];
     for (const [context, message] of cases) {
@@ -74,6 +93,8 @@ describe("context", () => {
       ["shard", "shards"],
       ["alert-email", "alert_email"],
       ["Spot", "spot"],
+      ["Exec", "exec"],
+      ["execs", "exec"],
     ]) {
       expect(() => checkContextKeys([key!])).toThrow(
         `--context ${key} is not a setting: did you mean ${meant}?`,

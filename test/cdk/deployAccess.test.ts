@@ -235,8 +235,9 @@ describe("deploy role permissions", () => {
               {
                 StackStatus: "UPDATE_COMPLETE",
                 Outputs: [
-                  { OutputKey: "ClusterName", OutputValue: "c" },
-                  { OutputKey: "ServiceNames", OutputValue: "s" },
+                  // The staging stack's names (lib/naming.ts), which the smoke check insists on.
+                  { OutputKey: "ClusterName", OutputValue: "hl-monitor-cluster-staging" },
+                  { OutputKey: "ServiceNames", OutputValue: "hl-monitor-service-staging" },
                 ],
               },
             ],

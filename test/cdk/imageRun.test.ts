@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { CREDENTIALS_SECRET } from "../../monitor/src/config/secretVariables.ts";
 import { HyperliquidStandIn } from "../../monitor/src/standin/server.ts";
 import { startEmbeddedDynamo } from "../../monitor/src/storage/local.ts";
 import { resourcesOfType, synthesize } from "../support/cdkApp.ts";
@@ -48,6 +49,9 @@ describe("the monitor image, built from its Dockerfile without Docker", () => {
 
     // The task's environment from the synthesized task definition; deploy-time values stood in.
     const [, definition] = resourcesOfType(synth, "AWS::ECS::TaskDefinition")[0]!;
+    expect(
+      definition.Properties.ContainerDefinitions[0].Secrets.map((s: { Name: string }) => s.Name),
+    ).toEqual([CREDENTIALS_SECRET.variable]);
     const taskEnv: Record<string, string> = {};
     for (const { Name, Value } of definition.Properties.ContainerDefinitions[0].Environment) {
       if (typeof Value === "string") taskEnv[Name] = Value;
@@ -65,8 +69,9 @@ describe("the monitor image, built from its Dockerfile without Docker", () => {
       {
         ...image.env,
         ...taskEnv,
-        // What the ECS secret injects, and loopback stand-ins for Hyperliquid and DynamoDB.
-        ACCOUNT_ADDRESS: ACCOUNT,
+        // What the ECS secret injects (the credentials secret's whole JSON), and loopback stand-ins
+        // for Hyperliquid and DynamoDB.
+        [CREDENTIALS_SECRET.variable]: JSON.stringify({ ACCOUNT_ADDRESS: ACCOUNT }),
         HYPERLIQUID_WS_URL: urls.wsUrl,
         HYPERLIQUID_API_URL: urls.apiUrl,
         DYNAMODB_ENDPOINT: dynamo.endpoint,

@@ -5,8 +5,9 @@
 import { Match } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { alarmCount } from "../../lib/monitoring/alarms.ts";
-import { SECRET_KEYS } from "../../lib/secrets.ts";
+import { SECRET_EXAMPLES, SECRET_INITIAL_VALUE, SECRET_KEYS } from "../../lib/secrets.ts";
 import { loadConfig } from "../../monitor/src/config/config.ts";
+import { CREDENTIALS_SECRET } from "../../monitor/src/config/secretVariables.ts";
 import { TABLES } from "../../monitor/src/storage/dynamodb/tables.ts";
 import { ESSENTIAL_METRICS } from "../../monitor/src/telemetry/metrics.ts";
 import { resourcesOfType, type Synthesized, synthesize } from "../support/cdkApp.ts";
@@ -18,7 +19,7 @@ let sharded: Synthesized;
 beforeAll(() => {
   dynamo = synthesize({ db_mode: "dynamodb", alert_email: "trader@example.com" });
   supabase = synthesize({ db_mode: "supabase" });
-  sharded = synthesize({ stage: "staging", shards: "3", spot: "false" });
+  sharded = synthesize({ stage: "staging", shards: "3", spot: "false", exec: "false" });
 }, 120_000);
 
 const containerOf = (synth: Synthesized, index = 0) =>
@@ -43,13 +44,35 @@ describe("cdk-nag AwsSolutions", () => {
       }
     }
     const rules = [...new Set(dynamo.nag.suppressedViolations.map((s) => s.acknowledgedId))].sort();
+    const execLogStreams =
+      "AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:<MonitorLogs055E515E>:*]";
     expect(rules).toEqual([
       "AwsSolutions::AwsSolutions-ECS2",
       "AwsSolutions::AwsSolutions-ECS4",
       "AwsSolutions::AwsSolutions-IAM5[Resource::*]",
+      // ECS Exec session logs: streams of the monitor's own log group only (exec=false has none).
+      execLogStreams,
       "AwsSolutions::AwsSolutions-SMG4",
     ]);
+    expect(sharded.nag.suppressedViolations.map((s) => s.acknowledgedId)).not.toContain(execLogStreams);
   });
+});
+
+describe("cdk-nag as `cdk synth` runs it, with the CLI's region", () => {
+  it("stays clean when the region is known (the exec log-stream ARN then names it)", () => {
+    const before = process.env.CDK_DEFAULT_REGION;
+    process.env.CDK_DEFAULT_REGION = "eu-west-1";
+    try {
+      const synth = synthesize({ db_mode: "dynamodb" });
+      expect(synth.nag.violations).toEqual([]);
+      expect(synth.nag.suppressedViolations.map((s) => s.acknowledgedId)).toContain(
+        "AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:eu-west-1:<AWS::AccountId>:log-group:<MonitorLogs055E515E>:*]",
+      );
+    } finally {
+      if (before === undefined) delete process.env.CDK_DEFAULT_REGION;
+      else process.env.CDK_DEFAULT_REGION = before;
+    }
+  }, 60_000);
 });
 
 describe("compute: Fargate Spot, ARM64, 0.25 vCPU / 512 MiB, one task per shard", () => {
@@ -123,7 +146,11 @@ describe("compute: Fargate Spot, ARM64, 0.25 vCPU / 512 MiB, one task per shard"
     for (const { Name, Value } of container.Environment as { Name: string; Value: unknown }[]) {
       env[Name] = typeof Value === "string" ? Value : deployTime[Name]!;
     }
-    env.ACCOUNT_ADDRESS = "0x1111111111111111111111111111111111111111";
+    // As ECS injects the credentials secret: its whole JSON in one variable.
+    expect(container.Secrets.map((s: { Name: string }) => s.Name)).toEqual([CREDENTIALS_SECRET.variable]);
+    env[CREDENTIALS_SECRET.variable] = JSON.stringify({
+      ACCOUNT_ADDRESS: "0x1111111111111111111111111111111111111111",
+    });
     const config = loadConfig(env);
     expect(config).toMatchObject({
       dbMode: "dynamodb",
@@ -173,35 +200,43 @@ describe("network: no NAT gateway, no inbound rule", () => {
 describe("secrets: in Secrets Manager, injected as ECS secrets, never plain environment", () => {
   const SECRETISH = /(KEY|TOKEN|SECRET|PASSWORD|WEBHOOK|ADDRESS|CHAT_ID)/;
 
-  it("creates the credentials and alerts secrets (and supabase in that mode) with every key present", () => {
-    const secretsOf = (synth: Synthesized) =>
-      Object.fromEntries(
-        resourcesOfType(synth, "AWS::SecretsManager::Secret").map(([, s]) => [
-          s.Properties.Name,
-          Object.keys(JSON.parse(s.Properties.SecretString)).sort(),
-        ]),
-      );
-    expect(secretsOf(dynamo)).toEqual({
-      "hl-monitor/prod/credentials": [...SECRET_KEYS.credentials].sort(),
-      "hl-monitor/prod/alerts": [...SECRET_KEYS.alerts].sort(),
-    });
-    expect(secretsOf(supabase)).toEqual({
-      "hl-monitor/prod/credentials": [...SECRET_KEYS.credentials].sort(),
-      "hl-monitor/prod/supabase": [...SECRET_KEYS.supabase].sort(),
-      "hl-monitor/prod/alerts": [...SECRET_KEYS.alerts].sort(),
-    });
-    // Created empty: no value of any kind in the template.
-    for (const [, secret] of resourcesOfType(supabase, "AWS::SecretsManager::Secret")) {
-      expect(Object.values(JSON.parse(secret.Properties.SecretString))).toEqual(
-        Object.keys(JSON.parse(secret.Properties.SecretString)).map(() => ""),
-      );
+  it("creates the credentials and alerts secrets (and supabase in that mode) under the specification's names", () => {
+    const namesOf = (synth: Synthesized) =>
+      resourcesOfType(synth, "AWS::SecretsManager::Secret").map(([, s]) => s.Properties.Name);
+    expect(namesOf(dynamo)).toEqual(["hl-monitor/credentials", "hl-monitor/alerts"]);
+    expect(namesOf(supabase)).toEqual(["hl-monitor/credentials", "hl-monitor/supabase", "hl-monitor/alerts"]);
+    expect(namesOf(sharded)).toEqual(["hl-monitor/staging/credentials", "hl-monitor/staging/alerts"]);
+  });
+
+  it("no deploy can rewrite a secret's value: the template's value is pinned", () => {
+    // CloudFormation writes SecretString (or generates a value) whenever that property changes, over
+    // whatever the operator put. The template therefore carries one fixed value, an empty JSON object,
+    // that never changes with the keys the monitor or the Lambda read (they read the keys present and
+    // treat absent ones as not set). If this fails, a deploy would wipe every operator's secrets: do not
+    // update the expectation, find another way (see lib/secrets.ts).
+    expect(SECRET_INITIAL_VALUE).toBe("{}");
+    for (const synth of [dynamo, supabase, sharded]) {
+      for (const [id, secret] of resourcesOfType(synth, "AWS::SecretsManager::Secret")) {
+        const { Name, Description, ...value } = secret.Properties;
+        expect(typeof Name, id).toBe("string");
+        expect(typeof Description, id).toBe("string");
+        expect(value, `${id}: the value CloudFormation writes must stay exactly this`).toEqual({
+          SecretString: "{}",
+        });
+        // A rename or replacement keeps the old secret (and the operator's values in it); deleting the
+        // stack deletes it.
+        expect(
+          { DeletionPolicy: secret.DeletionPolicy, UpdateReplacePolicy: secret.UpdateReplacePolicy },
+          id,
+        ).toEqual({ DeletionPolicy: "Delete", UpdateReplacePolicy: "Retain" });
+      }
     }
   });
 
   it("injects only what the monitor needs, as secrets; no plain variable carries a secret", () => {
     for (const [synth, expected] of [
-      [dynamo, ["ACCOUNT_ADDRESS"]],
-      [supabase, ["ACCOUNT_ADDRESS", "SUPABASE_SERVICE_KEY", "SUPABASE_URL"]],
+      [dynamo, ["CREDENTIALS_SECRET_JSON"]],
+      [supabase, ["CREDENTIALS_SECRET_JSON", "SUPABASE_SECRET_JSON"]],
     ] as const) {
       for (const [, definition] of resourcesOfType(synth, "AWS::ECS::TaskDefinition")) {
         for (const container of definition.Properties.ContainerDefinitions) {
@@ -219,7 +254,27 @@ describe("secrets: in Secrets Manager, injected as ECS secrets, never plain envi
     for (const [, fn] of resourcesOfType(dynamo, "AWS::Lambda::Function")) {
       const variables = fn.Properties.Environment.Variables;
       expect(Object.keys(variables).filter((name) => SECRETISH.test(name))).toEqual(["ALERTS_SECRET_ID"]);
-      expect(variables.ALERTS_SECRET_ID).toBe("hl-monitor/prod/alerts");
+      expect(variables.ALERTS_SECRET_ID).toBe("hl-monitor/alerts");
+    }
+  });
+
+  it("the put-secret-value commands show exactly the keys the monitor reads, and no trading key", () => {
+    expect(Object.keys(SECRET_EXAMPLES.credentials)).toEqual(["ACCOUNT_ADDRESS"]);
+    expect(Object.keys(SECRET_EXAMPLES.supabase).sort()).toEqual([...SECRET_KEYS.supabase].sort());
+    for (const examples of Object.values(SECRET_EXAMPLES)) {
+      for (const key of Object.keys(examples)) expect(key).not.toMatch(/API_KEY|PRIVATE/);
+    }
+  });
+
+  it("injects each secret whole (no JSON key ECS could find missing), so a task starts with any keys", () => {
+    // ECS refuses to start a task whose `valueFrom` names a JSON key the secret lacks; a whole secret
+    // (its ARN with no key) always resolves, and the monitor reads the keys it finds.
+    for (const [, definition] of resourcesOfType(supabase, "AWS::ECS::TaskDefinition")) {
+      for (const secret of definition.Properties.ContainerDefinitions[0].Secrets) {
+        expect(secret.ValueFrom, secret.Name).toEqual({
+          Ref: expect.stringMatching(/^Secrets(credentials|supabase)/),
+        });
+      }
     }
   });
 });
@@ -278,14 +333,94 @@ describe("tables", () => {
   });
 });
 
+describe("names the specification's runbook uses", () => {
+  it("prod: cluster hl-monitor-cluster and service hl-monitor-service, so `--cluster hl-monitor-cluster` works", () => {
+    for (const synth of [dynamo, supabase]) {
+      synth.template.hasResourceProperties("AWS::ECS::Cluster", { ClusterName: "hl-monitor-cluster" });
+      synth.template.resourceCountIs("AWS::ECS::Service", 1);
+      synth.template.hasResourceProperties("AWS::ECS::Service", {
+        ServiceName: "hl-monitor-service",
+        Cluster: { Ref: Match.stringLikeRegexp("^MonitorCluster") },
+      });
+    }
+  });
+
+  it("other stages are suffixed, and sharded services are numbered by shard", () => {
+    sharded.template.hasResourceProperties("AWS::ECS::Cluster", {
+      ClusterName: "hl-monitor-cluster-staging",
+    });
+    expect(
+      resourcesOfType(sharded, "AWS::ECS::Service").map(([, service]) => service.Properties.ServiceName),
+    ).toEqual([
+      "hl-monitor-service-staging-0",
+      "hl-monitor-service-staging-1",
+      "hl-monitor-service-staging-2",
+    ]);
+    expect(sharded.json.Outputs.ClusterName.Value).toBe("hl-monitor-cluster-staging");
+    expect(sharded.json.Outputs.ServiceNames.Value).toBe(
+      "hl-monitor-service-staging-0,hl-monitor-service-staging-1,hl-monitor-service-staging-2",
+    );
+  });
+});
+
+describe("ECS Exec: on and audited by default; exec=false locks the container down", () => {
+  it("default: exec on, every session logged to the monitor's log group, the task role may write there", () => {
+    for (const synth of [dynamo, supabase]) {
+      synth.template.hasResourceProperties("AWS::ECS::Service", { EnableExecuteCommand: true });
+      synth.template.hasResourceProperties("AWS::ECS::Cluster", {
+        Configuration: {
+          ExecuteCommandConfiguration: {
+            Logging: "OVERRIDE",
+            LogConfiguration: { CloudWatchLogGroupName: { Ref: Match.stringLikeRegexp("^MonitorLogs") } },
+          },
+        },
+      });
+      const taskPolicy = statements(synth).filter((s) => s.policy.startsWith("MonitorTaskTaskRole"));
+      const logWrite = taskPolicy.find((s) => actionsOf(s).includes("logs:PutLogEvents"));
+      expect(logWrite, "the task role writes exec session logs").toBeDefined();
+      expect(JSON.stringify(logWrite!.Resource)).toContain("MonitorLogs");
+      expect(taskPolicy.some((s) => actionsOf(s).includes("ssmmessages:OpenDataChannel"))).toBe(true);
+      const container = containerOf(synth);
+      expect(container.ReadonlyRootFilesystem ?? false).toBe(false);
+    }
+  });
+
+  it("exec=false: no exec, a read-only root filesystem, no Linux capabilities, a writable /tmp only", () => {
+    const services = resourcesOfType(sharded, "AWS::ECS::Service");
+    expect(services).toHaveLength(3);
+    for (const [, service] of services) expect(service.Properties.EnableExecuteCommand).toBe(false);
+    for (const [, definition] of resourcesOfType(sharded, "AWS::ECS::TaskDefinition")) {
+      const container = definition.Properties.ContainerDefinitions[0];
+      expect(container.ReadonlyRootFilesystem).toBe(true);
+      expect(container.LinuxParameters).toMatchObject({
+        InitProcessEnabled: true,
+        Capabilities: { Drop: ["ALL"] },
+      });
+      expect(container.LinuxParameters.Capabilities.Add ?? []).toEqual([]);
+      expect(container.Privileged ?? false).toBe(false);
+      // Node and its libraries may use the temp folder; nothing else is writable.
+      expect(container.MountPoints).toEqual([
+        { ContainerPath: "/tmp", SourceVolume: "tmp", ReadOnly: false },
+      ]);
+      expect(definition.Properties.Volumes).toEqual([{ Name: "tmp" }]);
+    }
+    const taskPolicy = statements(sharded).filter((s) => s.policy.startsWith("MonitorTaskTaskRole"));
+    for (const statement of taskPolicy) {
+      for (const action of actionsOf(statement)) expect(action).not.toMatch(/^(ssmmessages|logs):/);
+    }
+  });
+});
+
 describe("least privilege", () => {
   it("allows '*' resources only for actions that have no resource-level permissions", () => {
     for (const synth of [dynamo, supabase, sharded]) {
       for (const statement of statements(synth)) {
         if (statement.Resource !== "*") continue;
         for (const action of actionsOf(statement)) {
+          // logs:DescribeLogGroups: ECS Exec's agent checks the session log group (the ECS Exec IAM
+          // policy in the ECS developer guide grants it on '*').
           expect(action).toMatch(
-            /^(ssmmessages:(Create|Open)(Control|Data)Channel|ecr:GetAuthorizationToken)$/,
+            /^(ssmmessages:(Create|Open)(Control|Data)Channel|ecr:GetAuthorizationToken|logs:DescribeLogGroups)$/,
           );
         }
       }
@@ -364,7 +499,7 @@ describe("alerting", () => {
       },
       Environment: {
         Variables: Match.objectLike({
-          ALERTS_SECRET_ID: "hl-monitor/prod/alerts",
+          ALERTS_SECRET_ID: "hl-monitor/alerts",
           DELIVERY_TABLE: { Ref: Match.stringLikeRegexp("^AlertingDeliveryLedger") },
           DASHBOARD_URL: Match.anyValue(),
         }),
@@ -504,13 +639,19 @@ describe("outputs", () => {
     ]) {
       expect(outputs[key], key).toBeDefined();
     }
-    expect(outputs.SecretNames.Value).toBe("hl-monitor/prod/credentials,hl-monitor/prod/alerts");
+    expect(outputs.SecretNames.Value).toBe("hl-monitor/credentials,hl-monitor/alerts");
+    // The address only: the monitor is read-only and is never given a trading key.
     expect(outputs.PutCredentialsCommand.Value).toBe(
-      `aws secretsmanager put-secret-value --secret-id hl-monitor/prod/credentials --secret-string '{"ACCOUNT_ADDRESS":"0xYOUR_ACCOUNT_ADDRESS","HYPERLIQUID_API_KEY":""}'`,
+      `aws secretsmanager put-secret-value --secret-id hl-monitor/credentials --secret-string '{"ACCOUNT_ADDRESS":"0xYOUR_ACCOUNT_ADDRESS"}'`,
+    );
+    expect(outputs.ClusterName.Value).toBe("hl-monitor-cluster");
+    expect(outputs.ServiceNames.Value).toBe("hl-monitor-service");
+    expect(outputs.ForceNewDeploymentCommand.Value).toBe(
+      "aws ecs update-service --cluster hl-monitor-cluster --service hl-monitor-service --force-new-deployment",
     );
     expect(JSON.stringify(outputs.ForceNewDeploymentCommand.Value)).toContain("--force-new-deployment");
     expect(JSON.stringify(outputs.TableNames.Value)).toContain("Tablesfills");
-    expect(supabase.json.Outputs.PutSupabaseCommand.Value).toContain("--secret-id hl-monitor/prod/supabase");
+    expect(supabase.json.Outputs.PutSupabaseCommand.Value).toContain("--secret-id hl-monitor/supabase ");
     expect(supabase.json.Outputs.TableNames.Value).toMatch(/^none/);
     expect(dynamo.json.Outputs.PutSupabaseCommand).toBeUndefined();
   });

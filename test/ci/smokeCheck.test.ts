@@ -8,12 +8,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type AwsCli, awsCli, SmokeCheckError, smokeCheck } from "../../bin/smoke-check.ts";
+import { Naming } from "../../lib/naming.ts";
 import { SHARD_DIMENSION, SHARD_HEARTBEAT } from "../../monitor/src/telemetry/metrics.ts";
 
 const START = Date.parse("2026-11-22T10:00:20Z");
 const MINUTE = 60_000;
 
 interface Scenario {
+  /** The stage whose cluster name the stack's outputs give (staging unless told). */
+  stage?: string;
   status?: string;
   services?: string[];
   outputs?: { OutputKey: string; OutputValue: string }[];
@@ -36,12 +39,10 @@ function scripted(scenario: Scenario = {}) {
           {
             StackStatus: scenario.status ?? "UPDATE_COMPLETE",
             Outputs: scenario.outputs ?? [
-              { OutputKey: "ClusterName", OutputValue: "HyperliquidMonitor-staging-MonitorCluster1-abc" },
+              { OutputKey: "ClusterName", OutputValue: new Naming(scenario.stage ?? "staging").clusterName },
               {
                 OutputKey: "ServiceNames",
-                OutputValue: (scenario.services ?? ["HyperliquidMonitor-staging-MonitorService-def"]).join(
-                  ",",
-                ),
+                OutputValue: (scenario.services ?? ["hl-monitor-service-staging"]).join(","),
               },
             ],
           },
@@ -98,8 +99,8 @@ describe("smoke check", () => {
     const result = await smokeCheck({ stage: "staging", ...run.options });
     expect(result).toMatchObject({
       stackName: "HyperliquidMonitor-staging",
-      cluster: "HyperliquidMonitor-staging-MonitorCluster1-abc",
-      services: ["HyperliquidMonitor-staging-MonitorService-def"],
+      cluster: "hl-monitor-cluster-staging",
+      services: ["hl-monitor-service-staging"],
       namespace: "HyperliquidMonitor/staging",
     });
     expect(run.calls[0]).toEqual([
@@ -115,9 +116,9 @@ describe("smoke check", () => {
       "wait",
       "services-stable",
       "--cluster",
-      "HyperliquidMonitor-staging-MonitorCluster1-abc",
+      "hl-monitor-cluster-staging",
       "--services",
-      "HyperliquidMonitor-staging-MonitorService-def",
+      "hl-monitor-service-staging",
     ]);
     const metric = metricCalls(run.calls);
     expect(metric.length).toBeGreaterThan(0);
@@ -144,9 +145,10 @@ describe("smoke check", () => {
   });
 
   it("prod with three shards: each shard's ShardHeartbeat in the plain namespace", async () => {
-    const services = ["svc-0", "svc-1", "svc-2"];
+    const services = ["hl-monitor-service-0", "hl-monitor-service-1", "hl-monitor-service-2"];
     // Shard 2 reports two minutes after the others.
     const run = scripted({
+      stage: "prod",
       services,
       heartbeatAt: (_metric, dimensions) => START + (dimensions[0]?.endsWith("=2") ? 8 : 6) * MINUTE,
     });
@@ -169,7 +171,7 @@ describe("smoke check", () => {
   });
 
   it("waits for at most ten services per call, as DescribeServices allows", async () => {
-    const services = Array.from({ length: 12 }, (_, i) => `svc-${i}`);
+    const services = Array.from({ length: 12 }, (_, i) => `hl-monitor-service-staging-${i}`);
     const run = scripted({ services });
     await smokeCheck({ stage: "staging", ...run.options });
     const waits = run.calls.filter((c) => c[1] === "wait");
@@ -211,15 +213,30 @@ describe("smoke check", () => {
     );
   });
 
+  it("fails at once when the cluster or services are not named as the README's runbook names them", async () => {
+    const generated = scripted({
+      outputs: [
+        { OutputKey: "ClusterName", OutputValue: "HyperliquidMonitor-staging-MonitorCluster1-abc" },
+        { OutputKey: "ServiceNames", OutputValue: "hl-monitor-service-staging" },
+      ],
+    });
+    await expect(smokeCheck({ stage: "staging", ...generated.options })).rejects.toThrow(
+      "stack HyperliquidMonitor-staging names its cluster HyperliquidMonitor-staging-MonitorCluster1-abc and its services hl-monitor-service-staging, not hl-monitor-cluster-staging and hl-monitor-service-staging: the runbook's commands (--cluster hl-monitor-cluster-staging) would not find them",
+    );
+    expect(generated.calls).toHaveLength(1);
+    const sharded = scripted({ services: ["hl-monitor-service-staging-0", "hl-monitor-service-staging-1"] });
+    await expect(smokeCheck({ stage: "staging", ...sharded.options })).resolves.toMatchObject({
+      services: ["hl-monitor-service-staging-0", "hl-monitor-service-staging-1"],
+    });
+  });
+
   it("reports services that never become stable, pointing at their events", async () => {
     const run = scripted({ servicesStable: false });
     const error = (await smokeCheck({ stage: "staging", ...run.options }).catch((e: unknown) => e)) as Error;
     expect(error).toBeInstanceOf(SmokeCheckError);
     expect(error.message).toMatch(/did not reach a steady state within 10 minutes/);
     expect(error.message).toContain("circuit breaker");
-    expect(error.message).toContain(
-      "aws ecs describe-services --cluster HyperliquidMonitor-staging-MonitorCluster1-abc",
-    );
+    expect(error.message).toContain("aws ecs describe-services --cluster hl-monitor-cluster-staging");
     expect(metricCalls(run.calls)).toHaveLength(0);
   });
 });

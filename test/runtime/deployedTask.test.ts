@@ -123,3 +123,79 @@ describe("a task whose secret is not filled in yet", () => {
     expect(output()).not.toContain("service-key-never-logged");
   });
 });
+
+describe("the secrets as the task receives them: each secret's whole JSON in one variable", () => {
+  const address = ADDRESSES[0]!;
+
+  it("reads the keys present; a secret still at its empty placeholder means 'not set'", () => {
+    const config = loadConfig({ CREDENTIALS_SECRET_JSON: JSON.stringify({ ACCOUNT_ADDRESS: address }) });
+    expect(config.accounts).toEqual([address]);
+    // The template's placeholder (never rewritten by a deploy): the task waits, saying what to put.
+    expect(errorOf({ CREDENTIALS_SECRET_JSON: "{}" })).toBe(
+      "ACCOUNT_ADDRESS is required: set it to your account address (0x followed by 40 hex characters)",
+    );
+    const supabase = loadConfig({
+      DB_MODE: "supabase",
+      CREDENTIALS_SECRET_JSON: JSON.stringify({ ACCOUNT_ADDRESS: address, UNRELATED: "x" }),
+      // The anon key may be absent; keys this version does not know are ignored.
+      SUPABASE_SECRET_JSON: JSON.stringify({
+        SUPABASE_URL: "https://p.supabase.co",
+        SUPABASE_SERVICE_KEY: "sk",
+      }),
+    });
+    expect(supabase.supabase).toEqual({ url: "https://p.supabase.co", serviceKey: "sk" });
+    expect(
+      errorOf({
+        DB_MODE: "supabase",
+        CREDENTIALS_SECRET_JSON: JSON.stringify({ ACCOUNT_ADDRESS: address }),
+        SUPABASE_SECRET_JSON: JSON.stringify({ SUPABASE_URL: "https://p.supabase.co" }),
+      }),
+    ).toMatch(/^SUPABASE_SERVICE_KEY is required with DB_MODE=supabase/);
+  });
+
+  it("says which secret is not a JSON object, without echoing its value", () => {
+    const message = errorOf({ CREDENTIALS_SECRET_JSON: "0xnot-json-secret-value" });
+    expect(message).toBe(
+      `the credentials secret (CREDENTIALS_SECRET_JSON) is not a JSON object: put {"ACCOUNT_ADDRESS":"0x…"} with the put-secret-value command in the stack outputs`,
+    );
+    expect(message).not.toContain("not-json-secret-value");
+    expect(errorOf({ CREDENTIALS_SECRET_JSON: JSON.stringify({ ACCOUNT_ADDRESS: 5 }) })).toBe(
+      "the credentials secret (CREDENTIALS_SECRET_JSON) has ACCOUNT_ADDRESS that is not a string: put it as text",
+    );
+  });
+
+  it("refuses a trading key in the credentials secret: the monitor is read-only", () => {
+    const key = `0x${"ab".repeat(32)}`;
+    const message = errorOf({
+      CREDENTIALS_SECRET_JSON: JSON.stringify({ ACCOUNT_ADDRESS: address, HYPERLIQUID_API_KEY: key }),
+    });
+    expect(message).toBe(
+      "the credentials secret (CREDENTIALS_SECRET_JSON) holds HYPERLIQUID_API_KEY: the monitor is read-only and must not be given a trading key; put the secret again with ACCOUNT_ADDRESS only",
+    );
+    expect(message).not.toContain(key);
+    // The empty key an older template created is no key at all.
+    expect(
+      loadConfig({
+        CREDENTIALS_SECRET_JSON: JSON.stringify({ ACCOUNT_ADDRESS: address, HYPERLIQUID_API_KEY: "" }),
+      }).accounts,
+    ).toEqual([address]);
+  });
+
+  it("a task started on the empty placeholder waits (healthy, not ready) instead of failing to start", async () => {
+    const { child, output, exited } = startMonitorProcess({
+      CREDENTIALS_SECRET_JSON: "{}",
+      ON_CONFIG_ERROR: "wait",
+      HEALTH_PORT: "0",
+    });
+    let line: { healthPort: number; problem: string } | null = null;
+    for (let i = 0; i < 100 && line === null; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const first = output().split("\n")[0];
+      if (first && output().includes("\n")) line = JSON.parse(first);
+    }
+    expect(line?.problem).toMatch(/^ACCOUNT_ADDRESS is required/);
+    expect((await fetch(`http://127.0.0.1:${line!.healthPort}/health`)).status).toBe(200);
+    child.kill("SIGTERM");
+    expect((await exited).code).toBe(0);
+  });
+});

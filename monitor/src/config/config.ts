@@ -8,6 +8,7 @@ import { parseEnv } from "node:util";
 import { z } from "zod";
 import { type AlertConfig, AlertConfigError, loadAlertConfig } from "./alertConfig.ts";
 import { wholeNumber } from "./fields.ts";
+import { SecretVariableError, withSecretVariables } from "./secretVariables.ts";
 
 export type DbMode = "local" | "dynamodb" | "supabase";
 export type Network = "mainnet" | "testnet";
@@ -222,9 +223,17 @@ export function environmentWithDotEnv(
 }
 
 export function loadConfig(env: Record<string, string | undefined>): MonitorConfig {
+  // A deployed task gets each secret as one JSON variable: its keys become variables of their own.
+  let expanded: Record<string, string | undefined>;
+  try {
+    expanded = withSecretVariables(env);
+  } catch (error) {
+    if (error instanceof SecretVariableError) throw new ConfigError(error.message);
+    throw error;
+  }
   // Empty strings mean "not set": a CDK or .env template often leaves optional values blank.
   const present = Object.fromEntries(
-    Object.entries(env).filter(([, value]) => value !== undefined && value !== ""),
+    Object.entries(expanded).filter(([, value]) => value !== undefined && value !== ""),
   );
   const parsed = schema.safeParse(present);
   if (!parsed.success) {
