@@ -16,7 +16,7 @@ import { loadConfig } from "./config/config.ts";
 import { Monitor } from "./runtime/monitor.ts";
 import { startReplay } from "./standin/replay.ts";
 import { openStore } from "./storage/openStore.ts";
-import { createLogger } from "./telemetry/logger.ts";
+import { colourFor, createLogger, logFormatFor } from "./telemetry/logger.ts";
 import { Metrics } from "./telemetry/metrics.ts";
 
 const SESSION = fileURLToPath(new URL("../demo/session.jsonl", import.meta.url));
@@ -54,7 +54,9 @@ parseCommandLine({
   summary:
     "Replays a recorded Hyperliquid session (real payloads) offline through the monitor into a fresh embedded store in ./data/demo, then prints what it stored: fills, closed positions with realised PnL, the account snapshot and CVD. Sends no alerts. DATA_DIR is not read: nothing outside ./data/demo is touched.",
   options: {},
-  notes: ["environment: LOG_LEVEL (default error) shows the monitor's log lines during the replay"],
+  notes: [
+    "environment: LOG_LEVEL (default error) shows the monitor's log lines during the replay; LOG_FORMAT (auto, pretty or json) their form",
+  ],
 });
 
 const DATA_DIR = DEMO_DIR;
@@ -71,11 +73,16 @@ async function demo(): Promise<void> {
     DATA_DIR,
     HEALTH_PORT: "0",
     LOG_LEVEL: process.env.LOG_LEVEL ?? "error", // the summary reports what the warnings would
+    ...(process.env.LOG_FORMAT ? { LOG_FORMAT: process.env.LOG_FORMAT } : {}),
     // The recorded fills are from 2023: let them raise alerts as if they were happening now.
     ALERT_MAX_EVENT_AGE_SECONDS: "0",
   });
   const runConfig = { ...config, wsUrl: replay.wsUrl, apiUrl: replay.apiUrl };
-  const logger = createLogger({ level: config.logLevel });
+  const logger = createLogger({
+    level: config.logLevel,
+    format: logFormatFor(config.logFormat, process.stdout.isTTY === true),
+    colour: colourFor(process.env, process.stdout.isTTY === true),
+  });
   const metrics = new Metrics(() => {}); // the summary below replaces the EMF lines in a demo
   const { store, shutdown } = await openStore(runConfig, logger, metrics);
   const monitor = new Monitor({

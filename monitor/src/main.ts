@@ -15,7 +15,7 @@ import { errorSummary } from "./runtime/fillSync.ts";
 import { Monitor } from "./runtime/monitor.ts";
 import { healthPortFrom, waitUnconfigured } from "./runtime/unconfigured.ts";
 import { openStore } from "./storage/openStore.ts";
-import { createLogger } from "./telemetry/logger.ts";
+import { colourFor, createLogger, logFormatFor } from "./telemetry/logger.ts";
 import { Metrics } from "./telemetry/metrics.ts";
 
 const values = parseCommandLine({
@@ -50,7 +50,11 @@ async function main(): Promise<number> {
     await waiting.stop();
     return 0;
   }
-  const logger = createLogger({ level: config.logLevel });
+  const logger = createLogger({
+    level: config.logLevel,
+    format: logFormatFor(config.logFormat, process.stdout.isTTY === true),
+    colour: colourFor(process.env, process.stdout.isTTY === true),
+  });
   const metrics = new Metrics(undefined, {
     detail: config.metricsDetail,
     shard: config.shard,
