@@ -99,6 +99,11 @@ describe("log format", () => {
         .split("\n")
         .find((text) => text.includes("embedded store started"));
       expect(line).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}embedded store started {2}dataDir=/);
+      // The final metrics flush at the stop: no EMF JSON on a terminal (a debug line instead).
+      monitor.child.kill("SIGTERM");
+      await monitor.exited;
+      expect(monitor.output()).toMatch(/ INFO {2}monitor stopped/);
+      expect(monitor.output()).not.toContain('"_aws"');
     } finally {
       monitor.child.kill("SIGTERM");
       await monitor.exited;

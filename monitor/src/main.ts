@@ -50,12 +50,21 @@ async function main(): Promise<number> {
     await waiting.stop();
     return 0;
   }
+  const logFormat = logFormatFor(config.logFormat, process.stdout.isTTY === true);
   const logger = createLogger({
     level: config.logLevel,
-    format: logFormatFor(config.logFormat, process.stdout.isTTY === true),
+    format: logFormat,
     colour: colourFor(process.env, process.stdout.isTTY === true),
   });
-  const metrics = new Metrics(undefined, {
+  // EMF lines are for CloudWatch; on a terminal the same figures are a debug line (LOG_LEVEL=debug).
+  const metricsLine =
+    logFormat === "pretty"
+      ? (line: string) => {
+          const { _aws, ...figures } = JSON.parse(line) as Record<string, unknown>;
+          logger.debug(figures, "metrics");
+        }
+      : undefined;
+  const metrics = new Metrics(metricsLine, {
     detail: config.metricsDetail,
     shard: config.shard,
     namespace: config.metricNamespace,
