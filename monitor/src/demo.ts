@@ -7,7 +7,7 @@
  * folder on every run, so it must never be a folder the user chose. It removes that folder only when the
  * marker file it wrote there is present, and refuses otherwise.
  */
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Decimal } from "decimal.js";
@@ -33,10 +33,13 @@ class DemoFolderError extends Error {
 /** Empties the demo's folder for a fresh run: removes it only if the demo made it (its marker is there). */
 function freshDemoFolder(dir: string = DEMO_DIR): void {
   if (existsSync(dir)) {
+    if (!statSync(dir).isDirectory()) {
+      throw new DemoFolderError(`${dir} is a file: move it elsewhere so the demo can make its folder there`);
+    }
     const entries = readdirSync(dir);
     if (entries.length > 0 && !entries.includes(DEMO_MARKER)) {
       throw new DemoFolderError(
-        `${dir} exists and was not made by the demo (no ${DEMO_MARKER} in it), so the demo will not empty it: move it elsewhere, or delete it yourself if it holds nothing you need`,
+        `${dir} exists and was not made by the demo (no ${DEMO_MARKER} in it), so the demo will not empty it: move it elsewhere, or delete it yourself if it holds nothing you need (a store left by an earlier version of the demo holds nothing else)`,
       );
     }
     rmSync(dir, { recursive: true, force: true });
