@@ -3,10 +3,11 @@
  *                  [--accounts N] [--shards N] [--spot true|false] [--json]`
  * prints the itemised monthly estimate of a deployment, with the unit prices it assumed and their date.
  */
-import { parseArgs } from "node:util";
+
 import { ACTIVITY_LEVELS, type ActivityLevel, estimateMonthlyCost } from "../lib/cost/estimate.ts";
 import { PRICES_AS_OF, PRICES_REGION } from "../lib/cost/prices.ts";
 import { ACCOUNTS_PER_SHARD, MAX_SHARDS } from "../lib/deploymentSettings.ts";
+import { parseCommandLine } from "../monitor/src/commandLine.ts";
 
 function fail(message: string): never {
   process.stderr.write(`cost: ${message}\n`);
@@ -21,7 +22,20 @@ function wholeNumber(name: string, raw: string | undefined, fallback: number, ma
   return Number(raw);
 }
 
-const { values } = parseArgs({
+const values = parseCommandLine({
+  name: "cost",
+  command: "npm run cost --",
+  summary:
+    "Prints the itemised monthly estimate of a deployment, with the unit prices it assumed and their date.",
+  describe: {
+    mode: "storage back end: dynamodb or supabase",
+    activity: "trading activity: quiet, moderate or busy",
+    "fills-per-day": "fills per day per account (overrides --activity's)",
+    accounts: "accounts watched (default 1)",
+    shards: "monitor tasks (default: the fewest that fit the accounts)",
+    spot: "run on Fargate Spot: true or false",
+    json: "print one JSON object instead of the table",
+  },
   options: {
     mode: { type: "string", default: "dynamodb" },
     activity: { type: "string", default: "moderate" },
@@ -31,7 +45,6 @@ const { values } = parseArgs({
     spot: { type: "string", default: "true" },
     json: { type: "boolean", default: false },
   },
-  strict: true,
 });
 
 if (values.mode !== "dynamodb" && values.mode !== "supabase") {

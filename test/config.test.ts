@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -129,8 +129,12 @@ describe("configuration", () => {
     const dir = mkdtempSync(join(tmpdir(), "hl-config-"));
     const path = join(dir, ".env");
     writeFileSync(path, `ACCOUNT_ADDRESS=${ADDRESS}\nTABLE_PREFIX=fromfile-\n`);
-    const env = environmentWithDotEnv({ TABLE_PREFIX: "fromenv-" }, path);
-    expect(loadConfig(env)).toMatchObject({ accounts: [ADDRESS.toLowerCase()], tablePrefix: "fromenv-" });
+    try {
+      const env = environmentWithDotEnv({ TABLE_PREFIX: "fromenv-" }, path);
+      expect(loadConfig(env)).toMatchObject({ accounts: [ADDRESS.toLowerCase()], tablePrefix: "fromenv-" });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("alert defaults: the documented kinds and thresholds, alerts to the log without a topic or channels", () => {

@@ -2,24 +2,71 @@
  * `npm run demo`: replays the recorded demo session (real Hyperliquid payloads) through the local
  * stand-in into a fresh embedded store, then prints what the monitor stored: fills, closed positions with
  * realised PnL, the latest account snapshot and the CVD per coin. Runs offline.
+ *
+ * The store lives in ./data/demo under the working directory whatever DATA_DIR says: the demo empties its
+ * folder on every run, so it must never be a folder the user chose. It removes that folder only when the
+ * marker file it wrote there is present, and refuses otherwise.
  */
-import { rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Decimal } from "decimal.js";
+import { parseCommandLine } from "./commandLine.ts";
 import { loadConfig } from "./config/config.ts";
 import { Monitor } from "./runtime/monitor.ts";
 import { startReplay } from "./standin/replay.ts";
 import { openStore } from "./storage/openStore.ts";
-import { createLogger } from "./telemetry/logger.ts";
+import { colourFor, createLogger, logFormatFor } from "./telemetry/logger.ts";
 import { Metrics } from "./telemetry/metrics.ts";
 
 const SESSION = fileURLToPath(new URL("../demo/session.jsonl", import.meta.url));
 const DEMO_ACCOUNT = "0xb7b6f3cea3f66bf525f5d8f965f6dbf6d9b017b2";
-const DATA_DIR = process.env.DATA_DIR ?? "./data/demo";
+/** The demo's own folder; DATA_DIR is deliberately not read (it names the user's real store). */
+const DEMO_DIR = resolve("data", "demo");
+/** Written by the demo into its folder: without it, the folder is not the demo's to remove. */
+const DEMO_MARKER = ".hl-monitor-demo";
+
+class DemoFolderError extends Error {
+  override name = "DemoFolderError";
+}
+
+/** Empties the demo's folder for a fresh run: removes it only if the demo made it (its marker is there). */
+function freshDemoFolder(dir: string = DEMO_DIR): void {
+  if (existsSync(dir)) {
+    if (!statSync(dir).isDirectory()) {
+      throw new DemoFolderError(`${dir} is a file: move it elsewhere so the demo can make its folder there`);
+    }
+    const entries = readdirSync(dir);
+    if (entries.length > 0 && !entries.includes(DEMO_MARKER)) {
+      throw new DemoFolderError(
+        `${dir} exists and was not made by the demo (no ${DEMO_MARKER} in it), so the demo will not empty it: move it elsewhere, or delete it yourself if it holds nothing you need (a store left by an earlier version of the demo holds nothing else)`,
+      );
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    resolve(dir, DEMO_MARKER),
+    "Made by `npm run demo`, which empties this folder on every run.\n",
+  );
+}
+
+parseCommandLine({
+  name: "demo",
+  command: "npm run demo",
+  summary:
+    "Replays a recorded Hyperliquid session (real payloads) offline through the monitor into a fresh embedded store in ./data/demo, then prints what it stored: fills, closed positions with realised PnL, the account snapshot and CVD. Sends no alerts. DATA_DIR is not read: nothing outside ./data/demo is touched.",
+  options: {},
+  notes: [
+    "environment: LOG_LEVEL (default error) shows the monitor's log lines during the replay; LOG_FORMAT (auto, pretty or json) their form",
+  ],
+});
+
+const DATA_DIR = DEMO_DIR;
 
 async function demo(): Promise<void> {
   // A fresh store each run, so the summary shows exactly what this replay produced.
-  rmSync(DATA_DIR, { recursive: true, force: true });
+  freshDemoFolder();
   // Snapshots of 100 fills: like the real service's, they hold only the newest fills, so the replay also
   // shows the REST backfill closing the gap behind them.
   const replay = await startReplay(SESSION, { speed: 200, maxGapMs: 20, snapshotSize: 100 });
@@ -29,11 +76,16 @@ async function demo(): Promise<void> {
     DATA_DIR,
     HEALTH_PORT: "0",
     LOG_LEVEL: process.env.LOG_LEVEL ?? "error", // the summary reports what the warnings would
+    ...(process.env.LOG_FORMAT ? { LOG_FORMAT: process.env.LOG_FORMAT } : {}),
     // The recorded fills are from 2023: let them raise alerts as if they were happening now.
     ALERT_MAX_EVENT_AGE_SECONDS: "0",
   });
   const runConfig = { ...config, wsUrl: replay.wsUrl, apiUrl: replay.apiUrl };
-  const logger = createLogger({ level: config.logLevel });
+  const logger = createLogger({
+    level: config.logLevel,
+    format: logFormatFor(config.logFormat, process.stdout.isTTY === true),
+    colour: colourFor(process.env, process.stdout.isTTY === true),
+  });
   const metrics = new Metrics(() => {}); // the summary below replaces the EMF lines in a demo
   const { store, shutdown } = await openStore(runConfig, logger, metrics);
   const monitor = new Monitor({
@@ -83,8 +135,10 @@ async function demo(): Promise<void> {
   const byKind = Object.entries(Object.groupBy(alerts, (alert) => alert.kind))
     .map(([kind, list]) => `${kind} ${list?.length ?? 0}`)
     .join(", ");
+  // The demo never delivers: these are 2023's events replayed, and sending them to a real chat would
+  // page someone for positions that closed long ago. `npm start` delivers what it raises.
   line(
-    `alerts raised ${alerts.length} (${byKind || "none"}); with ALERT_TOPIC_ARN or Discord/Telegram settings they are delivered`,
+    `alerts raised ${alerts.length} (${byKind || "none"}); the demo sends none of them: \`npm start\` delivers alerts to ALERT_TOPIC_ARN, or else to DISCORD_WEBHOOK_URL / TELEGRAM_BOT_TOKEN with TELEGRAM_CHAT_ID`,
   );
   line();
   line(`positions closed ${closed.length}`);
@@ -127,6 +181,10 @@ async function demo(): Promise<void> {
 demo().then(
   () => process.exit(0),
   (error: unknown) => {
+    if (error instanceof DemoFolderError) {
+      process.stderr.write(`demo: ${error.message}\n`);
+      process.exit(2);
+    }
     process.stderr.write(
       `demo failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
     );

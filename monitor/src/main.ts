@@ -9,20 +9,33 @@
  * (set by the CDK stack): then the task stays up and says so in its log (see runtime/unconfigured.ts).
  * The same holds for the errors only the exchange can reveal at start (a CVD coin it does not list).
  */
-import { parseArgs } from "node:util";
+import { parseCommandLine } from "./commandLine.ts";
 import { ConfigError, environmentWithDotEnv, loadConfig } from "./config/config.ts";
 import { errorSummary } from "./runtime/fillSync.ts";
 import { Monitor } from "./runtime/monitor.ts";
 import { healthPortFrom, waitUnconfigured } from "./runtime/unconfigured.ts";
 import { openStore } from "./storage/openStore.ts";
-import { createLogger } from "./telemetry/logger.ts";
+import { colourFor, createLogger, logFormatFor } from "./telemetry/logger.ts";
 import { Metrics } from "./telemetry/metrics.ts";
 
+const values = parseCommandLine({
+  name: "monitor",
+  command: "npm start --",
+  summary:
+    "Watches the Hyperliquid accounts in ACCOUNT_ADDRESS until stopped (Ctrl-C or SIGTERM): fills, orders, positions with realised PnL, account health and CVD, stored locally (./data), in DynamoDB or in Supabase. Settings come from the environment and a .env file (see .env.example).",
+  options: { record: { type: "string" }, replay: { type: "string" }, speed: { type: "string" } },
+  describe: {
+    record: "also write every raw frame received to this file (JSON lines)",
+    replay: "play this recording through a local Hyperliquid stand-in instead of the real API, then exit",
+    speed: "replay speed factor (default 50)",
+  },
+  notes: [
+    "environment: ACCOUNT_ADDRESS (required), DB_MODE (local|dynamodb|supabase), DATA_DIR, LOG_LEVEL,",
+    "LOG_FORMAT (pretty|json), HYPERLIQUID_NETWORK; every variable is listed in .env.example",
+  ],
+});
+
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: { record: { type: "string" }, replay: { type: "string" }, speed: { type: "string" } },
-    strict: true,
-  });
   const env = environmentWithDotEnv();
   let config: ReturnType<typeof loadConfig>;
   try {
@@ -37,8 +50,21 @@ async function main(): Promise<number> {
     await waiting.stop();
     return 0;
   }
-  const logger = createLogger({ level: config.logLevel });
-  const metrics = new Metrics(undefined, {
+  const logFormat = logFormatFor(config.logFormat, process.stdout.isTTY === true);
+  const logger = createLogger({
+    level: config.logLevel,
+    format: logFormat,
+    colour: colourFor(process.env, process.stdout.isTTY === true),
+  });
+  // EMF lines are for CloudWatch; on a terminal the same figures are a debug line (LOG_LEVEL=debug).
+  const metricsLine =
+    logFormat === "pretty"
+      ? (line: string) => {
+          const { _aws, ...figures } = JSON.parse(line) as Record<string, unknown>;
+          logger.debug(figures, "metrics");
+        }
+      : undefined;
+  const metrics = new Metrics(metricsLine, {
     detail: config.metricsDetail,
     shard: config.shard,
     namespace: config.metricNamespace,

@@ -5,8 +5,8 @@
  * not figures to quote). Run with `--expose-gc` (the npm script does) so memory is measured after GC.
  */
 import { cpus, totalmem } from "node:os";
-import { parseArgs } from "node:util";
 import { TASK_NODE_OPTIONS } from "../../lib/monitorService.ts";
+import { parseCommandLine } from "../../monitor/src/commandLine.ts";
 import {
   measureAlertLatency,
   measureBackfill,
@@ -16,9 +16,16 @@ import {
   measureTrades,
 } from "./measure.ts";
 
-const { values } = parseArgs({
+const values = parseCommandLine({
+  name: "bench",
+  command: "npm run bench --",
+  summary:
+    "Measures the monitor's real code: trade and fill throughput, memory, alert latency, backfill and bundle sizes, against the targets (a few minutes).",
   options: { json: { type: "boolean", default: false }, quick: { type: "boolean", default: false } },
-  strict: true,
+  describe: {
+    json: "print one JSON object instead of the table",
+    quick: "smaller loads: a smoke check, not figures to quote",
+  },
 });
 const quick = values.quick;
 

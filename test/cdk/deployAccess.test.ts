@@ -4,7 +4,7 @@
  * production environments can assume and that can only assume the CDK bootstrap roles and make the
  * smoke check's read-only calls.
  */
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Template } from "aws-cdk-lib/assertions";
@@ -51,6 +51,7 @@ function synthesize(context: Record<string, string>, env: Record<string, string>
       if (value === undefined) delete process.env[key];
       else process.env[key] = value;
     }
+    rmSync(outdir, { recursive: true, force: true });
   }
 }
 

@@ -3,7 +3,7 @@
  * and the monitor's own, it waits for every shard's heartbeat from after the steady state, and it gives
  * up in bounded time with one line saying what to do.
  */
-import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -252,6 +252,7 @@ describe("the AWS CLI runner", () => {
       await body();
     } finally {
       process.env.PATH = path;
+      rmSync(dir, { recursive: true, force: true });
     }
   };
 

@@ -5,14 +5,14 @@
  * may read, every `--context` they pass is a setting of the app, and no AWS key is stored.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { formatFinding, lintWorkflows, WORKFLOWS_DIR } from "../../bin/lint-workflows.ts";
 import { DEPLOY_ENVIRONMENTS } from "../../lib/deployAccessStack.ts";
 import { CONTEXT_KEYS } from "../../lib/deploymentSettings.ts";
 import { PROJECT_ROOT } from "../../lib/paths.ts";
+import { testTempDir } from "../support/tempDirs.ts";
 
 const ci = readFileSync(join(WORKFLOWS_DIR, "ci.yml"), "utf8");
 const deploy = readFileSync(join(WORKFLOWS_DIR, "deploy.yml"), "utf8");
@@ -26,7 +26,7 @@ function runLintScript(dir: string) {
 }
 
 function workflowDir(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), "hl-workflows-"));
+  const dir = testTempDir("hl-workflows-");
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   return dir;
 }

@@ -22,8 +22,8 @@
 import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { TASK_NODE_OPTIONS } from "../../lib/monitorService.ts";
+import { parseCommandLine } from "../../monitor/src/commandLine.ts";
 import { normalizeFill, orderFills } from "../../monitor/src/domain/fill.ts";
 import { HyperliquidStandIn } from "../../monitor/src/standin/server.ts";
 import { DynamoStore } from "../../monitor/src/storage/dynamodb/dynamoStore.ts";
@@ -34,7 +34,17 @@ import { fixture } from "../support/fixtures.ts";
 import { type MonitorProcess, startMonitorProcess } from "../support/monitorProcess.ts";
 import { groundTruth, HIP3_COIN, HIP3_DEX, SimulatedExchange, seededRandom } from "./exchange.ts";
 
-const { values } = parseArgs({
+const values = parseCommandLine({
+  name: "soak",
+  command: "npm run soak --",
+  summary:
+    "Runs the monitor against a simulated exchange with injected faults for the given time, then checks every fill and alert against the ground truth; exits non-zero on any missing, duplicated or false one.",
+  describe: {
+    minutes: "how long the trading phase runs",
+    seed: "random seed, to repeat a run (default: from the clock)",
+    json: "print one JSON object instead of the progress lines and summary",
+    log: "append every monitor process's output to this file (for a diagnosis)",
+  },
   options: {
     minutes: { type: "string", default: "1" },
     seed: { type: "string" },
@@ -42,7 +52,6 @@ const { values } = parseArgs({
     /** Appends every monitor process's output to this file (for a diagnosis). */
     log: { type: "string" },
   },
-  strict: true,
 });
 const minutes = Number(values.minutes);
 if (!Number.isFinite(minutes) || minutes <= 0 || minutes > 24 * 60) {

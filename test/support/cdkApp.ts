@@ -4,12 +4,12 @@
  * the CI's `cdk synth` runs bundle it. Needs neither Docker nor AWS credentials.
  */
 import { type SpawnSyncReturns, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Template } from "aws-cdk-lib/assertions";
 import { buildApp } from "../../lib/app.ts";
 import type { HyperliquidMonitorStack } from "../../lib/hyperliquidMonitorStack.ts";
+import { testTempDir } from "./tempDirs.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: synthesized CloudFormation JSON, which the assertions read freely
 type CfnJson = any;
@@ -36,7 +36,7 @@ export interface Synthesized {
 }
 
 export function synthesize(context: Record<string, string> = {}): Synthesized {
-  const outdir = mkdtempSync(join(tmpdir(), "hl-cdk-"));
+  const outdir = testTempDir("hl-cdk-");
   const { app, stack } = buildApp({ outdir, context: { "aws:cdk:bundling-stacks": [], ...context } });
   const assembly = app.synth();
   const json = assembly.getStackByName(stack.stackName).template;
@@ -58,7 +58,7 @@ export function runAppEntryPoint(entry: string, context: Record<string, unknown>
     env: {
       PATH: process.env.PATH ?? "",
       CDK_CONTEXT_JSON: JSON.stringify(context),
-      CDK_OUTDIR: mkdtempSync(join(tmpdir(), "hl-cdk-entry-")),
+      CDK_OUTDIR: testTempDir("hl-cdk-entry-"),
     },
     encoding: "utf8",
     timeout: 60_000,

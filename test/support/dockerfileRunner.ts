@@ -7,9 +7,9 @@
  * No Docker daemon runs here; `cdk deploy` builds the real image.
  */
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, mkdirSync, readFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
+import { testTempDir } from "./tempDirs.ts";
 
 export interface BuiltImage {
   /** The final stage's root directory (the image's `/`). */
@@ -56,7 +56,7 @@ export function buildWithoutDocker(
         const as = args.findIndex((arg) => arg.toUpperCase() === "AS");
         stages.push({
           name: as >= 0 ? args[as + 1]! : null,
-          root: mkdtempSync(join(tmpdir(), "hl-image-")),
+          root: testTempDir("hl-image-"),
           workdir: "/",
         });
         env = {};

@@ -43,6 +43,8 @@ export interface MonitorConfig {
   retentionDays: number;
   maxPendingWrites: number;
   logLevel: string;
+  /** `auto`: pretty lines on a terminal, JSON otherwise (see telemetry/logger.ts). */
+  logFormat: "auto" | "pretty" | "json";
   alerts: AlertConfig;
 }
 
@@ -169,6 +171,7 @@ const schema = z.object({
   RETENTION_DAYS: wholeNumber(1, 3650).default(30),
   MAX_PENDING_WRITES: wholeNumber(100, 10_000_000).default(50_000),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info"),
+  LOG_FORMAT: z.enum(["auto", "pretty", "json"], { error: "must be auto, pretty or json" }).default("auto"),
   METRICS: z.enum(["essential", "all"], { error: "must be essential or all" }).default("essential"),
   METRIC_NAMESPACE: z
     .string()
@@ -303,6 +306,7 @@ export function loadConfig(env: Record<string, string | undefined>): MonitorConf
     retentionDays: v.RETENTION_DAYS,
     maxPendingWrites: v.MAX_PENDING_WRITES,
     logLevel: v.LOG_LEVEL,
+    logFormat: v.LOG_FORMAT,
     alerts,
   };
 }

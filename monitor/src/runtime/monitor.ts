@@ -33,6 +33,7 @@ import { FeedConnection } from "./feedConnection.ts";
 import { errorSummary } from "./fillSync.ts";
 import { HealthServer, type Readiness } from "./healthServer.ts";
 import { LogSampler } from "./logSampler.ts";
+import { EndpointReachability, missingCredentialsAtStart, networkErrorCode } from "./startupProblems.ts";
 
 /**
  * Live means data: the server re-pushes every clearinghouseState subscription every ~4 s (PROTOCOL.md
@@ -94,6 +95,7 @@ export class Monitor {
   #health: HealthServer | null = null;
   #healthPort: number | null = null;
   #stopping = false;
+  #reachability: EndpointReachability;
   /** Serialises position persistence across accounts' fill batches. */
   #positionWrites: Promise<void> = Promise.resolve();
   readonly #latestSnapshots = new Map<string, AccountSnapshot>();
@@ -104,6 +106,7 @@ export class Monitor {
     this.#options = options;
     this.#config = options.config;
     this.#logger = options.logger;
+    this.#reachability = new EndpointReachability(options.logger, options.config);
     this.#metrics = options.metrics;
     this.#store = options.store;
     this.#info = new InfoClient({
@@ -251,6 +254,7 @@ export class Monitor {
         return await read();
       } catch (error) {
         if (!(error instanceof StorageError) || !error.retryable || this.#stopping) throw error;
+        missingCredentialsAtStart(error, this.#logger, process.env, attempt === 1);
         if (attempt === 1 || attempt % 10 === 0) {
           this.#logger.warn(
             { attempt, err: errorSummary(error) },
@@ -271,9 +275,12 @@ export class Monitor {
   async #untilInfoAnswers<T>(what: string, read: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await read();
+        const answer = await read();
+        this.#reachability.answered("REST");
+        return answer;
       } catch (error) {
         if (!(error instanceof InfoRequestError) || isRefusal(error.status) || this.#stopping) throw error;
+        this.#reachability.failed("REST", networkErrorCode(error));
         if (attempt === 1 || attempt % 10 === 0) {
           this.#logger.warn({ attempt, err: errorSummary(error) }, `${what}: REST not answering; retrying`);
         }
@@ -351,8 +358,12 @@ export class Monitor {
         this.#handleFrame(watcher, frame, receivedAt);
       },
       // An attempt that never opened is a reconnect attempt too: an outage shows in Reconnects.
-      onConnectFailed: () => this.#metrics.count("Reconnects"),
+      onConnectFailed: (failure) => {
+        this.#metrics.count("Reconnects");
+        this.#reachability.failed("WebSocket", failure.error);
+      },
       onOpen: (reconnect) => {
+        this.#reachability.answered("WebSocket");
         recorder?.writeEvent(account, "open", Date.now());
         if (reconnect) this.#metrics.count("Reconnects");
         this.#alerts.connectionUp(account);
@@ -385,8 +396,12 @@ export class Monitor {
         recorder?.writeFrame(label, text, receivedAt);
         this.#handleMarketFrame(frame);
       },
-      onConnectFailed: () => this.#metrics.count("Reconnects"),
+      onConnectFailed: (failure) => {
+        this.#metrics.count("Reconnects");
+        this.#reachability.failed("WebSocket", failure.error);
+      },
       onOpen: (reconnect) => {
+        this.#reachability.answered("WebSocket");
         recorder?.writeEvent(label, "open", Date.now());
         if (reconnect) {
           this.#metrics.count("Reconnects");

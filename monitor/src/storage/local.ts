@@ -5,8 +5,10 @@
  */
 import { mkdirSync } from "node:fs";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import dynalite from "dynalite";
+import { ConfigError } from "../config/config.ts";
 
 /** How long a close waits for requests in flight (each takes milliseconds; this only bounds a stuck one). */
 const IN_FLIGHT_WAIT_MS = 5_000;
@@ -23,7 +25,10 @@ export interface EmbeddedDynamo {
  * memory, as `startInMemoryDynamo()` does.
  */
 export async function startEmbeddedDynamo(options: { dataDir: string | null }): Promise<EmbeddedDynamo> {
-  if (options.dataDir !== null) mkdirSync(options.dataDir, { recursive: true });
+  if (options.dataDir !== null) {
+    mkdirSync(options.dataDir, { recursive: true });
+    await checkNotInUse(options.dataDir);
+  }
   const server = dynalite({
     // Tables are usable at once: nothing here waits for a real control plane.
     createTableMs: 0,
@@ -35,6 +40,32 @@ export async function startEmbeddedDynamo(options: { dataDir: string | null }): 
   const endpoint = await listenOnLoopback(server);
   let closing: Promise<void> | null = null;
   return { endpoint, close: () => (closing ??= closeServer(server, inFlight)) };
+}
+
+/**
+ * LevelDB lets one process open a folder (its LOCK file). Dynalite opens it lazily and, when a second
+ * monitor finds it locked, throws "Database is closed" out of its first request, ending the process with
+ * a stack trace. So the folder is opened once here first, with the same LevelDB binding dynalite uses
+ * (its own `level` dependency), and a lock held elsewhere becomes one line saying what to do.
+ */
+async function checkNotInUse(dataDir: string): Promise<void> {
+  const fromDynalite = createRequire(createRequire(import.meta.url).resolve("dynalite"));
+  const { Level } = fromDynalite("level") as {
+    Level: new (path: string) => { open(): Promise<void>; close(): Promise<void> };
+  };
+  const db = new Level(dataDir);
+  try {
+    await db.open();
+  } catch (error) {
+    const cause = (error as { cause?: { code?: unknown } }).cause;
+    if (cause?.code === "LEVEL_LOCKED") {
+      throw new ConfigError(
+        `DATA_DIR ${dataDir} is in use by another monitor (its LevelDB lock is held): stop the other monitor, or give this one a DATA_DIR of its own`,
+      );
+    }
+    throw error;
+  }
+  await db.close();
 }
 
 /** Dynalite in memory on a random loopback port (tests): gone when closed. */
