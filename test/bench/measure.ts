@@ -95,6 +95,8 @@ export interface MemoryResult {
  * BTC, ETH and SOL trades; the stand-in sends it `frames` generated trade frames at about 100,000 a
  * second, and its resident memory is read from its own `/health` at the half and at the end.
  */
+const isTrades = (subscription: { type: string }) => subscription.type === "trades";
+
 export async function measureMonitorMemory(frames: number, nodeOptions: string): Promise<MemoryResult> {
   const standIn = new HyperliquidStandIn();
   const urls = await standIn.start();
@@ -129,7 +131,10 @@ export async function measureMonitorMemory(frames: number, nodeOptions: string):
       await sleep(25);
     const sendUntil = async (end: number, from: number) => {
       for (let i = from; i < end; i += 1_000) {
-        for (let j = i; j < Math.min(end, i + 1_000); j++) standIn.sendRaw(tradeFrame(j, 2, Date.now()));
+        // To the trades subscribers only, as the real server sends them: public trades have a connection
+        // of their own, and a frame sent to every socket would be taken twice.
+        for (let j = i; j < Math.min(end, i + 1_000); j++)
+          standIn.sendTo(isTrades, tradeFrame(j, 2, Date.now()));
         await sleep(10);
       }
       // Until the monitor has taken every frame sent (bounded: two minutes).
