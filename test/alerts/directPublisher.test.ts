@@ -2,11 +2,10 @@
  * Local runs deliver alerts in process (no SNS topic): a channel that refuses for good (a deleted Discord
  * webhook) is logged once with its secret-free answer, and the other channel still gets the alert.
  */
-import { Writable } from "node:stream";
 import { afterEach, expect, it } from "vitest";
 import { ALERT_SCHEMA, type AlertEvent } from "../../lambda-alerts/src/alertEvent.ts";
 import { DirectAlertPublisher } from "../../monitor/src/alerts/publishers.ts";
-import { createLogger } from "../../monitor/src/telemetry/logger.ts";
+import { capturingLogger } from "../support/capturingLogger.ts";
 import { DiscordStandIn } from "../support/discordStandIn.ts";
 import { TelegramStandIn } from "../support/telegramStandIn.ts";
 
@@ -35,16 +34,7 @@ it("logs a permanent refusal once, without the webhook URL, and delivers to the 
     () => discord.close(),
     () => telegram.close(),
   );
-  const lines: Record<string, unknown>[] = [];
-  const logger = createLogger({
-    level: "info",
-    destination: new Writable({
-      write(chunk, _encoding, done) {
-        for (const line of String(chunk).split("\n")) if (line.trim()) lines.push(JSON.parse(line));
-        done();
-      },
-    }),
-  });
+  const { logger, lines } = capturingLogger();
   const publisher = new DirectAlertPublisher(
     {
       discordWebhookUrl: discord.webhookUrl,

@@ -4,22 +4,13 @@
  * reached. The real entry point runs in child processes against loopback addresses only.
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { closedLoopbackPort } from "../support/loopbackHttp.ts";
 import { type MonitorProcess, startMonitorProcess } from "../support/monitorProcess.ts";
 
 const ACCOUNT = "0xb7b6f3cea3f66bf525f5d8f965f6dbf6d9b017b2";
-
-/** A loopback port nothing listens on (taken, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 async function waitForOutput(monitor: MonitorProcess, pattern: RegExp, ms: number): Promise<void> {
   const deadline = Date.now() + ms;
@@ -35,7 +26,7 @@ describe("start-up problems", () => {
   const running: MonitorProcess[] = [];
   beforeEach(async () => {
     work = mkdtempSync(join(tmpdir(), "hl-startup-"));
-    const port = await closedPort();
+    const port = await closedLoopbackPort();
     env = {
       ACCOUNT_ADDRESS: ACCOUNT,
       HEALTH_PORT: "0",

@@ -4,11 +4,10 @@
  * portfolio-margin accounts it says in the log that the health figures are standard-mode figures. An
  * account whose cross value fell to zero or below raises the critical margin alert.
  */
-import { Writable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import type { AlertEvent } from "../../lambda-alerts/src/alertEvent.ts";
 import type { WireClearinghouseState } from "../../monitor/src/domain/wire.ts";
-import { createLogger } from "../../monitor/src/telemetry/logger.ts";
+import { capturingLogger } from "../support/capturingLogger.ts";
 import { realState } from "../support/fixtures.ts";
 import { ACCOUNT, eventually, type Harness, startHarness } from "../support/harness.ts";
 
@@ -33,16 +32,7 @@ async function run(mode: string | null) {
   if (mode !== null) h.standIn.setAccountMode(ACCOUNT, mode);
   h.standIn.setClearinghouseState(ACCOUNT, wipedOut());
   const alerts: AlertEvent[] = [];
-  const lines: { msg: string; mode?: string }[] = [];
-  const logger = createLogger({
-    level: "warn",
-    destination: new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(JSON.parse(String(chunk)));
-        done();
-      },
-    }),
-  });
+  const { logger, lines } = capturingLogger("warn");
   const { monitor } = await h.startMonitor({
     monitorOptions: {
       logger,

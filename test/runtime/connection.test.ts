@@ -1,19 +1,12 @@
-/**
- * The account socket's lifecycle against the stand-in: subscriptions re-sent until acknowledged (with
- * backoff, on the same socket) after a reconnect, an alert for one that stays unacknowledged, failed
- * connection attempts logged with their cause and counted, and liveness meaning data (not pongs).
- * Real servers on loopback only; the one `.invalid` host name never resolves (RFC 6761).
- */
-import { createServer } from "node:net";
-import { Writable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import type { AlertEvent } from "../../lambda-alerts/src/alertEvent.ts";
 import type { AlertPublisher } from "../../monitor/src/alerts/publishers.ts";
 import { HyperliquidStandIn, type SubscribeFault } from "../../monitor/src/standin/server.ts";
-import { createLogger } from "../../monitor/src/telemetry/logger.ts";
 import { Metrics } from "../../monitor/src/telemetry/metrics.ts";
+import { capturingLogger } from "../support/capturingLogger.ts";
 import { generatedFills } from "../support/fixtures.ts";
 import { ACCOUNT, eventually, type Harness, startHarness } from "../support/harness.ts";
+import { closedLoopbackPort } from "../support/loopbackHttp.ts";
 
 let harness: Harness | null = null;
 afterEach(async () => {
@@ -26,27 +19,6 @@ const T0 = 1_789_407_000_000;
 const ACCOUNT_ONLY = { CVD_COINS: "none" };
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const isUserFills = (s: { type: string; user?: unknown }) => s.type === "userFills" && s.user === ACCOUNT;
-
-/** A logger whose JSON lines the test can read. */
-function capturingLogger() {
-  const lines: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk, _encoding, callback) {
-      for (const line of String(chunk).split("\n")) if (line.trim()) lines.push(JSON.parse(line));
-      callback();
-    },
-  });
-  return { logger: createLogger({ destination, level: "info" }), lines };
-}
-
-/** A loopback port nobody listens on (bound once, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe("subscriptions after a reconnect", () => {
   const faults: [string, SubscribeFault, number][] = [
@@ -140,7 +112,7 @@ describe("failed connection attempts", () => {
   }
 
   it("a loopback port nobody listens on: ECONNREFUSED, with the endpoint, sampled; every attempt counts as a reconnect", async () => {
-    const port = await closedPort();
+    const port = await closedLoopbackPort();
     const { lines, metrics } = await failingMonitor(`ws://user:secret@127.0.0.1:${port}/ws?token=abc`);
     await eventually("several failed attempts", () => metrics.total("Reconnects") >= 8, 10_000);
     const logged = failures(lines);

@@ -4,11 +4,10 @@
  * is counted (FillsInvalid), logged with its raw text, and reported by one monitor_degraded alert per
  * account per UTC day. Before per-item validation the whole page was refused and the sync retried forever.
  */
-import { Writable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import type { AlertEvent } from "../../lambda-alerts/src/alertEvent.ts";
 import type { WireFill } from "../../monitor/src/domain/wire.ts";
-import { createLogger } from "../../monitor/src/telemetry/logger.ts";
+import { capturingLogger } from "../support/capturingLogger.ts";
 import { generatedFills, ownLiquidationFill } from "../support/fixtures.ts";
 import { ACCOUNT, eventually, type Harness, startHarness } from "../support/harness.ts";
 
@@ -31,16 +30,7 @@ function invalidFill(time: number, tid: number): WireFill {
 
 async function startWatching(h: Harness) {
   const alerts: AlertEvent[] = [];
-  const lines: Record<string, unknown>[] = [];
-  const logger = createLogger({
-    level: "warn",
-    destination: new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(JSON.parse(String(chunk)));
-        done();
-      },
-    }),
-  });
+  const { logger, lines } = capturingLogger("warn");
   const running = await h.startMonitor({
     monitorOptions: {
       logger,

@@ -43,3 +43,12 @@ function send(response: ServerResponse, reply: JsonReply): void {
   });
   response.end(payload);
 }
+
+/** A loopback port nothing listens on (bound once, then released): connecting to it is refused. */
+export async function closedLoopbackPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}

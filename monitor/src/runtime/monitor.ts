@@ -416,13 +416,7 @@ export class Monitor {
 
   /** One classified frame; acks and subscription errors were handled by the FeedConnection already. */
   #handleFrame(watcher: AccountWatcher, frame: Frame, receivedAt: number): void {
-    if (this.#stopping) return;
-    this.#metrics.count("FramesReceived");
-    if ("invalid" in frame && frame.invalid > 0) {
-      const first = frame.rejected[0];
-      const detail = `${frame.invalid} item(s); first: ${first?.reason} ${first?.raw}`;
-      this.#skip("FramesMalformed", `invalid ${frame.kind} items skipped`, detail);
-    }
+    if (this.#screen(frame, "")) return;
     switch (frame.kind) {
       case "userFills":
         if (frame.user === watcher.account) watcher.receiveFills(frame.fills, frame.rejected);
@@ -437,19 +431,6 @@ export class Monitor {
         break;
       case "trades":
         this.#cvd.receive(frame.trades);
-        break;
-      case "subscriptionResponse":
-      case "pong":
-      case "post":
-        break;
-      case "serverError":
-        this.#skip("FramesUnknown", "server error frame", frame.message);
-        break;
-      case "unknownChannel":
-        this.#skip("FramesUnknown", "frame of an unknown channel skipped", frame.channel);
-        break;
-      case "malformed":
-        this.#skip("FramesMalformed", "malformed frame skipped", frame.reason);
         break;
     }
   }
@@ -467,35 +448,40 @@ export class Monitor {
 
   /** The market-data connection carries trades only; anything for an account there is counted and skipped. */
   #handleMarketFrame(frame: Frame): void {
-    if (this.#stopping) return;
+    if (this.#screen(frame, " on the market-data connection")) return;
+    if (frame.kind === "trades") this.#cvd.receive(frame.trades);
+    else this.#skip("FramesUnknown", "account frame on the market-data connection skipped", frame.kind);
+  }
+
+  /**
+   * What every connection does with a frame before its own handling: counts it and its invalid items, and
+   * takes the frames that carry no data (acks, pongs, errors, unknown channels, malformed text). True when
+   * nothing is left to do.
+   */
+  #screen(frame: Frame, where: string): boolean {
+    if (this.#stopping) return true;
     this.#metrics.count("FramesReceived");
     if ("invalid" in frame && frame.invalid > 0) {
       const first = frame.rejected[0];
-      this.#skip(
-        "FramesMalformed",
-        "invalid trades skipped",
-        `${frame.invalid} item(s); first: ${first?.reason} ${first?.raw}`,
-      );
+      const detail = `${frame.invalid} item(s); first: ${first?.reason} ${first?.raw}`;
+      this.#skip("FramesMalformed", `invalid ${frame.kind} items skipped${where}`, detail);
     }
     switch (frame.kind) {
-      case "trades":
-        this.#cvd.receive(frame.trades);
-        break;
       case "subscriptionResponse":
       case "pong":
       case "post":
-        break;
+        return true;
       case "serverError":
-        this.#skip("FramesUnknown", "server error frame on the market-data connection", frame.message);
-        break;
+        this.#skip("FramesUnknown", `server error frame${where}`, frame.message);
+        return true;
       case "unknownChannel":
         this.#skip("FramesUnknown", "frame of an unknown channel skipped", frame.channel);
-        break;
+        return true;
       case "malformed":
         this.#skip("FramesMalformed", "malformed frame skipped", frame.reason);
-        break;
+        return true;
       default:
-        this.#skip("FramesUnknown", "account frame on the market-data connection skipped", frame.kind);
+        return false;
     }
   }
 
