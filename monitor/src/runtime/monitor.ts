@@ -341,10 +341,9 @@ export class Monitor {
     this.#logger.info("monitor stopped");
   }
 
-  #connect(account: string, watcher: AccountWatcher): FeedConnection {
-    const recorder = this.#options.recorder ?? null;
-    const connection: FeedConnection = new FeedConnection({
-      label: account,
+  /** What every socket shares: endpoint, keep-alive, backoffs, the connection gate, ack matching. */
+  #socketSettings() {
+    return {
       url: this.#config.wsUrl,
       logger: this.#logger,
       keepAlive: this.#options.keepAlive,
@@ -353,6 +352,14 @@ export class Monitor {
       ...(this.#options.resubscribe ? { resubscribe: this.#options.resubscribe } : {}),
       ...(this.#options.connectionGate ? { gate: this.#options.connectionGate } : {}),
       subscriptionKey,
+    };
+  }
+
+  #connect(account: string, watcher: AccountWatcher): FeedConnection {
+    const recorder = this.#options.recorder ?? null;
+    const connection: FeedConnection = new FeedConnection({
+      label: account,
+      ...this.#socketSettings(),
       onFrame: (text, receivedAt, frame) => {
         recorder?.writeFrame(account, text, receivedAt);
         this.#handleFrame(watcher, frame, receivedAt);
@@ -384,14 +391,7 @@ export class Monitor {
     const label = "market";
     const connection: FeedConnection = new FeedConnection({
       label,
-      url: this.#config.wsUrl,
-      logger: this.#logger,
-      keepAlive: this.#options.keepAlive,
-      reconnect: this.#options.reconnect,
-      ackTimeoutMs: this.#options.ackTimeoutMs,
-      ...(this.#options.resubscribe ? { resubscribe: this.#options.resubscribe } : {}),
-      ...(this.#options.connectionGate ? { gate: this.#options.connectionGate } : {}),
-      subscriptionKey,
+      ...this.#socketSettings(),
       onFrame: (text, receivedAt, frame) => {
         recorder?.writeFrame(label, text, receivedAt);
         this.#handleMarketFrame(frame);
