@@ -31,6 +31,12 @@ export interface MonitorDashboardProps {
 
 const WIDTH = 24;
 
+/**
+ * The monitor's metric lines (one a minute). Not `ispresent(Heartbeat)`: the monitor leaves the heartbeat out
+ * while a feed is down (monitor/src/telemetry/metrics.ts), and those are the minutes whose reconnects matter.
+ */
+const METRIC_LINES = "filter ispresent(FramesReceived)";
+
 export class MonitorDashboard extends Construct {
   readonly dashboard: Dashboard;
 
@@ -84,7 +90,7 @@ export class MonitorDashboard extends Construct {
         title: "Frames, reconnects and backfilled fills (from the monitor's metric log lines)",
         logGroupNames: [props.logGroup.logGroupName],
         queryLines: [
-          "filter ispresent(Heartbeat)",
+          METRIC_LINES,
           "stats sum(FramesReceived) as frames, sum(Reconnects) as reconnects, sum(BackfilledFills) as backfilled, sum(FramesMalformed) as malformed by bin(15m)",
         ],
         view: LogQueryVisualizationType.LINE,
@@ -102,7 +108,7 @@ export class MonitorDashboard extends Construct {
         title: "Alerts published and writes pending or dropped",
         logGroupNames: [props.logGroup.logGroupName],
         queryLines: [
-          "filter ispresent(Heartbeat)",
+          METRIC_LINES,
           "stats sum(AlertsPublished) as alerts, sum(AlertPublishFailures) as publishFailures, max(PendingWrites) as pendingWrites, sum(WritesDropped) as dropped by bin(15m)",
         ],
         view: LogQueryVisualizationType.LINE,
@@ -113,6 +119,32 @@ export class MonitorDashboard extends Construct {
         left: props.services.flatMap((service) => [m.serviceCpu(service), m.serviceMemory(service)]),
         leftYAxis: { min: 0, max: 100 },
         width: 12,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        // The heartbeat is emitted once a minute only while every feed is live (open, acknowledged, data
+        // within a minute): a bar below 5 is minutes the accounts were not fully watched.
+        title:
+          "Minutes with every feed live, per 5 minutes (the Heartbeat; 'monitor silent' after 5 without)",
+        // With shards, each shard's own heartbeat (the plain one counts every shard's).
+        left:
+          props.services.length > 1
+            ? props.services.map((_, shard) =>
+                m.shardHeartbeat(shard).with({ period: Duration.minutes(5), label: `shard ${shard}` }),
+              )
+            : [
+                m.monitor(
+                  "Heartbeat",
+                  "SampleCount",
+                  Duration.minutes(5),
+                  "minutes with every feed live (of 5)",
+                ),
+              ],
+        leftYAxis: { min: 0, max: 6 },
+        leftAnnotations: [{ value: 5, label: "all 5 minutes live" }],
+        width: WIDTH,
+        height: 4,
       }),
     );
     this.dashboard.addWidgets(
