@@ -8,6 +8,7 @@ import { Match } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { classifySnsMessage } from "../../lambda-alerts/src/snsMessage.ts";
 import { alarmCount } from "../../lib/monitoring/alarms.ts";
+import { TRADER_QUERIES } from "../../lib/monitoring/dashboard.ts";
 import { SECRET_EXAMPLES, SECRET_INITIAL_VALUE, SECRET_KEYS } from "../../lib/secrets.ts";
 import { loadConfig } from "../../monitor/src/config/config.ts";
 import { CREDENTIALS_SECRET } from "../../monitor/src/config/secretVariables.ts";
@@ -780,6 +781,47 @@ describe("CloudWatch", () => {
     for (const widget of widgets.filter((w) => w.type === "log")) {
       expect(String(widget.properties.query), String(widget.properties.title)).not.toContain("Heartbeat");
     }
+  });
+
+  it("the trader's view first: value and realised PnL tiles, then per-account tables from the monitor's log lines", () => {
+    const widgets: { type: string; properties: Record<string, unknown> }[] = dashboardBodyOf(dynamo).widgets;
+    const titles = widgets.map((w) => String(w.properties.title ?? ""));
+    // The header, then the two tiles and the account table in the first row.
+    expect(widgets.slice(1, 3).map((w) => w.properties.view)).toEqual(["singleValue", "singleValue"]);
+    expect(JSON.stringify(widgets[1]!.properties.metrics)).toContain('"AccountValue"');
+    expect(JSON.stringify(widgets[2]!.properties.metrics)).toContain('"RealizedPnl"');
+    expect(widgets[2]!.properties.setPeriodToTimeRange).toBe(true);
+    const logTable = (query: readonly string[]) => {
+      const widget = widgets.find((w) => w.type === "log" && w.properties.query === expectedQuery(query));
+      expect(widget, query.join(" | ")).toBeDefined();
+      expect(widget!.properties.view).toBe("table");
+      return widget!;
+    };
+    const expectedQuery = (lines: readonly string[]) => `SOURCE '?' | ${lines.join("\n| ")}`;
+    for (const query of Object.values(TRADER_QUERIES)) logTable(query);
+    // No new metric: every metric on the dashboard is one the monitor, the Lambda or AWS already emits.
+    const metricNames = widgets.flatMap((w) =>
+      ((w.properties.metrics as unknown[][] | undefined) ?? []).map((metric) => metric[1]),
+    );
+    for (const name of metricNames) {
+      expect(
+        [
+          ...ESSENTIAL_METRICS,
+          "AlertsDelivered",
+          "AlertChannelFailures",
+          "CPUUtilization",
+          "MemoryUtilization",
+        ],
+        String(name),
+      ).toContain(name);
+    }
+    // The queries read the trader lines by their messages, the positions with unnest of the latest snapshot.
+    expect(TRADER_QUERIES.openPositions.join(" | ")).toMatch(
+      /filter msg = "account snapshot" \| sort @timestamp desc \| dedup account \| unnest line\.positions into position/,
+    );
+    expect(TRADER_QUERIES.fills[0]).toBe('filter msg = "fill"');
+    expect(TRADER_QUERIES.closedPositions[0]).toBe('filter msg = "position closed"');
+    expect(titles.some((t) => t.startsWith("Open positions"))).toBe(true);
   });
 
   it("uses no more custom metrics and alarms than the free tier covers, with one shard", () => {
