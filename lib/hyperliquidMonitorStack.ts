@@ -12,6 +12,7 @@ import { NotifyTopicOnAlarmAndOk } from "./monitoring/alarmAction.ts";
 import { MonitorAlarms } from "./monitoring/alarms.ts";
 import { MonitorDashboard } from "./monitoring/dashboard.ts";
 import { MetricFactory } from "./monitoring/metricFactory.ts";
+import { TaskStopAlert } from "./monitoring/taskStopAlert.ts";
 import { MonitorService, TASK_NODE_OPTIONS } from "./monitorService.ts";
 import { acknowledgeNagFindings } from "./nagAcknowledgements.ts";
 import { Naming } from "./naming.ts";
@@ -93,6 +94,15 @@ export class HyperliquidMonitorStack extends Stack {
       services: this.service.services,
       alertFunction: this.alerting.function,
       deadLetterQueue: this.alerting.deadLetterQueue,
+    });
+    new TaskStopAlert(this, "TaskStopAlert", {
+      naming,
+      cluster: this.service.cluster,
+      topic: this.alerting.topic,
+      logGroupName: naming.logGroupName,
+      serviceNames: Array.from({ length: settings.shards }, (_, shard) =>
+        naming.serviceName(shard, settings.shards),
+      ),
     });
     new MonitorDashboard(this, "Dashboard", {
       naming,

@@ -1,10 +1,12 @@
 /**
- * What arrived on the topic: a monitor alert, a CloudWatch alarm notification, or something else (a test
- * publish from the console, say). Nothing is dropped: anything unrecognised is delivered as a plain
- * notification with its subject and the start of its text, and the reason is returned for the log.
+ * What arrived on the topic: a monitor alert, a CloudWatch alarm notification, the stack's ECS task-stop
+ * message, or something else (a test publish from the console, say). Nothing is dropped: anything
+ * unrecognised is delivered as a plain notification with its subject and the start of its text, and the
+ * reason is returned for the log.
  */
 import { ALERT_SCHEMA, type AlertEvent, alertEventSchema, futureAlertEventSchema } from "./alertEvent.ts";
 import { alertFromAlarm, cloudWatchAlarmSchema } from "./cloudwatchAlarm.ts";
+import { alertFromTaskStop, ecsTaskStoppedSchema } from "./ecsTaskStopped.ts";
 import { cutAt } from "./render/truncate.ts";
 
 export interface SnsNotification {
@@ -19,6 +21,8 @@ export type ClassifiedMessage =
   /** A monitor alert of a kind this Lambda does not know yet (a newer monitor): shown as a notification. */
   | { kind: "future_alert"; alert: AlertEvent; reason: string }
   | { kind: "cloudwatch_alarm"; alert: AlertEvent }
+  /** The stack's EventBridge rule on a monitor task that stopped unexpectedly. */
+  | { kind: "ecs_task_stopped"; alert: AlertEvent }
   | { kind: "other"; alert: AlertEvent; reason: string };
 
 export function classifySnsMessage(
@@ -54,6 +58,8 @@ export function classifySnsMessage(
       reason: `monitor alert failed validation at ${issue?.path.join(".") || "(root)"}: ${issue?.message}`,
     };
   }
+  const taskStop = ecsTaskStoppedSchema.safeParse(body);
+  if (taskStop.success) return { kind: "ecs_task_stopped", alert: alertFromTaskStop(taskStop.data, options) };
   const alarm = cloudWatchAlarmSchema.safeParse(body);
   if (alarm.success) return { kind: "cloudwatch_alarm", alert: alertFromAlarm(alarm.data, options) };
   return { kind: "other", alert: plainNotification(notification), reason: "unrecognised JSON message" };

@@ -2,15 +2,20 @@
  * HyperliquidMonitorStack, synthesized for real (aws-cdk-lib/assertions) in both modes and a sharded
  * staging deployment, with cdk-nag's AwsSolutions checks as `cdk synth` runs them.
  */
+
+import { readFileSync } from "node:fs";
 import { Match } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
+import { classifySnsMessage } from "../../lambda-alerts/src/snsMessage.ts";
 import { alarmCount } from "../../lib/monitoring/alarms.ts";
+import { TRADER_QUERIES } from "../../lib/monitoring/dashboard.ts";
 import { SECRET_EXAMPLES, SECRET_INITIAL_VALUE, SECRET_KEYS } from "../../lib/secrets.ts";
 import { loadConfig } from "../../monitor/src/config/config.ts";
 import { CREDENTIALS_SECRET } from "../../monitor/src/config/secretVariables.ts";
 import { TABLES } from "../../monitor/src/storage/dynamodb/tables.ts";
 import { ESSENTIAL_METRICS } from "../../monitor/src/telemetry/metrics.ts";
 import { resourcesOfType, type Synthesized, synthesize } from "../support/cdkApp.ts";
+import { applyInputTransformer, matchesPattern, resolveJoin } from "../support/eventBridge.ts";
 
 let dynamo: Synthesized;
 let supabase: Synthesized;
@@ -510,6 +515,151 @@ describe("alerting", () => {
   });
 });
 
+describe("ECS task stops: an EventBridge rule publishes the unexpected ones to the topic", () => {
+  const ruleOf = (synth: Synthesized) => {
+    const rules = resourcesOfType(synth, "AWS::Events::Rule");
+    expect(rules).toHaveLength(1);
+    return rules[0]!;
+  };
+  /** The recorded shape of a stopped Fargate task (fixtures/alerts/SOURCES.md), with changes. */
+  const stoppedTask = (detail: Record<string, unknown> = {}) => {
+    const event = JSON.parse(
+      readFileSync(new URL("../fixtures/alerts/ecs-task-state-change-stopped.json", import.meta.url), "utf8"),
+    );
+    return { ...event, detail: { ...event.detail, ...detail } };
+  };
+  const CLUSTER = "arn:aws:ecs:eu-west-1:111122223333:cluster/hl-monitor-cluster";
+  /** The synthesized pattern, with this cluster's ARN where CloudFormation would resolve it. */
+  const patternOf = (synth: Synthesized) => {
+    const pattern = structuredClone(ruleOf(synth)[1].Properties.EventPattern);
+    expect(pattern.detail.clusterArn).toEqual([
+      { "Fn::GetAtt": [expect.stringMatching(/^MonitorCluster/), "Arn"] },
+    ]);
+    pattern.detail.clusterArn = [CLUSTER];
+    return pattern;
+  };
+  const container = (exitCode: number | undefined) => [{ ...stoppedTask().detail.containers[0], exitCode }];
+
+  it("matches this cluster's STOPPED tasks that exited non-zero or stopped for an unexpected reason", () => {
+    const pattern = patternOf(dynamo);
+    expect(pattern).toMatchObject({ source: ["aws.ecs"], "detail-type": ["ECS Task State Change"] });
+    expect(pattern.detail.lastStatus).toEqual(["STOPPED"]);
+    const matches = (detail: Record<string, unknown>) => matchesPattern(pattern, stoppedTask(detail));
+
+    // Unexpected: the container exited by itself (non-zero, or even 0), the task never started, AWS infra.
+    expect(matches({})).toBe(true);
+    expect(matches({ stopCode: "EssentialContainerExited", containers: container(0) })).toBe(true);
+    expect(
+      matches({
+        stopCode: "TaskFailedToStart",
+        stoppedReason: "ResourceInitializationError: unable to pull secrets or registry auth",
+        containers: container(undefined),
+      }),
+    ).toBe(true);
+    expect(matches({ stopCode: "InfrastructureHealth", containers: container(0) })).toBe(true);
+    // A routine stop whose container did not exit cleanly: killed after a failed health check, say.
+    expect(
+      matches({
+        stopCode: "ServiceSchedulerInitiated",
+        stoppedReason: "Task failed container health checks",
+        containers: container(137),
+      }),
+    ).toBe(true);
+
+    // Routine: the monitor exits 0 on the SIGTERM of a Spot interruption, a deployment, a stop-task.
+    for (const stopCode of [
+      "SpotInterruption",
+      "TerminationNotice",
+      "ServiceSchedulerInitiated",
+      "UserInitiated",
+    ]) {
+      expect(matches({ stopCode, containers: container(0) }), stopCode).toBe(false);
+    }
+    // Another cluster, or a task that is not stopped yet.
+    expect(matches({ clusterArn: CLUSTER.replace("hl-monitor-cluster", "other") })).toBe(false);
+    expect(matches({ lastStatus: "DEPROVISIONING" })).toBe(false);
+    expect(matchesPattern(pattern, { ...stoppedTask(), "detail-type": "ECS Service Action" })).toBe(false);
+  });
+
+  it("publishes a compact message the alert Lambda shows as a warning with the stop code, reason and exit code", () => {
+    const [, rule] = ruleOf(dynamo);
+    expect(rule.Properties.Targets).toHaveLength(1);
+    const [target] = rule.Properties.Targets;
+    expect(target.Arn).toEqual({ Ref: expect.stringMatching(/^AlertingTopic/) });
+    const transformer = {
+      InputPathsMap: target.InputTransformer.InputPathsMap,
+      InputTemplate: resolveJoin(target.InputTransformer.InputTemplate, { "AWS::Region": "eu-west-1" }),
+    };
+    const message = applyInputTransformer(transformer, stoppedTask());
+    const classified = classifySnsMessage({ MessageId: "m-1", Message: message });
+    expect(classified.kind).toBe("ecs_task_stopped");
+    const { alert } = classified;
+    expect(alert).toMatchObject({
+      kind: "notification",
+      severity: "warning",
+      title: "A monitor task stopped unexpectedly",
+      key: "ecs-task-stopped:arn:aws:ecs:eu-west-1:111122223333:task/hl-monitor-cluster/e9511a82924742398",
+      time: Date.parse("2026-11-19T21:13:34.795Z"),
+    });
+    expect(alert.fields).toEqual([
+      { label: "Stop code", value: "EssentialContainerExited" },
+      { label: "Reason", value: "Essential container in task exited" },
+      { label: "Exit code", value: "1" },
+      { label: "Container", value: "monitor" },
+      { label: "Service", value: "hl-monitor-service" },
+      {
+        label: "Task",
+        value: "arn:aws:ecs:eu-west-1:111122223333:task/hl-monitor-cluster/e9511a82924742398",
+      },
+    ]);
+    expect(alert.summary).toContain("/ecs/hl-monitor");
+    expect(alert.summary).toContain(
+      "aws ecs describe-services --cluster hl-monitor-cluster --services hl-monitor-service --region eu-west-1",
+    );
+    // A task that never started has no exit code: the message still parses and says why it stopped.
+    const failed = applyInputTransformer(
+      transformer,
+      stoppedTask({
+        stopCode: "TaskFailedToStart",
+        stoppedReason: "CannotPullContainerError",
+        containers: [],
+      }),
+    );
+    const failedAlert = classifySnsMessage({ MessageId: "m-2", Message: failed }).alert;
+    expect(failedAlert.fields.map((f) => f.label)).toEqual(["Stop code", "Reason", "Service", "Task"]);
+    // The sharded stage's command names every service.
+    const shardedTemplate = JSON.stringify(ruleOf(sharded)[1].Properties.Targets[0].InputTransformer);
+    expect(shardedTemplate).toContain(
+      "--services hl-monitor-service-staging-0 hl-monitor-service-staging-1 hl-monitor-service-staging-2",
+    );
+  });
+
+  it("the topic lets EventBridge publish for this rule only", () => {
+    const [ruleId] = ruleOf(dynamo);
+    const [, policy] = resourcesOfType(dynamo, "AWS::SNS::TopicPolicy")[0]!;
+    const fromEvents = policy.Properties.PolicyDocument.Statement.filter(
+      (statement: { Principal?: { Service?: string } }) =>
+        statement.Principal?.Service === "events.amazonaws.com",
+    );
+    expect(fromEvents).toEqual([
+      {
+        Sid: "TaskStopRulePublishes",
+        Effect: "Allow",
+        Principal: { Service: "events.amazonaws.com" },
+        Action: "sns:Publish",
+        Resource: { Ref: expect.stringMatching(/^AlertingTopic/) },
+        Condition: { ArnEquals: { "aws:SourceArn": { "Fn::GetAtt": [ruleId, "Arn"] } } },
+      },
+    ]);
+  });
+});
+
+/** The dashboard's body, with the tokens CloudFormation would resolve replaced by placeholders. */
+function dashboardBodyOf(synth: Synthesized) {
+  const [, dashboard] = resourcesOfType(synth, "AWS::CloudWatch::Dashboard")[0]!;
+  return JSON.parse(resolveJoin(dashboard.Properties.DashboardBody, { "AWS::Region": "eu-west-1" }));
+}
+
 describe("CloudWatch", () => {
   const alarmsOf = (synth: Synthesized) =>
     resourcesOfType(synth, "AWS::CloudWatch::Alarm").map(([, a]) => a.Properties);
@@ -613,6 +763,65 @@ describe("CloudWatch", () => {
       LogGroupName: "/ecs/hl-monitor",
       RetentionInDays: 14,
     });
+  });
+
+  it("the dashboard reads the Heartbeat as 'every feed live', and its log charts do not depend on it", () => {
+    const body = dashboardBodyOf(dynamo);
+    const widgets: { type: string; properties: Record<string, unknown> }[] = body.widgets;
+    const heartbeat = widgets.find((w) =>
+      JSON.stringify(w.properties.metrics ?? []).includes('"Heartbeat"'),
+    )!;
+    expect(heartbeat.properties.title).toMatch(/every feed live/);
+    expect(JSON.stringify(heartbeat.properties.metrics)).toContain("SampleCount");
+    expect(heartbeat.properties.annotations).toMatchObject({
+      horizontal: [expect.objectContaining({ value: 5 })],
+    });
+    // The monitor leaves the Heartbeat out of its metric line while a feed is down: a query filtered on it
+    // would hide the reconnects of exactly those minutes.
+    for (const widget of widgets.filter((w) => w.type === "log")) {
+      expect(String(widget.properties.query), String(widget.properties.title)).not.toContain("Heartbeat");
+    }
+  });
+
+  it("the trader's view first: value and realised PnL tiles, then per-account tables from the monitor's log lines", () => {
+    const widgets: { type: string; properties: Record<string, unknown> }[] = dashboardBodyOf(dynamo).widgets;
+    const titles = widgets.map((w) => String(w.properties.title ?? ""));
+    // The header, then the two tiles and the account table in the first row.
+    expect(widgets.slice(1, 3).map((w) => w.properties.view)).toEqual(["singleValue", "singleValue"]);
+    expect(JSON.stringify(widgets[1]!.properties.metrics)).toContain('"AccountValue"');
+    expect(JSON.stringify(widgets[2]!.properties.metrics)).toContain('"RealizedPnl"');
+    expect(widgets[2]!.properties.setPeriodToTimeRange).toBe(true);
+    const logTable = (query: readonly string[]) => {
+      const widget = widgets.find((w) => w.type === "log" && w.properties.query === expectedQuery(query));
+      expect(widget, query.join(" | ")).toBeDefined();
+      expect(widget!.properties.view).toBe("table");
+      return widget!;
+    };
+    const expectedQuery = (lines: readonly string[]) => `SOURCE '?' | ${lines.join("\n| ")}`;
+    for (const query of Object.values(TRADER_QUERIES)) logTable(query);
+    // No new metric: every metric on the dashboard is one the monitor, the Lambda or AWS already emits.
+    const metricNames = widgets.flatMap((w) =>
+      ((w.properties.metrics as unknown[][] | undefined) ?? []).map((metric) => metric[1]),
+    );
+    for (const name of metricNames) {
+      expect(
+        [
+          ...ESSENTIAL_METRICS,
+          "AlertsDelivered",
+          "AlertChannelFailures",
+          "CPUUtilization",
+          "MemoryUtilization",
+        ],
+        String(name),
+      ).toContain(name);
+    }
+    // The queries read the trader lines by their messages, the positions with unnest of the latest snapshot.
+    expect(TRADER_QUERIES.openPositions.join(" | ")).toMatch(
+      /filter msg = "account snapshot" \| sort @timestamp desc \| dedup account \| unnest line\.positions into position/,
+    );
+    expect(TRADER_QUERIES.fills[0]).toBe('filter msg = "fill"');
+    expect(TRADER_QUERIES.closedPositions[0]).toBe('filter msg = "position closed"');
+    expect(titles.some((t) => t.startsWith("Open positions"))).toBe(true);
   });
 
   it("uses no more custom metrics and alarms than the free tier covers, with one shard", () => {

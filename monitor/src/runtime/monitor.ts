@@ -24,6 +24,14 @@ import { backoffDelayMs } from "../storage/backoff.ts";
 import { type MonitorStore, StorageError } from "../storage/store.ts";
 import type { Logger } from "../telemetry/logger.ts";
 import type { Metrics } from "../telemetry/metrics.ts";
+import {
+  CLOSED_LINE,
+  closedLogFields,
+  FILL_LINE,
+  fillLogFields,
+  SNAPSHOT_LINE,
+  snapshotLogFields,
+} from "../telemetry/traderLog.ts";
 import { AccountWatcher } from "./accountWatcher.ts";
 import { CoinUniverse, isRefusal } from "./coinUniverse.ts";
 import type { ConnectionGate } from "./connectionGate.ts";
@@ -511,6 +519,8 @@ export class Monitor {
     this.#positionWrites = write.catch(() => {});
     await write;
     staged.commit();
+    // Fills of the first start's history import are stored, not logged: a year of fills is no live news.
+    if (!context.history) for (const fill of fills) this.#logger.info(fillLogFields(fill), FILL_LINE);
     for (const { event } of staged.changes) this.#reportPositionEvent(event);
   }
 
@@ -528,11 +538,7 @@ export class Monitor {
     if (event.closed) {
       this.#metrics.count("PositionsClosed");
       this.#metrics.count("RealizedPnl", Number(event.closed.realizedPnl));
-      const { coin, side, closedSize, entryPx, exitPx, realizedPnl, fees, liquidated } = event.closed;
-      this.#logger.info(
-        { account: event.account, coin, side, closedSize, entryPx, exitPx, realizedPnl, fees, liquidated },
-        "position closed",
-      );
+      this.#logger.info(closedLogFields(event.closed), CLOSED_LINE);
     } else if (event.kind === "opened") {
       this.#logger.info(
         {
@@ -576,6 +582,7 @@ export class Monitor {
         const state = await watcher.currentState(this.#config.snapshotIntervalMs * 2);
         const snapshot = accountSnapshotFrom(watcher.account, state, Date.now());
         this.#latestSnapshots.set(watcher.account, snapshot);
+        this.#logger.info(snapshotLogFields(snapshot), SNAPSHOT_LINE);
         snapshots.push(snapshot);
         await this.#store.putAccountSnapshot(snapshot);
       } catch (error) {
