@@ -157,7 +157,7 @@ describe("deploy.yml", () => {
       );
       expect(job).toContain(`npx cdk deploy --require-approval never`);
       expect(job).toContain(`--context stage=${stage} `);
-      expect(job).toContain(`run: node bin/smoke-check.ts --stage ${stage}\n`);
+      expect(job).toContain(`run: node bin/smoke-check.ts --stage ${stage}`);
       expect(job.indexOf("npx cdk deploy")).toBeLessThan(job.indexOf("bin/smoke-check.ts"));
       previous = environment;
     }
@@ -182,11 +182,23 @@ describe("deploy.yml", () => {
     const keysOf = (job: string) =>
       [...new Set([...job.matchAll(/--context "?([a-z_]+)=/g)].map((m) => m[1]!))].sort();
     const staging = keysOf(deployJobs.staging!);
-    expect(staging).toEqual(["alert_email", "db_mode", "exec", "shards", "spot", "stage"]);
+    expect(staging).toEqual(["alert_email", "db_mode", "desired_count", "exec", "shards", "spot", "stage"]);
     // Every setting: one the workflow left out would be undone by the next deployment.
     expect(staging).toEqual([...CONTEXT_KEYS].sort());
     expect(keysOf(deployJobs.production!)).toEqual(staging);
     for (const key of staging) expect(CONTEXT_KEYS).toContain(key);
+  });
+
+  it("deploys staging stopped and runs it only for the smoke check; production keeps its task", () => {
+    const staging = deployJobs.staging!;
+    expect(staging).toContain("--context desired_count=0");
+    expect(staging).not.toContain("desired_count=1");
+    expect(staging).toContain("run: node bin/smoke-check.ts --stage staging --scale-from-zero\n");
+    const production = deployJobs.production!;
+    expect(production).toContain("--context desired_count=1");
+    expect(production).not.toContain("desired_count=0");
+    expect(production).toContain("run: node bin/smoke-check.ts --stage prod\n");
+    expect(production).not.toContain("--scale-from-zero");
   });
 
   it("pins every action by its major version tag", () => {
