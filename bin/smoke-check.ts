@@ -10,7 +10,8 @@
  *
  * It drives the AWS CLI (present on GitHub's runners) with the credentials of the job, and takes every
  * name from the stack's outputs and from lib/naming.ts and the monitor's telemetry, the code that named
- * them. The deploy role allows exactly the calls made here (lib/deployAccessStack.ts).
+ * them. Each environment's deploy role allows exactly the calls made here for its own stage
+ * (lib/deployAccessStack.ts).
  */
 import { execFile } from "node:child_process";
 import { pathToFileURL } from "node:url";

@@ -163,17 +163,26 @@ describe("deploy.yml", () => {
     }
   });
 
-  it("assumes the role from the repository variables through OIDC, never stored keys", () => {
-    for (const { environment } of DEPLOY_ENVIRONMENTS) {
+  it("each job assumes its own environment's role (from its repository variable) through OIDC, never stored keys", () => {
+    for (const { environment, roleVariable } of DEPLOY_ENVIRONMENTS) {
       const job = deployJobs[environment]!;
       expect(job).toMatch(
-        /uses: aws-actions\/configure-aws-credentials@v\d+\n\s+with:\n\s+role-to-assume: \$\{\{ vars\.AWS_DEPLOY_ROLE_ARN \}\}\n\s+aws-region: \$\{\{ vars\.AWS_REGION \}\}\n/,
+        new RegExp(
+          `uses: aws-actions/configure-aws-credentials@v\\d+\n\\s+with:\n\\s+role-to-assume: \\$\\{\\{ vars\\.${roleVariable} \\}\\}\n\\s+aws-region: \\$\\{\\{ vars\\.AWS_REGION \\}\\}\n`,
+        ),
       );
+      // The other environment's role is never named in this job.
+      for (const other of DEPLOY_ENVIRONMENTS) {
+        if (other.environment !== environment) expect(job).not.toContain(other.roleVariable);
+      }
+      expect(job).not.toContain("AWS_DEPLOY_ROLE_ARN");
       expect(job).toMatch(/uses: docker\/setup-qemu-action@v\d+\n\s+with:\n\s+platforms: arm64\n/);
       expect(job).toMatch(/uses: docker\/setup-buildx-action@v\d+\n/);
       // `cdk deploy` builds the image before the role is needed; credentials come before it all the same.
       expect(job.indexOf("configure-aws-credentials")).toBeLessThan(job.indexOf("npx cdk deploy"));
     }
+    expect(deployJobs.staging).toContain("if: vars.AWS_ROLE_STAGING != ''");
+    expect(deploy).not.toContain("AWS_DEPLOY_ROLE_ARN");
     expect(deploy).not.toMatch(/secrets\./);
     expect(deploy).not.toMatch(/aws-access-key-id|aws-secret-access-key/);
   });
