@@ -6,7 +6,8 @@
  *
  * `--scale-from-zero` is for a stage deployed stopped (`--context desired_count=0`, as the pipeline
  * deploys staging, so it costs nothing between releases): each service is scaled to one task for the
- * check and back to zero afterwards, whether the check passed or not.
+ * check and back to zero afterwards, whether the check passed or not. `--scale-to-zero` only scales the
+ * stage's services to zero (for a run cancelled during the check).
  *
  * It drives the AWS CLI (present on GitHub's runners) with the credentials of the job, and takes every
  * name from the stack's outputs and from lib/naming.ts and the monitor's telemetry, the code that named
@@ -93,38 +94,7 @@ export async function smokeCheck(options: SmokeCheckOptions): Promise<SmokeCheck
   const naming = new Naming(options.stage);
   const stackName = naming.stackName;
 
-  const described = parseJson<{
-    Stacks?: { StackStatus: string; Outputs?: { OutputKey: string; OutputValue: string }[] }[];
-  }>(
-    await options.aws(
-      ["cloudformation", "describe-stacks", "--stack-name", stackName, "--output", "json"],
-      CALL_TIMEOUT_MS,
-    ),
-    "cloudformation describe-stacks",
-  );
-  const stack = described.Stacks?.[0];
-  if (!stack) throw new SmokeCheckError(`stack ${stackName} was not found`);
-  if (!COMPLETE.has(stack.StackStatus)) {
-    throw new SmokeCheckError(
-      `stack ${stackName} is ${stack.StackStatus}, not CREATE_COMPLETE or UPDATE_COMPLETE: the last deployment did not complete (see its events in the CloudFormation console)`,
-    );
-  }
-  const output = (key: string) => {
-    const value = stack.Outputs?.find((o) => o.OutputKey === key)?.OutputValue;
-    if (!value)
-      throw new SmokeCheckError(`stack ${stackName} has no output ${key}: is it an hl-monitor stack?`);
-    return value;
-  };
-  const cluster = output("ClusterName");
-  const services = output("ServiceNames").split(",");
-  // The README's runbook (and the specification's) names them; a generated name would break it.
-  const expectedServices = services.map((_, shard) => naming.serviceName(shard, services.length));
-  if (cluster !== naming.clusterName || services.join(",") !== expectedServices.join(",")) {
-    throw new SmokeCheckError(
-      `stack ${stackName} names its cluster ${cluster} and its services ${services.join(", ")}, not ${naming.clusterName} and ${expectedServices.join(", ")}: the runbook's commands (--cluster ${naming.clusterName}) would not find them`,
-    );
-  }
-  log(`stack ${stackName}: ${stack.StackStatus}; cluster ${cluster}, services ${services.join(", ")}`);
+  const { cluster, services } = await stageServices(options.aws, naming, log, true);
 
   if (!options.scaleFromZero) {
     await checkRunningStage(options, { cluster, services, naming, log, now, sleep });
@@ -159,6 +129,63 @@ export async function smokeCheck(options: SmokeCheckOptions): Promise<SmokeCheck
     namespace: naming.metricNamespace,
     heartbeats: heartbeatSources(services.length),
   };
+}
+
+/** The stage's cluster and services, from its stack's outputs, checked against lib/naming.ts. */
+async function stageServices(
+  aws: AwsCli,
+  naming: Naming,
+  log: (line: string) => void,
+  requireComplete: boolean,
+): Promise<{ cluster: string; services: string[] }> {
+  const stackName = naming.stackName;
+  const described = parseJson<{
+    Stacks?: { StackStatus: string; Outputs?: { OutputKey: string; OutputValue: string }[] }[];
+  }>(
+    await aws(
+      ["cloudformation", "describe-stacks", "--stack-name", stackName, "--output", "json"],
+      CALL_TIMEOUT_MS,
+    ),
+    "cloudformation describe-stacks",
+  );
+  const stack = described.Stacks?.[0];
+  if (!stack) throw new SmokeCheckError(`stack ${stackName} was not found`);
+  if (requireComplete && !COMPLETE.has(stack.StackStatus)) {
+    throw new SmokeCheckError(
+      `stack ${stackName} is ${stack.StackStatus}, not CREATE_COMPLETE or UPDATE_COMPLETE: the last deployment did not complete (see its events in the CloudFormation console)`,
+    );
+  }
+  const output = (key: string) => {
+    const value = stack.Outputs?.find((o) => o.OutputKey === key)?.OutputValue;
+    if (!value)
+      throw new SmokeCheckError(`stack ${stackName} has no output ${key}: is it an hl-monitor stack?`);
+    return value;
+  };
+  const cluster = output("ClusterName");
+  const services = output("ServiceNames").split(",");
+  // The README's runbook (and the specification's) names them; a generated name would break it.
+  const expectedServices = services.map((_, shard) => naming.serviceName(shard, services.length));
+  if (cluster !== naming.clusterName || services.join(",") !== expectedServices.join(",")) {
+    throw new SmokeCheckError(
+      `stack ${stackName} names its cluster ${cluster} and its services ${services.join(", ")}, not ${naming.clusterName} and ${expectedServices.join(", ")}: the runbook's commands (--cluster ${naming.clusterName}) would not find them`,
+    );
+  }
+  log(`stack ${stackName}: ${stack.StackStatus}; cluster ${cluster}, services ${services.join(", ")}`);
+
+  return { cluster, services };
+}
+
+/**
+ * Scales every service of the stage to zero tasks: the deploy workflow's step for a run cancelled while
+ * the smoke check had staging running (a cancelled process does not reach its own scale-down).
+ */
+export async function scaleToZero(options: Pick<SmokeCheckOptions, "stage" | "aws" | "log">): Promise<void> {
+  const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const naming = new Naming(options.stage);
+  // Whatever the stack's status: a cancelled deployment may still be in progress.
+  const { cluster, services } = await stageServices(options.aws, naming, log, false);
+  await setDesiredCount(options.aws, cluster, services, 0);
+  log(`scaled ${services.join(", ")} to 0 tasks`);
 }
 
 async function setDesiredCount(aws: AwsCli, cluster: string, services: string[], count: number) {
@@ -307,22 +334,25 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       stage: { type: "string" },
       "heartbeat-minutes": { type: "string", default: "10" },
       "scale-from-zero": { type: "boolean", default: false },
+      "scale-to-zero": { type: "boolean", default: false },
     },
   });
   const minutes = Number(values["heartbeat-minutes"]);
   if (!values.stage || !/^[a-z][a-z0-9-]{0,19}$/.test(values.stage) || !(minutes >= 1 && minutes <= 60)) {
     process.stderr.write(
-      "smoke check: use --stage <stage, e.g. staging or prod> [--heartbeat-minutes 1-60] [--scale-from-zero]\n",
+      "smoke check: use --stage <stage, e.g. staging or prod> [--heartbeat-minutes 1-60] [--scale-from-zero | --scale-to-zero]\n",
     );
     process.exit(2);
   }
   try {
-    await smokeCheck({
-      stage: values.stage,
-      aws: awsCli,
-      heartbeatTimeoutMs: minutes * MINUTE,
-      scaleFromZero: values["scale-from-zero"],
-    });
+    if (values["scale-to-zero"]) await scaleToZero({ stage: values.stage, aws: awsCli });
+    else
+      await smokeCheck({
+        stage: values.stage,
+        aws: awsCli,
+        heartbeatTimeoutMs: minutes * MINUTE,
+        scaleFromZero: values["scale-from-zero"],
+      });
   } catch (error) {
     if (!(error instanceof SmokeCheckError)) throw error;
     process.stderr.write(`smoke check failed: ${error.message}\n`);

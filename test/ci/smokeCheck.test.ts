@@ -8,7 +8,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { type AwsCli, awsCli, SmokeCheckError, smokeCheck } from "../../bin/smoke-check.ts";
+import { type AwsCli, awsCli, SmokeCheckError, scaleToZero, smokeCheck } from "../../bin/smoke-check.ts";
 import { Naming } from "../../lib/naming.ts";
 import { SHARD_DIMENSION, SHARD_HEARTBEAT } from "../../monitor/src/telemetry/metrics.ts";
 
@@ -292,6 +292,21 @@ describe("a stage deployed stopped (--scale-from-zero)", () => {
     expect(desiredCounts(run.calls)).toEqual([
       "hl-monitor-cluster-staging hl-monitor-service-staging 1",
       "hl-monitor-cluster-staging hl-monitor-service-staging 0",
+    ]);
+  });
+
+  it("scaleToZero (the workflow's step for a cancelled run) stops every service of the stage, whatever the stack's status", async () => {
+    const services = ["hl-monitor-service-staging-0", "hl-monitor-service-staging-1"];
+    const run = scripted({ services, status: "UPDATE_IN_PROGRESS" });
+    await scaleToZero({ stage: "staging", ...run.options });
+    expect(run.calls.map((c) => c.slice(0, 2).join(" "))).toEqual([
+      "cloudformation describe-stacks",
+      "ecs update-service",
+      "ecs update-service",
+    ]);
+    expect(desiredCounts(run.calls)).toEqual([
+      "hl-monitor-cluster-staging hl-monitor-service-staging-0 0",
+      "hl-monitor-cluster-staging hl-monitor-service-staging-1 0",
     ]);
   });
 

@@ -203,6 +203,11 @@ describe("deploy.yml", () => {
     expect(staging).toContain("--context desired_count=0");
     expect(staging).not.toContain("desired_count=1");
     expect(staging).toContain("run: node bin/smoke-check.ts --stage staging --scale-from-zero\n");
+    // A run cancelled during the check (which would not reach its own scale-down) still stops staging.
+    expect(staging).toMatch(
+      /- name: [^\n]+\n {8}if: cancelled\(\)\n {8}run: node bin\/smoke-check\.ts --stage staging --scale-to-zero\n/,
+    );
+    expect(staging.indexOf("--scale-from-zero")).toBeLessThan(staging.indexOf("--scale-to-zero"));
     const production = deployJobs.production!;
     expect(production).toContain("--context desired_count=1");
     expect(production).not.toContain("desired_count=0");
