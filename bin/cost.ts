@@ -1,11 +1,19 @@
 /**
  * `npm run cost -- [--mode dynamodb|supabase] [--activity quiet|moderate|busy] [--fills-per-day N]
- *                  [--accounts N] [--shards N] [--spot true|false] [--json]`
- * prints the itemised monthly estimate of a deployment, with the unit prices it assumed and their date.
+ *                  [--accounts N] [--shards N] [--spot true|false] [--json]
+ *                  [--stages prod|prod,staging] [--releases-per-month N] [--check-minutes N]`
+ * prints the itemised monthly estimate of a deployment, with the unit prices it assumed and their date;
+ * with `--stages prod,staging`, also the staging stage as the deploy pipeline runs it (deployed stopped,
+ * a task only during each release's smoke check) and the total of both.
  */
 
 import { ACTIVITY_LEVELS, type ActivityLevel, estimateMonthlyCost } from "../lib/cost/estimate.ts";
 import { PRICES_AS_OF, PRICES_REGION } from "../lib/cost/prices.ts";
+import {
+  estimateStoppedStageCost,
+  STAGING_CHECK_MINUTES,
+  STAGING_RELEASES_PER_MONTH,
+} from "../lib/cost/stoppedStage.ts";
 import { ACCOUNTS_PER_SHARD, MAX_SHARDS } from "../lib/deploymentSettings.ts";
 import { parseCommandLine } from "../monitor/src/commandLine.ts";
 
@@ -35,6 +43,9 @@ const values = parseCommandLine({
     shards: "monitor tasks (default: the fewest that fit the accounts)",
     spot: "run on Fargate Spot: true or false",
     json: "print one JSON object instead of the table",
+    stages: "prod, or prod,staging to add staging as the deploy pipeline runs it (stopped between checks)",
+    "releases-per-month": `releases whose smoke check runs staging (default ${STAGING_RELEASES_PER_MONTH})`,
+    "check-minutes": `minutes staging's task runs per smoke check (default ${STAGING_CHECK_MINUTES})`,
   },
   options: {
     mode: { type: "string", default: "dynamodb" },
@@ -44,6 +55,9 @@ const values = parseCommandLine({
     shards: { type: "string" },
     spot: { type: "string", default: "true" },
     json: { type: "boolean", default: false },
+    stages: { type: "string", default: "prod" },
+    "releases-per-month": { type: "string" },
+    "check-minutes": { type: "string" },
   },
 });
 
@@ -55,6 +69,12 @@ if (!(values.activity in ACTIVITY_LEVELS)) {
 }
 if (values.spot !== "true" && values.spot !== "false")
   fail(`--spot=${values.spot} is not allowed: use true or false`);
+if (values.stages !== "prod" && values.stages !== "prod,staging") {
+  fail(`--stages=${values.stages} is not allowed: use prod or prod,staging`);
+}
+if (values.stages === "prod" && (values["releases-per-month"] ?? values["check-minutes"]) !== undefined) {
+  fail("--releases-per-month and --check-minutes describe staging: add --stages prod,staging");
+}
 const activity = ACTIVITY_LEVELS[values.activity as ActivityLevel];
 const accounts = wholeNumber("accounts", values.accounts, 1, ACCOUNTS_PER_SHARD.cvdOff * MAX_SHARDS);
 const input = {
@@ -68,28 +88,83 @@ const input = {
   cvdCoins: 3,
 } as const;
 const { items, totalUsd } = estimateMonthlyCost(input);
+const staging =
+  values.stages === "prod,staging"
+    ? (() => {
+        const assumption = {
+          releasesPerMonth: wholeNumber(
+            "releases-per-month",
+            values["releases-per-month"],
+            STAGING_RELEASES_PER_MONTH,
+            1_000,
+          ),
+          checkMinutes: wholeNumber("check-minutes", values["check-minutes"], STAGING_CHECK_MINUTES, 60),
+        };
+        const estimate = estimateStoppedStageCost({
+          mode: input.mode,
+          shards: input.shards,
+          spot: input.spot,
+          ...assumption,
+        });
+        return { assumption: { ...assumption, taskHours: estimate.taskHours }, ...estimate };
+      })()
+    : null;
+const cents = (value: number) => Number(value.toFixed(2));
 
 if (values.json) {
+  const report = { input, pricesAsOf: PRICES_AS_OF, region: PRICES_REGION, items, totalUsd: cents(totalUsd) };
   process.stdout.write(
-    `${JSON.stringify({ input, pricesAsOf: PRICES_AS_OF, region: PRICES_REGION, items, totalUsd: Number(totalUsd.toFixed(2)) })}\n`,
+    `${JSON.stringify(
+      staging
+        ? {
+            ...report,
+            prodTotalUsd: cents(totalUsd),
+            staging: {
+              assumption: staging.assumption,
+              items: staging.items,
+              totalUsd: cents(staging.totalUsd),
+            },
+            totalUsd: cents(totalUsd + staging.totalUsd),
+          }
+        : report,
+    )}\n`,
   );
 } else {
   const money = (value: number) => `$${value.toFixed(2)}`;
-  const rows = items.map((item) => [item.item, item.quantity, item.unitPrice, money(item.monthlyUsd)]);
   const header = ["item", "quantity a month", "unit price", "a month"];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[]) =>
-    cells.map((cell, i) => (i === 3 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join("  ");
+  const table = (rows: string[][], total: string, totalUsd: number) => {
+    const widths = header.map((h, i) =>
+      Math.max(h.length, i === 0 ? total.length : 0, ...rows.map((row) => row[i]!.length)),
+    );
+    const line = (cells: string[]) =>
+      cells.map((cell, i) => (i === 3 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join("  ");
+    return [
+      line(header),
+      line(widths.map((w) => "-".repeat(w))),
+      ...rows.map(line),
+      line(widths.map((w) => "-".repeat(w))),
+      line([total, "", "", money(totalUsd)]),
+    ];
+  };
+  const rowsOf = (list: typeof items) =>
+    list.map((item) => [item.item, item.quantity, item.unitPrice, money(item.monthlyUsd)]);
   const out = [
     `hl-monitor monthly estimate: db_mode=${input.mode}, ${input.accounts} account(s), ${input.fillsPerDay} fills/day, ${input.shards} task(s) on ${input.spot ? "Fargate Spot" : "Fargate"}`,
     `unit prices: AWS ${PRICES_REGION}, as of ${PRICES_AS_OF} (lib/cost/prices.ts)`,
     "",
-    line(header),
-    line(widths.map((w) => "-".repeat(w))),
-    ...rows.map(line),
-    line(widths.map((w) => "-".repeat(w))),
-    line(["total", "", "", money(totalUsd)]),
+    ...table(rowsOf(items), staging ? "total prod" : "total", totalUsd),
   ];
+  if (staging) {
+    const { releasesPerMonth, checkMinutes, taskHours } = staging.assumption;
+    out.push(
+      "",
+      `staging, deployed stopped: runs only during its smoke check, ${releasesPerMonth} releases a month × ${checkMinutes} min = ${Number(taskHours.toFixed(2))} task-hours (--releases-per-month, --check-minutes)`,
+      "",
+      ...table(rowsOf(staging.items), "total staging", staging.totalUsd),
+      "",
+      `total prod + staging  ${money(totalUsd + staging.totalUsd)}`,
+    );
+  }
   if (input.mode === "supabase")
     out.push("", "Supabase bills its own plan separately (the free plan has a 500 MB database).");
   process.stdout.write(`${out.join("\n")}\n`);

@@ -1,11 +1,18 @@
 /**
- * `node bin/smoke-check.ts --stage staging|prod [--heartbeat-minutes 10]`, run by the deploy workflow
- * after each `cdk deploy`: the stage's stack completed, its ECS services reach a steady state, and every
- * monitor's heartbeat arrives in CloudWatch. Bounded in time; exits 1 with one line saying what failed.
+ * `node bin/smoke-check.ts --stage staging|prod [--heartbeat-minutes 10] [--scale-from-zero]`, run by the
+ * deploy workflow after each `cdk deploy`: the stage's stack completed, its ECS services reach a steady
+ * state, and every monitor's heartbeat arrives in CloudWatch. Bounded in time; exits 1 with one line
+ * saying what failed.
+ *
+ * `--scale-from-zero` is for a stage deployed stopped (`--context desired_count=0`, as the pipeline
+ * deploys staging, so it costs nothing between releases): each service is scaled to one task for the
+ * check and back to zero afterwards, whether the check passed or not. `--scale-to-zero` only scales the
+ * stage's services to zero (for a run cancelled during the check).
  *
  * It drives the AWS CLI (present on GitHub's runners) with the credentials of the job, and takes every
  * name from the stack's outputs and from lib/naming.ts and the monitor's telemetry, the code that named
- * them. The deploy role allows exactly the calls made here (lib/deployAccessStack.ts).
+ * them. Each environment's deploy role allows exactly the calls made here for its own stage
+ * (lib/deployAccessStack.ts).
  */
 import { execFile } from "node:child_process";
 import { pathToFileURL } from "node:url";
@@ -29,6 +36,8 @@ export interface SmokeCheckOptions {
   /** How long after the services are stable every heartbeat has to arrive. */
   heartbeatTimeoutMs?: number;
   pollIntervalMs?: number;
+  /** Run one task per service for the check, and scale back to zero after it (pass or fail). */
+  scaleFromZero?: boolean;
 }
 
 export interface HeartbeatSource {
@@ -82,15 +91,58 @@ export async function smokeCheck(options: SmokeCheckOptions): Promise<SmokeCheck
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 10 * MINUTE;
-  const pollIntervalMs = options.pollIntervalMs ?? 30_000;
   const naming = new Naming(options.stage);
   const stackName = naming.stackName;
 
+  const { cluster, services } = await stageServices(options.aws, naming, log, true);
+
+  if (!options.scaleFromZero) {
+    await checkRunningStage(options, { cluster, services, naming, log, now, sleep });
+  } else {
+    // Scaling up is inside the `try`: a failure half-way (the second of two services) still scales
+    // the first one back.
+    let failure: unknown = null;
+    try {
+      await setDesiredCount(options.aws, cluster, services, 1);
+      log(`scaled ${services.join(", ")} to 1 task for the check`);
+      await checkRunningStage(options, { cluster, services, naming, log, now, sleep });
+    } catch (error) {
+      failure = error;
+    }
+    try {
+      await setDesiredCount(options.aws, cluster, services, 0);
+      log(`scaled ${services.join(", ")} back to 0 tasks`);
+    } catch (error) {
+      // Said even when the check itself failed: a stage left running costs money until the next release.
+      const before = failure instanceof Error ? `${failure.message}; and then ` : "";
+      throw new SmokeCheckError(
+        `${before}scaling back to 0 tasks failed (${(error as Error).message}): run aws ecs update-service --cluster ${cluster} --service <each of ${services.join(", ")}> --desired-count 0`,
+      );
+    }
+    if (failure) throw failure;
+  }
+  log(`smoke check passed: ${stackName}`);
+  return {
+    stackName,
+    cluster,
+    services,
+    namespace: naming.metricNamespace,
+    heartbeats: heartbeatSources(services.length),
+  };
+}
+
+/** The stage's cluster and services, from its stack's outputs, checked against lib/naming.ts. */
+async function stageServices(
+  aws: AwsCli,
+  naming: Naming,
+  log: (line: string) => void,
+  requireComplete: boolean,
+): Promise<{ cluster: string; services: string[] }> {
+  const stackName = naming.stackName;
   const described = parseJson<{
     Stacks?: { StackStatus: string; Outputs?: { OutputKey: string; OutputValue: string }[] }[];
   }>(
-    await options.aws(
+    await aws(
       ["cloudformation", "describe-stacks", "--stack-name", stackName, "--output", "json"],
       CALL_TIMEOUT_MS,
     ),
@@ -98,7 +150,7 @@ export async function smokeCheck(options: SmokeCheckOptions): Promise<SmokeCheck
   );
   const stack = described.Stacks?.[0];
   if (!stack) throw new SmokeCheckError(`stack ${stackName} was not found`);
-  if (!COMPLETE.has(stack.StackStatus)) {
+  if (requireComplete && !COMPLETE.has(stack.StackStatus)) {
     throw new SmokeCheckError(
       `stack ${stackName} is ${stack.StackStatus}, not CREATE_COMPLETE or UPDATE_COMPLETE: the last deployment did not complete (see its events in the CloudFormation console)`,
     );
@@ -119,6 +171,59 @@ export async function smokeCheck(options: SmokeCheckOptions): Promise<SmokeCheck
     );
   }
   log(`stack ${stackName}: ${stack.StackStatus}; cluster ${cluster}, services ${services.join(", ")}`);
+
+  return { cluster, services };
+}
+
+/**
+ * Scales every service of the stage to zero tasks: the deploy workflow's step for a run cancelled while
+ * the smoke check had staging running (a cancelled process does not reach its own scale-down).
+ */
+export async function scaleToZero(options: Pick<SmokeCheckOptions, "stage" | "aws" | "log">): Promise<void> {
+  const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const naming = new Naming(options.stage);
+  // Whatever the stack's status: a cancelled deployment may still be in progress.
+  const { cluster, services } = await stageServices(options.aws, naming, log, false);
+  await setDesiredCount(options.aws, cluster, services, 0);
+  log(`scaled ${services.join(", ")} to 0 tasks`);
+}
+
+async function setDesiredCount(aws: AwsCli, cluster: string, services: string[], count: number) {
+  for (const service of services) {
+    await aws(
+      [
+        "ecs",
+        "update-service",
+        "--cluster",
+        cluster,
+        "--service",
+        service,
+        "--desired-count",
+        String(count),
+        "--no-cli-pager",
+        "--output",
+        "json",
+      ],
+      CALL_TIMEOUT_MS,
+    );
+  }
+}
+
+/** The services reach a steady state, then every monitor's heartbeat arrives. */
+async function checkRunningStage(
+  options: SmokeCheckOptions,
+  context: {
+    cluster: string;
+    services: string[];
+    naming: Naming;
+    log: (line: string) => void;
+    now: () => number;
+    sleep: (ms: number) => Promise<void>;
+  },
+): Promise<void> {
+  const { cluster, services, naming, log, now, sleep } = context;
+  const heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 10 * MINUTE;
+  const pollIntervalMs = options.pollIntervalMs ?? 30_000;
 
   for (let first = 0; first < services.length; first += SERVICES_PER_WAIT) {
     const batch = services.slice(first, first + SERVICES_PER_WAIT);
@@ -168,8 +273,6 @@ export async function smokeCheck(options: SmokeCheckOptions): Promise<SmokeCheck
     const wait = time >= since + 1_000 ? pollIntervalMs : since + 1_000 - time;
     await sleep(Math.min(wait, deadline - time));
   }
-  log(`smoke check passed: ${stackName}`);
-  return { stackName, cluster, services, namespace, heartbeats };
 }
 
 /** The start of the first minute from `since` with a heartbeat sample, or null. */
@@ -227,17 +330,29 @@ export const awsCli: AwsCli = (args, timeoutMs) =>
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const { values } = parseArgs({
-    options: { stage: { type: "string" }, "heartbeat-minutes": { type: "string", default: "10" } },
+    options: {
+      stage: { type: "string" },
+      "heartbeat-minutes": { type: "string", default: "10" },
+      "scale-from-zero": { type: "boolean", default: false },
+      "scale-to-zero": { type: "boolean", default: false },
+    },
   });
   const minutes = Number(values["heartbeat-minutes"]);
   if (!values.stage || !/^[a-z][a-z0-9-]{0,19}$/.test(values.stage) || !(minutes >= 1 && minutes <= 60)) {
     process.stderr.write(
-      "smoke check: use --stage <stage, e.g. staging or prod> [--heartbeat-minutes 1-60]\n",
+      "smoke check: use --stage <stage, e.g. staging or prod> [--heartbeat-minutes 1-60] [--scale-from-zero | --scale-to-zero]\n",
     );
     process.exit(2);
   }
   try {
-    await smokeCheck({ stage: values.stage, aws: awsCli, heartbeatTimeoutMs: minutes * MINUTE });
+    if (values["scale-to-zero"]) await scaleToZero({ stage: values.stage, aws: awsCli });
+    else
+      await smokeCheck({
+        stage: values.stage,
+        aws: awsCli,
+        heartbeatTimeoutMs: minutes * MINUTE,
+        scaleFromZero: values["scale-from-zero"],
+      });
   } catch (error) {
     if (!(error instanceof SmokeCheckError)) throw error;
     process.stderr.write(`smoke check failed: ${error.message}\n`);

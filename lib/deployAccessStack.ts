@@ -1,9 +1,10 @@
 /**
  * DeployAccessStack (`HyperliquidMonitorDeployAccess`): what lets `.github/workflows/deploy.yml` deploy
  * from a fork without stored AWS keys. GitHub's OIDC provider (or the account's existing one) and one
- * role that only jobs of the fork's `staging` and `production` environments can assume, and that may do
- * no more than assume the CDK bootstrap roles (which do the actual deployment) and read what the smoke
- * check reads. Deployed once by hand, after `cdk bootstrap`; its own entry is `bin/deploy-access.ts`.
+ * role per GitHub environment: only jobs of the fork's `staging` environment can assume the staging
+ * role, only jobs of `production` the production one. Each may do no more than assume the CDK bootstrap
+ * roles (which do the actual deployment) and make the smoke check's calls on its own stage's stack and
+ * services. Deployed once by hand, after `cdk bootstrap`; its own entry is `bin/deploy-access.ts`.
  */
 import { CfnOutput, Duration, Stack, type StackProps, Token, Validations } from "aws-cdk-lib";
 import {
@@ -24,11 +25,21 @@ export const GITHUB_OIDC_URL = `https://${GITHUB_OIDC_HOST}`;
 /** The audience aws-actions/configure-aws-credentials asks GitHub to put into the token. */
 export const GITHUB_OIDC_AUDIENCE = "sts.amazonaws.com";
 
-/** The GitHub environments the deploy workflow's jobs run in, and the stage each one deploys. */
+/**
+ * The GitHub environments the deploy workflow's jobs run in, the stage each one deploys, and the
+ * repository variable that holds its own role's ARN. Staging is deployed stopped and scaled up by its
+ * smoke check (bin/smoke-check.ts --scale-from-zero), so only its role may change a desired count.
+ */
 export const DEPLOY_ENVIRONMENTS = [
-  { environment: "staging", stage: "staging" },
-  { environment: "production", stage: "prod" },
+  { environment: "staging", stage: "staging", roleVariable: "AWS_ROLE_STAGING", scalesFromZero: true },
+  {
+    environment: "production",
+    stage: "prod",
+    roleVariable: "AWS_ROLE_PRODUCTION",
+    scalesFromZero: false,
+  },
 ] as const;
+export type DeployEnvironment = (typeof DEPLOY_ENVIRONMENTS)[number];
 
 /** `cdk bootstrap`'s default qualifier, part of every bootstrap role's name. */
 export const CDK_BOOTSTRAP_QUALIFIER = "hnb659fds";
@@ -112,9 +123,15 @@ export interface DeployAccessStackProps extends StackProps {
   settings: DeployAccessSettings;
 }
 
+/** `StagingDeployRole`, `ProductionDeployRole`. */
+export function deployRoleId(environment: string): string {
+  return `${environment[0]!.toUpperCase()}${environment.slice(1)}DeployRole`;
+}
+
 export class DeployAccessStack extends Stack {
   readonly provider: IOidcProvider;
-  readonly deployRole: Role;
+  /** One role per GitHub environment, by environment name. */
+  readonly deployRoles: Record<DeployEnvironment["environment"], Role>;
 
   constructor(scope: Construct, id: string, props: DeployAccessStackProps) {
     super(scope, id, props);
@@ -128,24 +145,35 @@ export class DeployAccessStack extends Stack {
           // No thumbprint: IAM trusts GitHub's certificate through its own root CAs.
         });
 
-    this.deployRole = new Role(this, "DeployRole", {
-      description: `hl-monitor deployments from GitHub Actions: ${settings.repository}, environments ${DEPLOY_ENVIRONMENTS.map((e) => e.environment).join(" and ")}`,
-      // Only jobs that declare one of the environments get these subjects, so the environments'
-      // protection rules (required reviewers on production, deployment branches) guard the role.
+    const roles = {} as Record<DeployEnvironment["environment"], Role>;
+    for (const target of DEPLOY_ENVIRONMENTS) roles[target.environment] = this.#deployRole(settings, target);
+    this.deployRoles = roles;
+
+    this.#outputs(settings);
+  }
+
+  /**
+   * The role of one environment: only a job of that environment can assume it (so the staging job
+   * cannot assume production's role, and production's required reviewers guard production's), and it
+   * reads and scales only its own stage's stack and services.
+   */
+  #deployRole(settings: DeployAccessSettings, target: DeployEnvironment): Role {
+    const naming = new Naming(target.stage);
+    const role = new Role(this, deployRoleId(target.environment), {
+      description: `hl-monitor ${target.stage} deployments from GitHub Actions: ${settings.repository}, environment ${target.environment} only`,
       assumedBy: new WebIdentityPrincipal(this.provider.oidcProviderArn, {
         StringEquals: {
           [`${GITHUB_OIDC_HOST}:aud`]: GITHUB_OIDC_AUDIENCE,
-          [`${GITHUB_OIDC_HOST}:sub`]: DEPLOY_ENVIRONMENTS.map(({ environment }) =>
-            environmentSubject(settings.subjectRepository, environment),
-          ),
+          [`${GITHUB_OIDC_HOST}:sub`]: environmentSubject(settings.subjectRepository, target.environment),
         },
       }),
       maxSessionDuration: Duration.hours(1),
     });
 
-    // CloudFormation, assets and images are handled by the bootstrap roles `cdk deploy` assumes; this
-    // role itself can change nothing in the account.
-    this.deployRole.addToPolicy(
+    // CloudFormation, assets and images are handled by the bootstrap roles `cdk deploy` assumes; IAM
+    // cannot scope those per stack (README, "Deploying from your fork", says how to scope what they
+    // may create with --cloudformation-execution-policies).
+    role.addToPolicy(
       new PolicyStatement({
         sid: "AssumeCdkBootstrapRoles",
         actions: ["sts:AssumeRole"],
@@ -156,57 +184,35 @@ export class DeployAccessStack extends Stack {
       }),
     );
 
-    // What bin/smoke-check.ts reads after each deployment.
-    const stackNames = DEPLOY_ENVIRONMENTS.map(({ stage }) => new Naming(stage).stackName);
-    const smokeCheckReads = [
+    // What bin/smoke-check.ts does after the deployment, on this stage's names only (lib/naming.ts).
+    const stackArn = `arn:${this.partition}:cloudformation:${this.region}:${this.account}:stack/${naming.stackName}/*`;
+    // `service/<cluster>/<service>`: the services of shards are `<service>-<shard>`.
+    const servicesArn = `arn:${this.partition}:ecs:${this.region}:${this.account}:service/${naming.clusterName}/${naming.serviceName(0, 1)}*`;
+    role.addToPolicy(
       new PolicyStatement({
-        sid: "ReadMonitorStackOutputs",
+        sid: "ReadStackOutputs",
         actions: ["cloudformation:DescribeStacks"],
-        resources: stackNames.map(
-          (name) => `arn:${this.partition}:cloudformation:${this.region}:${this.account}:stack/${name}/*`,
-        ),
+        resources: [stackArn],
       }),
+    );
+    role.addToPolicy(
       new PolicyStatement({
-        sid: "WaitForMonitorServices",
-        actions: ["ecs:DescribeServices"],
-        // CloudFormation names the clusters and services `<stack name>-<logical id>-<suffix>`.
-        resources: stackNames.map(
-          (name) => `arn:${this.partition}:ecs:${this.region}:${this.account}:service/${name}-*`,
-        ),
+        sid: target.scalesFromZero ? "ScaleAndWaitForServices" : "WaitForServices",
+        actions: target.scalesFromZero
+          ? ["ecs:DescribeServices", "ecs:UpdateService"]
+          : ["ecs:DescribeServices"],
+        resources: [servicesArn],
       }),
+    );
+    role.addToPolicy(
       new PolicyStatement({
-        sid: "ReadMonitorHeartbeat",
+        sid: "ReadHeartbeat",
         actions: ["cloudwatch:GetMetricStatistics"],
         resources: ["*"],
       }),
-    ];
-    for (const statement of smokeCheckReads) this.deployRole.addToPolicy(statement);
+    );
 
-    this.#outputs(settings);
-    this.#acknowledgeNagFindings(stackNames);
-  }
-
-  #outputs(settings: DeployAccessSettings): void {
-    new CfnOutput(this, "DeployRoleArn", {
-      value: this.deployRole.roleArn,
-      description: "the repository variable AWS_DEPLOY_ROLE_ARN",
-    });
-    new CfnOutput(this, "OidcProviderArn", {
-      value: this.provider.oidcProviderArn,
-      description: "GitHub's OIDC provider in this account (pass it as github_oidc_provider_arn to reuse it)",
-    });
-    new CfnOutput(this, "SetRepositoryVariablesCommand", {
-      value: [
-        `gh variable set AWS_DEPLOY_ROLE_ARN --repo ${settings.repository} --body ${this.deployRole.roleArn}`,
-        `gh variable set AWS_REGION --repo ${settings.repository} --body ${this.region}`,
-      ].join(" && "),
-      description:
-        "sets the variables deploy.yml reads (or set them in the repository settings: Secrets and variables, Actions)",
-    });
-  }
-
-  #acknowledgeNagFindings(stackNames: string[]): void {
-    const policy = this.deployRole.node.findChild("DefaultPolicy");
+    const policy = role.node.findChild("DefaultPolicy");
     const acknowledge = (finding: string, reason: string) =>
       Validations.of(policy).acknowledge({ id: `AwsSolutions::AwsSolutions-IAM5[${finding}]`, reason });
     // cdk-nag names a finding by the resource as synthesized: a value known at synthesis (the region or
@@ -214,19 +220,42 @@ export class DeployAccessStack extends Stack {
     const shown = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value);
     const arnPrefix = (service: string) =>
       `arn:${shown(this.partition, "Partition")}:${service}:${shown(this.region, "Region")}:${shown(this.account, "AccountId")}`;
-    for (const name of stackNames) {
-      acknowledge(
-        `Resource::${arnPrefix("cloudformation")}:stack/${name}/*`,
-        `A stack ARN ends in an id CloudFormation assigns at creation; the name ${name} is fixed, and the action only reads its outputs for the smoke check.`,
-      );
-      acknowledge(
-        `Resource::${arnPrefix("ecs")}:service/${name}-*`,
-        `CloudFormation generates the cluster and service names from the stack name ${name}; the action only describes them while the smoke check waits for a steady state.`,
-      );
-    }
+    acknowledge(
+      `Resource::${arnPrefix("cloudformation")}:stack/${naming.stackName}/*`,
+      `A stack ARN ends in an id CloudFormation assigns at creation; the name ${naming.stackName} is fixed, and the action only reads its outputs for the smoke check.`,
+    );
+    acknowledge(
+      `Resource::${arnPrefix("ecs")}:service/${naming.clusterName}/${naming.serviceName(0, 1)}*`,
+      `The services of cluster ${naming.clusterName} are ${naming.serviceName(0, 1)}, or numbered by shard after it; the smoke check ${target.scalesFromZero ? "scales them to one task and back to zero and " : ""}waits for their steady state.`,
+    );
     acknowledge(
       "Resource::*",
       "cloudwatch:GetMetricStatistics supports no resource-level permissions; it is read-only and lets the smoke check see the monitor's heartbeat arrive.",
     );
+    return role;
+  }
+
+  #outputs(settings: DeployAccessSettings): void {
+    for (const { environment, roleVariable } of DEPLOY_ENVIRONMENTS) {
+      new CfnOutput(this, `${deployRoleId(environment)}Arn`, {
+        value: this.deployRoles[environment].roleArn,
+        description: `the repository variable ${roleVariable} (the ${environment} job's role)`,
+      });
+    }
+    new CfnOutput(this, "OidcProviderArn", {
+      value: this.provider.oidcProviderArn,
+      description: "GitHub's OIDC provider in this account (pass it as github_oidc_provider_arn to reuse it)",
+    });
+    new CfnOutput(this, "SetRepositoryVariablesCommand", {
+      value: [
+        ...DEPLOY_ENVIRONMENTS.map(
+          ({ environment, roleVariable }) =>
+            `gh variable set ${roleVariable} --repo ${settings.repository} --body ${this.deployRoles[environment].roleArn}`,
+        ),
+        `gh variable set AWS_REGION --repo ${settings.repository} --body ${this.region}`,
+      ].join(" && "),
+      description:
+        "sets the variables deploy.yml reads (or set them in the repository settings: Secrets and variables, Actions)",
+    });
   }
 }

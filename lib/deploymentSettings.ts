@@ -32,6 +32,11 @@ export interface DeploymentSettings {
    * (ECS Exec needs a writable root filesystem for its agent, so the two go together).
    */
   exec: boolean;
+  /**
+   * Tasks per service: 1, or 0 for a stage deployed stopped (the pipeline's staging, which
+   * bin/smoke-check.ts --scale-from-zero runs only while it is checked). A stopped stage has no alarms.
+   */
+  desiredCount: 0 | 1;
 }
 
 export class ContextError extends Error {
@@ -42,7 +47,15 @@ const STAGE = /^[a-z][a-z0-9-]{0,19}$/;
 // Deliberately loose: SNS validates the address and sends a confirmation mail to it.
 const EMAIL = /^[^\s@",;]+@[^\s@",;]+\.[^\s@",;]+$/;
 
-export const CONTEXT_KEYS = ["db_mode", "stage", "alert_email", "shards", "spot", "exec"] as const;
+export const CONTEXT_KEYS = [
+  "db_mode",
+  "stage",
+  "alert_email",
+  "shards",
+  "spot",
+  "exec",
+  "desired_count",
+] as const;
 
 const normalised = (key: string) => key.toLowerCase().replace(/[-_]/g, "").replace(/s$/, "");
 
@@ -112,6 +125,13 @@ export function settingsFromContext(
     );
   }
 
+  const desiredCountText = text("desired_count") ?? "1";
+  if (desiredCountText !== "0" && desiredCountText !== "1") {
+    throw new ContextError(
+      `--context desired_count=${desiredCountText} is not allowed: use 1 (every service runs its task) or 0 (deployed stopped, as the pipeline deploys staging)`,
+    );
+  }
+
   return {
     dbMode: dbMode as DbMode,
     stage,
@@ -119,5 +139,6 @@ export function settingsFromContext(
     shards,
     spot: spotText === "true",
     exec: execText === "true",
+    desiredCount: desiredCountText === "1" ? 1 : 0,
   };
 }

@@ -30,7 +30,8 @@ export class HyperliquidMonitorStack extends Stack {
   readonly tables: MonitorTables | null;
   readonly alerting: Alerting;
   readonly service: MonitorService;
-  readonly alarms: MonitorAlarms;
+  /** None for a stage deployed stopped: with no task, every alarm would sit in ALARM until a release. */
+  readonly alarms: MonitorAlarms | null;
 
   constructor(scope: Construct, id: string, props: HyperliquidMonitorStackProps) {
     super(scope, id, props);
@@ -65,6 +66,7 @@ export class HyperliquidMonitorStack extends Stack {
       shards: settings.shards,
       spot: settings.spot,
       exec: settings.exec,
+      desiredCount: settings.desiredCount,
       credentials: secrets.credentials,
       supabase: secrets.supabase,
       // Settings only: every credential reaches the container through `secrets`, never here.
@@ -87,14 +89,19 @@ export class HyperliquidMonitorStack extends Stack {
     }
 
     const metrics = new MetricFactory(naming.metricNamespace);
-    this.alarms = new MonitorAlarms(this, "Alarms", {
-      naming,
-      metrics,
-      action: new NotifyTopicOnAlarmAndOk(this.alerting.topic),
-      services: this.service.services,
-      alertFunction: this.alerting.function,
-      deadLetterQueue: this.alerting.deadLetterQueue,
-    });
+    // A stopped stage (the pipeline's staging) runs only during its smoke check, which is its check;
+    // alarms there would page about a stage stopped on purpose, and bill past the free tier.
+    this.alarms =
+      settings.desiredCount === 0
+        ? null
+        : new MonitorAlarms(this, "Alarms", {
+            naming,
+            metrics,
+            action: new NotifyTopicOnAlarmAndOk(this.alerting.topic),
+            services: this.service.services,
+            alertFunction: this.alerting.function,
+            deadLetterQueue: this.alerting.deadLetterQueue,
+          });
     new TaskStopAlert(this, "TaskStopAlert", {
       naming,
       cluster: this.service.cluster,
@@ -109,7 +116,7 @@ export class HyperliquidMonitorStack extends Stack {
       metrics,
       services: this.service.services,
       logGroup,
-      alarms: this.alarms.alarms,
+      alarms: this.alarms?.alarms ?? [],
     });
 
     this.#outputs({ naming, settings, secrets, logGroup, dashboardUrl });

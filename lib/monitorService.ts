@@ -74,6 +74,8 @@ export interface MonitorServiceProps {
   spot: boolean;
   /** ECS Exec on (sessions logged); false: no exec, read-only root filesystem, no capabilities. */
   exec: boolean;
+  /** Tasks per service: 0 for a stage deployed stopped (DeploymentSettings.desiredCount). */
+  desiredCount: 0 | 1;
   /** Plain, non-secret settings shared by every shard. */
   environment: Record<string, string>;
   credentials: ISecret;
@@ -181,7 +183,7 @@ export class MonitorService extends Construct {
         serviceName: props.naming.serviceName(shard, props.shards),
         cluster: this.cluster,
         taskDefinition,
-        desiredCount: 1,
+        desiredCount: props.desiredCount,
         // Deliberate for a single WebSocket consumer: a deployment starts the new task (100 % → 200 %)
         // and stops the old one only once the new one is healthy, so the account is never unwatched
         // while an image is pulled and missed fills are backfilled. The minute of overlap is harmless:

@@ -34,6 +34,7 @@ describe("context", () => {
       shards: 1,
       spot: true,
       exec: true,
+      desiredCount: 1,
     });
     expect(
       settingsFromContext(
@@ -45,6 +46,7 @@ describe("context", () => {
             shards: "4",
             spot: false,
             exec: "false",
+            desired_count: "0",
           })[key],
       ),
     ).toEqual({
@@ -54,6 +56,7 @@ describe("context", () => {
       shards: 4,
       spot: false,
       exec: false,
+      desiredCount: 0,
     });
   });
 
@@ -78,6 +81,10 @@ describe("context", () => {
         "--context exec=off is not allowed: use true (ECS Exec on, sessions logged) or false (no ECS Exec, read-only root filesystem)",
       ],
       [{ shards: ["1"] }, '--context shards must be a plain value, not ["1"]'],
+      [
+        { desired_count: "2" },
+        "--context desired_count=2 is not allowed: use 1 (every service runs its task) or 0 (deployed stopped, as the pipeline deploys staging)",
+      ],
     ];
     for (const [context, message] of cases) {
       const error = contextError(context);
@@ -95,6 +102,8 @@ describe("context", () => {
       ["Spot", "spot"],
       ["Exec", "exec"],
       ["execs", "exec"],
+      ["desired-count", "desired_count"],
+      ["desiredCount", "desired_count"],
     ]) {
       expect(() => checkContextKeys([key!])).toThrow(
         `--context ${key} is not a setting: did you mean ${meant}?`,

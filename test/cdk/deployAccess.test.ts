@@ -1,8 +1,8 @@
 /**
  * DeployAccessStack, synthesized for real (aws-cdk-lib/assertions) with cdk-nag's AwsSolutions checks as
- * `cdk synth` runs them: GitHub's OIDC provider, and a deploy role that only the fork's staging and
- * production environments can assume and that can only assume the CDK bootstrap roles and make the
- * smoke check's read-only calls.
+ * `cdk synth` runs them: GitHub's OIDC provider, and one deploy role per GitHub environment, which only
+ * that environment's jobs can assume and which can only assume the CDK bootstrap roles and make its own
+ * stage's smoke check calls.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,6 +16,7 @@ import {
   DEPLOY_ACCESS_STACK_NAME,
   DEPLOY_ENVIRONMENTS,
   deployAccessSettingsFromContext,
+  deployRoleId,
 } from "../../lib/deployAccessStack.ts";
 import { ContextError } from "../../lib/deploymentSettings.ts";
 import { Naming } from "../../lib/naming.ts";
@@ -69,17 +70,6 @@ function text(value: CfnJson): string {
 
 const list = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
 
-function policyStatements(synth: Synthesized): { actions: string[]; resources: string[] }[] {
-  return ofType(synth, "AWS::IAM::Policy").flatMap((policy) =>
-    policy.Properties.PolicyDocument.Statement.map(
-      (statement: { Effect: string; Action: string | string[]; Resource: CfnJson }) => {
-        expect(statement.Effect).toBe("Allow");
-        return { actions: list(statement.Action), resources: list(statement.Resource).map(text) };
-      },
-    ),
-  );
-}
-
 let plain: Synthesized;
 let immutableIds: Synthesized;
 let reusedProvider: Synthesized;
@@ -98,6 +88,28 @@ beforeAll(() => {
   );
 }, 120_000);
 
+/** The role of each environment by its logical id, and the statements of the policy attached to it. */
+function roleOf(synth: Synthesized, environment: string) {
+  const entry = Object.entries(synth.json.Resources).find(
+    ([id, resource]) => resource.Type === "AWS::IAM::Role" && id.startsWith(deployRoleId(environment)),
+  );
+  if (!entry) throw new Error(`no role for ${environment}`);
+  const [logicalId, role] = entry;
+  const statements = ofType(synth, "AWS::IAM::Policy")
+    .filter((policy) => policy.Properties.Roles.some((r: CfnJson) => r.Ref === logicalId))
+    .flatMap((policy) =>
+      policy.Properties.PolicyDocument.Statement.map(
+        (statement: { Effect: string; Action: string | string[]; Resource: CfnJson }) => {
+          expect(statement.Effect).toBe("Allow");
+          return { actions: list(statement.Action), resources: list(statement.Resource).map(text) };
+        },
+      ),
+    ) as { actions: string[]; resources: string[] }[];
+  return { logicalId, role, statements };
+}
+
+const ENVIRONMENTS = DEPLOY_ENVIRONMENTS.map((e) => e.environment);
+
 describe("cdk-nag AwsSolutions", () => {
   it("reports nothing unacknowledged, whether account and region are known at synthesis or not", () => {
     for (const synth of [plain, immutableIds, reusedProvider, concreteEnv]) {
@@ -108,15 +120,15 @@ describe("cdk-nag AwsSolutions", () => {
     }
   });
 
-  it("accepts only the wildcards of the smoke check's read-only calls", () => {
+  it("accepts only the wildcards of the smoke check's calls, each stage's on its own names", () => {
     const ids = [...new Set(plain.nag.suppressedViolations.map((s) => s.acknowledgedId))].sort();
     expect(ids).toEqual(
       [
         "Resource::*",
         "Resource::arn:<AWS::Partition>:cloudformation:<AWS::Region>:<AWS::AccountId>:stack/HyperliquidMonitor-staging/*",
         "Resource::arn:<AWS::Partition>:cloudformation:<AWS::Region>:<AWS::AccountId>:stack/HyperliquidMonitor/*",
-        "Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:service/HyperliquidMonitor-*",
-        "Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:service/HyperliquidMonitor-staging-*",
+        "Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:service/hl-monitor-cluster/hl-monitor-service*",
+        "Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:service/hl-monitor-cluster-staging/hl-monitor-service-staging*",
       ]
         .map((finding) => `AwsSolutions::AwsSolutions-IAM5[${finding}]`)
         .sort(),
@@ -135,137 +147,197 @@ describe("GitHub OIDC provider", () => {
 
   it("is reused by ARN instead when the account has one already", () => {
     reusedProvider.template.resourceCountIs("AWS::IAM::OIDCProvider", 0);
-    const [role] = ofType(reusedProvider, "AWS::IAM::Role");
-    expect(role!.Properties.AssumeRolePolicyDocument.Statement[0].Principal.Federated).toBe(
-      "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com",
-    );
+    const roles = ofType(reusedProvider, "AWS::IAM::Role");
+    expect(roles).toHaveLength(2);
+    for (const role of roles) {
+      expect(role.Properties.AssumeRolePolicyDocument.Statement[0].Principal.Federated).toBe(
+        "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com",
+      );
+    }
   });
 });
 
-describe("deploy role trust", () => {
-  it("trusts only jobs of the fork's staging and production environments, with the STS audience", () => {
-    const roles = ofType(plain, "AWS::IAM::Role");
-    expect(roles).toHaveLength(1);
-    const statements = roles[0]!.Properties.AssumeRolePolicyDocument.Statement;
-    expect(statements).toHaveLength(1);
-    expect(statements[0]).toEqual({
-      Action: "sts:AssumeRoleWithWebIdentity",
-      Effect: "Allow",
-      Principal: { Federated: { Ref: expect.stringMatching(/^GitHubOidcProvider/) } },
-      Condition: {
-        StringEquals: {
-          "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-          "token.actions.githubusercontent.com:sub": [
-            "repo:octocat/hl-monitor:environment:staging",
-            "repo:octocat/hl-monitor:environment:production",
-          ],
+describe("deploy roles: one per environment", () => {
+  it("each trusts only jobs of its own environment of the fork, with the STS audience", () => {
+    expect(ofType(plain, "AWS::IAM::Role")).toHaveLength(2);
+    for (const environment of ENVIRONMENTS) {
+      const { role } = roleOf(plain, environment);
+      const statements = role.Properties.AssumeRolePolicyDocument.Statement;
+      expect(statements).toHaveLength(1);
+      expect(statements[0]).toEqual({
+        Action: "sts:AssumeRoleWithWebIdentity",
+        Effect: "Allow",
+        Principal: { Federated: { Ref: expect.stringMatching(/^GitHubOidcProvider/) } },
+        Condition: {
+          StringEquals: {
+            "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+            // One subject, not a list: a job of the other environment gets a token this role refuses.
+            "token.actions.githubusercontent.com:sub": `repo:octocat/hl-monitor:environment:${environment}`,
+          },
         },
-      },
-    });
-    expect(roles[0]!.Properties.MaxSessionDuration).toBe(3600);
-    expect(roles[0]!.Properties.ManagedPolicyArns).toBeUndefined();
+      });
+      expect(role.Properties.MaxSessionDuration).toBe(3600);
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+
+  it("neither can be assumed by the other's job, nor assume the other role", () => {
+    const subjectOf = (environment: string) =>
+      roleOf(plain, environment).role.Properties.AssumeRolePolicyDocument.Statement[0].Condition.StringEquals[
+        "token.actions.githubusercontent.com:sub"
+      ];
+    expect(subjectOf("staging")).not.toEqual(subjectOf("production"));
+    expect(subjectOf("staging")).not.toContain("production");
+    expect(subjectOf("production")).not.toContain("staging");
+    for (const environment of ENVIRONMENTS) {
+      // sts:AssumeRole only on the CDK bootstrap roles: never on a deploy role.
+      const assumable = roleOf(concreteEnv, environment)
+        .statements.filter((s) => s.actions.includes("sts:AssumeRole"))
+        .flatMap((s) => s.resources);
+      for (const arn of assumable)
+        expect(arn).toMatch(/:role\/cdk-hnb659fds-[a-z-]+-role-123456789012-eu-west-1$/);
+    }
   });
 
   it("matches the immutable subject (owner@id/name@id) of repositories created after 15 July 2026", () => {
-    const [role] = ofType(immutableIds, "AWS::IAM::Role");
-    const condition = role!.Properties.AssumeRolePolicyDocument.Statement[0].Condition;
-    expect(condition.StringEquals["token.actions.githubusercontent.com:sub"]).toEqual([
-      "repo:octocat@583231/hl-monitor@1296269:environment:staging",
-      "repo:octocat@583231/hl-monitor@1296269:environment:production",
-    ]);
+    for (const environment of ENVIRONMENTS) {
+      const { role } = roleOf(immutableIds, environment);
+      const condition = role.Properties.AssumeRolePolicyDocument.Statement[0].Condition;
+      expect(condition.StringEquals["token.actions.githubusercontent.com:sub"]).toBe(
+        `repo:octocat@583231/hl-monitor@1296269:environment:${environment}`,
+      );
+    }
     // gh takes the plain owner/name.
     expect(text(immutableIds.json.Outputs.SetRepositoryVariablesCommand.Value)).toContain(
-      "gh variable set AWS_DEPLOY_ROLE_ARN --repo octocat/hl-monitor --body ",
+      "gh variable set AWS_ROLE_STAGING --repo octocat/hl-monitor --body ",
     );
   });
 });
 
 describe("deploy role permissions", () => {
-  it("may assume the four CDK bootstrap roles of its account and region, and nothing else", () => {
-    const assume = policyStatements(concreteEnv).filter((s) => s.actions.includes("sts:AssumeRole"));
-    expect(assume).toHaveLength(1);
-    expect(assume[0]!.actions).toEqual(["sts:AssumeRole"]);
-    expect(assume[0]!.resources.sort()).toEqual(
-      CDK_BOOTSTRAP_ROLE_PURPOSES.map(
-        (purpose) =>
-          `arn:<AWS::Partition>:iam::123456789012:role/cdk-hnb659fds-${purpose}-role-123456789012-eu-west-1`,
-      ).sort(),
-    );
+  it("each may assume the four CDK bootstrap roles of its account and region, and no other role", () => {
+    for (const environment of ENVIRONMENTS) {
+      const assume = roleOf(concreteEnv, environment).statements.filter((s) =>
+        s.actions.includes("sts:AssumeRole"),
+      );
+      expect(assume).toHaveLength(1);
+      expect(assume[0]!.actions).toEqual(["sts:AssumeRole"]);
+      expect(assume[0]!.resources.sort()).toEqual(
+        CDK_BOOTSTRAP_ROLE_PURPOSES.map(
+          (purpose) =>
+            `arn:<AWS::Partition>:iam::123456789012:role/cdk-hnb659fds-${purpose}-role-123456789012-eu-west-1`,
+        ).sort(),
+      );
+    }
   });
 
-  it("reads only this app's two stages: stack outputs, their services, and metric statistics", () => {
-    const stacks = DEPLOY_ENVIRONMENTS.map(({ stage }) => new Naming(stage).stackName);
-    expect(stacks).toEqual(["HyperliquidMonitor-staging", "HyperliquidMonitor"]);
-    const reads = policyStatements(concreteEnv).filter((s) => !s.actions.includes("sts:AssumeRole"));
-    expect(reads).toEqual([
+  it("each names only its own stage's stack and services; only staging's may change a desired count", () => {
+    const staging = roleOf(concreteEnv, "staging").statements.filter(
+      (s) => !s.actions.includes("sts:AssumeRole"),
+    );
+    expect(staging).toEqual([
       {
         actions: ["cloudformation:DescribeStacks"],
-        resources: stacks.map(
-          (name) => `arn:<AWS::Partition>:cloudformation:eu-west-1:123456789012:stack/${name}/*`,
-        ),
+        resources: [
+          "arn:<AWS::Partition>:cloudformation:eu-west-1:123456789012:stack/HyperliquidMonitor-staging/*",
+        ],
       },
       {
-        actions: ["ecs:DescribeServices"],
-        resources: stacks.map((name) => `arn:<AWS::Partition>:ecs:eu-west-1:123456789012:service/${name}-*`),
+        actions: ["ecs:DescribeServices", "ecs:UpdateService"],
+        resources: [
+          "arn:<AWS::Partition>:ecs:eu-west-1:123456789012:service/hl-monitor-cluster-staging/hl-monitor-service-staging*",
+        ],
       },
       { actions: ["cloudwatch:GetMetricStatistics"], resources: ["*"] },
     ]);
+    const production = roleOf(concreteEnv, "production").statements.filter(
+      (s) => !s.actions.includes("sts:AssumeRole"),
+    );
+    expect(production).toEqual([
+      {
+        actions: ["cloudformation:DescribeStacks"],
+        resources: ["arn:<AWS::Partition>:cloudformation:eu-west-1:123456789012:stack/HyperliquidMonitor/*"],
+      },
+      {
+        actions: ["ecs:DescribeServices"],
+        resources: [
+          "arn:<AWS::Partition>:ecs:eu-west-1:123456789012:service/hl-monitor-cluster/hl-monitor-service*",
+        ],
+      },
+      { actions: ["cloudwatch:GetMetricStatistics"], resources: ["*"] },
+    ]);
+    // No resource of one role's policy names the other stage.
+    const names = (environment: string) =>
+      roleOf(concreteEnv, environment)
+        .statements.filter((s) => !s.actions.includes("sts:AssumeRole"))
+        .flatMap((s) => s.resources)
+        .join(" ");
+    expect(names("production")).not.toContain("staging");
+    expect(names("staging")).not.toMatch(/stack\/HyperliquidMonitor\/|hl-monitor-cluster\//);
   });
 
-  it("allows exactly the calls the smoke check makes", async () => {
+  it("each allows exactly the calls its stage's smoke check makes", async () => {
     const IAM_ACTION: Record<string, string> = {
       "cloudformation describe-stacks": "cloudformation:DescribeStacks",
       "ecs wait": "ecs:DescribeServices",
+      "ecs update-service": "ecs:UpdateService",
       "cloudwatch get-metric-statistics": "cloudwatch:GetMetricStatistics",
     };
-    const called = new Set<string>();
-    let time = Date.parse("2026-11-22T10:00:00Z");
-    await smokeCheck({
-      stage: "staging",
-      log: () => {},
-      now: () => time,
-      sleep: async (ms) => {
-        time += ms;
-      },
-      aws: async (args) => {
-        const command = args.slice(0, 2).join(" ");
-        called.add(IAM_ACTION[command] ?? `unmapped: ${command}`);
-        if (command === "cloudformation describe-stacks") {
-          return JSON.stringify({
-            Stacks: [
-              {
-                StackStatus: "UPDATE_COMPLETE",
-                Outputs: [
-                  // The staging stack's names (lib/naming.ts), which the smoke check insists on.
-                  { OutputKey: "ClusterName", OutputValue: "hl-monitor-cluster-staging" },
-                  { OutputKey: "ServiceNames", OutputValue: "hl-monitor-service-staging" },
-                ],
-              },
-            ],
-          });
-        }
-        if (command === "cloudwatch get-metric-statistics") {
-          return JSON.stringify({ Datapoints: [{ Timestamp: "2026-11-22T10:02:00+00:00", SampleCount: 1 }] });
-        }
-        return "";
-      },
-    });
-    const allowed = policyStatements(plain)
-      .flatMap((s) => s.actions)
-      .filter((action) => action !== "sts:AssumeRole");
-    expect([...called].sort()).toEqual(allowed.sort());
+    for (const { environment, stage, scalesFromZero } of DEPLOY_ENVIRONMENTS) {
+      const naming = new Naming(stage);
+      const called = new Set<string>();
+      let time = Date.parse("2026-11-22T10:00:00Z");
+      await smokeCheck({
+        stage,
+        scaleFromZero: scalesFromZero,
+        log: () => {},
+        now: () => time,
+        sleep: async (ms) => {
+          time += ms;
+        },
+        aws: async (args) => {
+          const command = args.slice(0, 2).join(" ");
+          called.add(IAM_ACTION[command] ?? `unmapped: ${command}`);
+          if (command === "cloudformation describe-stacks") {
+            return JSON.stringify({
+              Stacks: [
+                {
+                  StackStatus: "UPDATE_COMPLETE",
+                  Outputs: [
+                    // The stage's names (lib/naming.ts), which the smoke check insists on.
+                    { OutputKey: "ClusterName", OutputValue: naming.clusterName },
+                    { OutputKey: "ServiceNames", OutputValue: naming.serviceName(0, 1) },
+                  ],
+                },
+              ],
+            });
+          }
+          if (command === "cloudwatch get-metric-statistics") {
+            return JSON.stringify({
+              Datapoints: [{ Timestamp: "2026-11-22T10:02:00+00:00", SampleCount: 1 }],
+            });
+          }
+          return "{}";
+        },
+      });
+      const allowed = roleOf(plain, environment)
+        .statements.flatMap((s) => s.actions)
+        .filter((action) => action !== "sts:AssumeRole");
+      expect([...called].sort(), environment).toEqual(allowed.sort());
+    }
   });
 });
 
 describe("outputs", () => {
-  it("give the role ARN and the gh commands that set the repository variables", () => {
+  it("give each role's ARN and the gh commands that set the repository variables", () => {
     expect(Object.keys(plain.json.Outputs).sort()).toEqual([
-      "DeployRoleArn",
       "OidcProviderArn",
+      "ProductionDeployRoleArn",
       "SetRepositoryVariablesCommand",
+      "StagingDeployRoleArn",
     ]);
     expect(text(concreteEnv.json.Outputs.SetRepositoryVariablesCommand.Value)).toMatch(
-      /^gh variable set AWS_DEPLOY_ROLE_ARN --repo octocat\/hl-monitor --body .+ && gh variable set AWS_REGION --repo octocat\/hl-monitor --body eu-west-1$/,
+      /^gh variable set AWS_ROLE_STAGING --repo octocat\/hl-monitor --body <StagingDeployRole\w+\.Arn> && gh variable set AWS_ROLE_PRODUCTION --repo octocat\/hl-monitor --body <ProductionDeployRole\w+\.Arn> && gh variable set AWS_REGION --repo octocat\/hl-monitor --body eu-west-1$/,
     );
   });
 });

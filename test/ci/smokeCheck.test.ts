@@ -3,11 +3,12 @@
  * and the monitor's own, it waits for every shard's heartbeat from after the steady state, and it gives
  * up in bounded time with one line saying what to do.
  */
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { type AwsCli, awsCli, SmokeCheckError, smokeCheck } from "../../bin/smoke-check.ts";
+import { type AwsCli, awsCli, SmokeCheckError, scaleToZero, smokeCheck } from "../../bin/smoke-check.ts";
 import { Naming } from "../../lib/naming.ts";
 import { SHARD_DIMENSION, SHARD_HEARTBEAT } from "../../monitor/src/telemetry/metrics.ts";
 
@@ -48,6 +49,10 @@ function scripted(scenario: Scenario = {}) {
           },
         ],
       });
+    }
+    if (command === "ecs update-service") {
+      expect(args).toContain("--no-cli-pager");
+      return JSON.stringify({ service: { serviceName: value("--service") } });
     }
     if (command === "ecs wait") {
       time += 3 * MINUTE;
@@ -238,6 +243,125 @@ describe("smoke check", () => {
     expect(error.message).toContain("circuit breaker");
     expect(error.message).toContain("aws ecs describe-services --cluster hl-monitor-cluster-staging");
     expect(metricCalls(run.calls)).toHaveLength(0);
+  });
+});
+
+describe("a stage deployed stopped (--scale-from-zero)", () => {
+  const desiredCounts = (calls: string[][]) =>
+    calls
+      .filter((c) => c.slice(0, 2).join(" ") === "ecs update-service")
+      .map((c) => `${flag(c, "--cluster")} ${flag(c, "--service")} ${flag(c, "--desired-count")}`);
+
+  it("runs one task per service for the check, then scales every service back to zero", async () => {
+    const services = ["hl-monitor-service-staging-0", "hl-monitor-service-staging-1"];
+    const run = scripted({ services });
+    await smokeCheck({ stage: "staging", scaleFromZero: true, ...run.options });
+    expect(desiredCounts(run.calls)).toEqual([
+      "hl-monitor-cluster-staging hl-monitor-service-staging-0 1",
+      "hl-monitor-cluster-staging hl-monitor-service-staging-1 1",
+      "hl-monitor-cluster-staging hl-monitor-service-staging-0 0",
+      "hl-monitor-cluster-staging hl-monitor-service-staging-1 0",
+    ]);
+    // Up before the waiter, down after the last heartbeat query.
+    const updates = run.calls.flatMap((c, i) => (c[1] === "update-service" ? [i] : []));
+    expect(updates[1]).toBeLessThan(run.calls.findIndex((c) => c[1] === "wait"));
+    expect(updates[2]).toBeGreaterThan(run.calls.findLastIndex((c) => c[1] === "get-metric-statistics"));
+    expect(run.lines).toContain(
+      "scaled hl-monitor-service-staging-0, hl-monitor-service-staging-1 back to 0 tasks",
+    );
+  });
+
+  it("scales back to zero when the heartbeat never arrives, and still reports that failure", async () => {
+    const run = scripted({ heartbeatAt: () => null });
+    const error = await smokeCheck({ stage: "staging", scaleFromZero: true, ...run.options }).catch(
+      (e: unknown) => e,
+    );
+    expect((error as Error).message).toMatch(/^no heartbeat from the monitor/);
+    expect(desiredCounts(run.calls)).toEqual([
+      "hl-monitor-cluster-staging hl-monitor-service-staging 1",
+      "hl-monitor-cluster-staging hl-monitor-service-staging 0",
+    ]);
+    expect(run.calls.at(-1)![1]).toBe("update-service");
+  });
+
+  it("scales back to zero when the services never become stable", async () => {
+    const run = scripted({ servicesStable: false });
+    await expect(smokeCheck({ stage: "staging", scaleFromZero: true, ...run.options })).rejects.toThrow(
+      /did not reach a steady state/,
+    );
+    expect(desiredCounts(run.calls)).toEqual([
+      "hl-monitor-cluster-staging hl-monitor-service-staging 1",
+      "hl-monitor-cluster-staging hl-monitor-service-staging 0",
+    ]);
+  });
+
+  it("scaleToZero (the workflow's step for a cancelled run) stops every service of the stage, whatever the stack's status", async () => {
+    const services = ["hl-monitor-service-staging-0", "hl-monitor-service-staging-1"];
+    const run = scripted({ services, status: "UPDATE_IN_PROGRESS" });
+    await scaleToZero({ stage: "staging", ...run.options });
+    expect(run.calls.map((c) => c.slice(0, 2).join(" "))).toEqual([
+      "cloudformation describe-stacks",
+      "ecs update-service",
+      "ecs update-service",
+    ]);
+    expect(desiredCounts(run.calls)).toEqual([
+      "hl-monitor-cluster-staging hl-monitor-service-staging-0 0",
+      "hl-monitor-cluster-staging hl-monitor-service-staging-1 0",
+    ]);
+  });
+
+  it("without the option (prod) changes no desired count", async () => {
+    const run = scripted({ stage: "prod", services: ["hl-monitor-service"] });
+    await smokeCheck({ stage: "prod", ...run.options });
+    expect(desiredCounts(run.calls)).toEqual([]);
+  });
+
+  it("the command scales back through the real AWS CLI even when the check fails", () => {
+    const dir = mkdtempSync(join(tmpdir(), "hl-fake-aws-"));
+    try {
+      const log = join(dir, "calls.log");
+      // A fake `aws`: the stack's outputs, an update-service that answers, a waiter that gives up.
+      writeFileSync(
+        join(dir, "aws"),
+        [
+          "#!/bin/sh",
+          `echo "$*" >> "${log}"`,
+          'case "$1 $2" in',
+          `  "cloudformation describe-stacks") echo '${JSON.stringify({
+            Stacks: [
+              {
+                StackStatus: "UPDATE_COMPLETE",
+                Outputs: [
+                  { OutputKey: "ClusterName", OutputValue: "hl-monitor-cluster-staging" },
+                  { OutputKey: "ServiceNames", OutputValue: "hl-monitor-service-staging" },
+                ],
+              },
+            ],
+          })}' ;;`,
+          `  "ecs update-service") echo '{}' ;;`,
+          '  "ecs wait") echo "Waiter ServicesStable failed: Max attempts exceeded" >&2; exit 255 ;;',
+          '  *) echo "unexpected" >&2; exit 2 ;;',
+          "esac",
+          "",
+        ].join("\n"),
+      );
+      chmodSync(join(dir, "aws"), 0o755);
+      const result = spawnSync(
+        process.execPath,
+        ["bin/smoke-check.ts", "--stage", "staging", "--scale-from-zero"],
+        { encoding: "utf8", timeout: 30_000, env: { ...process.env, PATH: `${dir}:${process.env.PATH}` } },
+      );
+      expect(result.status).toBe(1);
+      expect(result.stderr).toMatch(/^smoke check failed: services hl-monitor-service-staging did not reach/);
+      expect(readFileSync(log, "utf8").trim().split("\n")).toEqual([
+        "cloudformation describe-stacks --stack-name HyperliquidMonitor-staging --output json",
+        "ecs update-service --cluster hl-monitor-cluster-staging --service hl-monitor-service-staging --desired-count 1 --no-cli-pager --output json",
+        "ecs wait services-stable --cluster hl-monitor-cluster-staging --services hl-monitor-service-staging",
+        "ecs update-service --cluster hl-monitor-cluster-staging --service hl-monitor-service-staging --desired-count 0 --no-cli-pager --output json",
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -157,23 +157,32 @@ describe("deploy.yml", () => {
       );
       expect(job).toContain(`npx cdk deploy --require-approval never`);
       expect(job).toContain(`--context stage=${stage} `);
-      expect(job).toContain(`run: node bin/smoke-check.ts --stage ${stage}\n`);
+      expect(job).toContain(`run: node bin/smoke-check.ts --stage ${stage}`);
       expect(job.indexOf("npx cdk deploy")).toBeLessThan(job.indexOf("bin/smoke-check.ts"));
       previous = environment;
     }
   });
 
-  it("assumes the role from the repository variables through OIDC, never stored keys", () => {
-    for (const { environment } of DEPLOY_ENVIRONMENTS) {
+  it("each job assumes its own environment's role (from its repository variable) through OIDC, never stored keys", () => {
+    for (const { environment, roleVariable } of DEPLOY_ENVIRONMENTS) {
       const job = deployJobs[environment]!;
       expect(job).toMatch(
-        /uses: aws-actions\/configure-aws-credentials@v\d+\n\s+with:\n\s+role-to-assume: \$\{\{ vars\.AWS_DEPLOY_ROLE_ARN \}\}\n\s+aws-region: \$\{\{ vars\.AWS_REGION \}\}\n/,
+        new RegExp(
+          `uses: aws-actions/configure-aws-credentials@v\\d+\n\\s+with:\n\\s+role-to-assume: \\$\\{\\{ vars\\.${roleVariable} \\}\\}\n\\s+aws-region: \\$\\{\\{ vars\\.AWS_REGION \\}\\}\n`,
+        ),
       );
+      // The other environment's role is never named in this job.
+      for (const other of DEPLOY_ENVIRONMENTS) {
+        if (other.environment !== environment) expect(job).not.toContain(other.roleVariable);
+      }
+      expect(job).not.toContain("AWS_DEPLOY_ROLE_ARN");
       expect(job).toMatch(/uses: docker\/setup-qemu-action@v\d+\n\s+with:\n\s+platforms: arm64\n/);
       expect(job).toMatch(/uses: docker\/setup-buildx-action@v\d+\n/);
       // `cdk deploy` builds the image before the role is needed; credentials come before it all the same.
       expect(job.indexOf("configure-aws-credentials")).toBeLessThan(job.indexOf("npx cdk deploy"));
     }
+    expect(deployJobs.staging).toContain("if: vars.AWS_ROLE_STAGING != ''");
+    expect(deploy).not.toContain("AWS_DEPLOY_ROLE_ARN");
     expect(deploy).not.toMatch(/secrets\./);
     expect(deploy).not.toMatch(/aws-access-key-id|aws-secret-access-key/);
   });
@@ -182,11 +191,28 @@ describe("deploy.yml", () => {
     const keysOf = (job: string) =>
       [...new Set([...job.matchAll(/--context "?([a-z_]+)=/g)].map((m) => m[1]!))].sort();
     const staging = keysOf(deployJobs.staging!);
-    expect(staging).toEqual(["alert_email", "db_mode", "exec", "shards", "spot", "stage"]);
+    expect(staging).toEqual(["alert_email", "db_mode", "desired_count", "exec", "shards", "spot", "stage"]);
     // Every setting: one the workflow left out would be undone by the next deployment.
     expect(staging).toEqual([...CONTEXT_KEYS].sort());
     expect(keysOf(deployJobs.production!)).toEqual(staging);
     for (const key of staging) expect(CONTEXT_KEYS).toContain(key);
+  });
+
+  it("deploys staging stopped and runs it only for the smoke check; production keeps its task", () => {
+    const staging = deployJobs.staging!;
+    expect(staging).toContain("--context desired_count=0");
+    expect(staging).not.toContain("desired_count=1");
+    expect(staging).toContain("run: node bin/smoke-check.ts --stage staging --scale-from-zero\n");
+    // A run cancelled during the check (which would not reach its own scale-down) still stops staging.
+    expect(staging).toMatch(
+      /- name: [^\n]+\n {8}if: cancelled\(\)\n {8}run: node bin\/smoke-check\.ts --stage staging --scale-to-zero\n/,
+    );
+    expect(staging.indexOf("--scale-from-zero")).toBeLessThan(staging.indexOf("--scale-to-zero"));
+    const production = deployJobs.production!;
+    expect(production).toContain("--context desired_count=1");
+    expect(production).not.toContain("desired_count=0");
+    expect(production).toContain("run: node bin/smoke-check.ts --stage prod\n");
+    expect(production).not.toContain("--scale-from-zero");
   });
 
   it("pins every action by its major version tag", () => {
