@@ -37,7 +37,7 @@ import { CoinUniverse, isRefusal } from "./coinUniverse.ts";
 import type { ConnectionGate } from "./connectionGate.ts";
 import { CvdFeed } from "./cvdFeed.ts";
 import { DexDiscovery } from "./dexDiscovery.ts";
-import { FeedConnection } from "./feedConnection.ts";
+import { type ConnectFailure, FeedConnection } from "./feedConnection.ts";
 import { errorSummary } from "./fillSync.ts";
 import { HealthServer, type Readiness } from "./healthServer.ts";
 import { LogSampler } from "./logSampler.ts";
@@ -349,7 +349,7 @@ export class Monitor {
     this.#logger.info("monitor stopped");
   }
 
-  /** What every socket shares: endpoint, keep-alive, backoffs, the connection gate, ack matching. */
+  /** What every socket shares: endpoint, keep-alive, backoffs, the connection gate, ack matching, failures. */
   #socketSettings() {
     return {
       url: this.#config.wsUrl,
@@ -360,6 +360,11 @@ export class Monitor {
       ...(this.#options.resubscribe ? { resubscribe: this.#options.resubscribe } : {}),
       ...(this.#options.connectionGate ? { gate: this.#options.connectionGate } : {}),
       subscriptionKey,
+      // An attempt that never opened is a reconnect attempt too: an outage shows in Reconnects.
+      onConnectFailed: (failure: ConnectFailure) => {
+        this.#metrics.count("Reconnects");
+        this.#reachability.failed("WebSocket", failure.error);
+      },
     };
   }
 
@@ -371,11 +376,6 @@ export class Monitor {
       onFrame: (text, receivedAt, frame) => {
         recorder?.writeFrame(account, text, receivedAt);
         this.#handleFrame(watcher, frame, receivedAt);
-      },
-      // An attempt that never opened is a reconnect attempt too: an outage shows in Reconnects.
-      onConnectFailed: (failure) => {
-        this.#metrics.count("Reconnects");
-        this.#reachability.failed("WebSocket", failure.error);
       },
       onOpen: (reconnect) => {
         this.#reachability.answered("WebSocket");
@@ -403,10 +403,6 @@ export class Monitor {
       onFrame: (text, receivedAt, frame) => {
         recorder?.writeFrame(label, text, receivedAt);
         this.#handleMarketFrame(frame);
-      },
-      onConnectFailed: (failure) => {
-        this.#metrics.count("Reconnects");
-        this.#reachability.failed("WebSocket", failure.error);
       },
       onOpen: (reconnect) => {
         this.#reachability.answered("WebSocket");

@@ -142,7 +142,7 @@ export function answerInfo(body: unknown, records: ExchangeRecords, options: Inf
       return answer(records.accountMode(user) ?? "default");
     case "meta":
       // samples/info-meta-1.json: {universe: [{name, szDecimals, maxLeverage}, …]}
-      return answer({ universe: records.universe((request.dex as string | undefined) ?? "") });
+      return answer({ universe: records.universe(dex) });
     case "recentTrades": {
       const trades = records.visibleTrades(request.coin as string).slice(-options.recentTrades);
       return answer(trades, trades.length);
