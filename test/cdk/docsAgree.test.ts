@@ -64,7 +64,7 @@ describe("docs agree with the template", () => {
       .sort();
     const storage = readFileSync("docs/storage.md", "utf8");
     // "Only two tables have TTL, …: `hl-dashboard` (…) and `hl-cvd`. `hl-fills`, … keep every item."
-    const paragraph = /Only two tables have TTL[^]*?keep every item\./.exec(storage)?.[0] ?? "";
+    const paragraph = /Only two tables have TTL[\s\S]*?keep every item\./.exec(storage)?.[0] ?? "";
     const [ttlSentence = "", keepSentence = ""] = paragraph.split(/\.\s+(?=`hl-)/);
     const names = (text: string) => [...text.matchAll(/`(hl-[a-z-]+)`/g)].map((match) => match[1]!).sort();
     expect(withTtl).toEqual(["hl-cvd", "hl-dashboard"]);
