@@ -171,7 +171,7 @@ export class DeployAccessStack extends Stack {
     });
 
     // CloudFormation, assets and images are handled by the bootstrap roles `cdk deploy` assumes; IAM
-    // cannot scope those per stack (README, "Deploying from your fork", says how to scope what they
+    // cannot scope those per stack (docs/deploy.md, "Deploying from your fork", says how to scope what they
     // may create with --cloudformation-execution-policies).
     role.addToPolicy(
       new PolicyStatement({

@@ -5,7 +5,7 @@
  * production can live in one account without sharing anything.
  *
  * A fixed name is a promise: CloudFormation replaces a resource whose name changes (a new, empty secret;
- * a new cluster and service), so these names change only with a migration note in the README.
+ * a new cluster and service), so these names change only with a migration note in docs/deploy.md.
  */
 import type { TableRole } from "../monitor/src/storage/dynamodb/tables.ts";
 

@@ -1,6 +1,6 @@
 /**
  * Alert settings from the environment: which alerts are on, every threshold, and where alerts go.
- * Defaults are chosen for a trader who wants to hear about what matters and little else; see the README's
+ * Defaults are chosen for a trader who wants to hear about what matters and little else; see docs/alerts.md's
  * alert table for each variable.
  */
 import { z } from "zod";

@@ -9,7 +9,7 @@
  * account is seen there: a fill or an order for a `dex:COIN` coin, a stored open order, or a probe by
  * DexDiscovery. Following a dex = a `clearinghouseState` subscription with `dex` on the account's socket
  * (1 subscription) and that dex in the REST refresh after every (re)connection (clearinghouseState 2 +
- * frontendOpenOrders 20 weight). A dex is not dropped again (it costs one subscription; see the README).
+ * frontendOpenOrders 20 weight). A dex is not dropped again (it costs one subscription; see docs/how-it-works.md).
  */
 import { dec } from "../domain/decimal.ts";
 import { normalizeFill } from "../domain/fill.ts";

@@ -33,7 +33,7 @@ export async function waitUnconfigured(options: UnconfiguredOptions): Promise<Un
         msg: "configuration error: not monitoring until it is fixed",
         problem: options.problem,
         healthPort: port,
-        fix: "put the value into the task's secret, then force a new deployment (see README, Deployment)",
+        fix: "put the value into the task's secret, then force a new deployment (see docs/deploy.md)",
       }),
     );
   say();
