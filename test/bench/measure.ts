@@ -29,6 +29,13 @@ import { Metrics } from "../../monitor/src/telemetry/metrics.ts";
 import { MemoryStore } from "../support/memoryStore.ts";
 import { startMonitorProcess } from "../support/monitorProcess.ts";
 import { positionFills, tradeFrame, userFillsFrame } from "./generate.ts";
+import {
+  cpuSeconds,
+  type HeapAfterGc,
+  heapAfterFullGc,
+  type ResidentSplit,
+  residentSplit,
+} from "./processMemory.ts";
 import { collectGarbage, pairedRounds, round, summarise } from "./rounds.ts";
 
 const ACCOUNT = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8";
@@ -128,31 +135,48 @@ export interface MemoryResult {
   rssMbAtHalf: number;
   rssMbAfter1M: number;
   rssGrowthMb: number;
+  /** The RSS at the end, split into the process's own (anonymous) pages and mapped files; null off Linux. */
+  rssSplit: ResidentSplit | null;
+  /** Then, after a full GC: the live heap and the rest of the breakdown. */
+  afterGc: HeapAfterGc;
+  /** CPU seconds the monitor used to take the frames (from the first sent to the last taken); null off Linux. */
+  cpuSeconds: number | null;
 }
 
 /**
  * The real monitor (`node monitor/src/main.ts`, with the task definition's NODE_OPTIONS) subscribed to
  * BTC, ETH and SOL trades; the stand-in sends it `frames` generated trade frames at about 100,000 a
- * second, and its resident memory is read from its own `/health` at the half and at the end.
+ * second, and its resident memory is read from its own `/health` at the half and at the end. Then its
+ * inspector is opened for a full GC and the live heap (processMemory.ts); `--inspect-port=0` beside the
+ * task's options only says where that inspector would listen, and opens nothing before the signal.
  */
 const isTrades = (subscription: { type: string }) => subscription.type === "trades";
 
-export async function measureMonitorMemory(frames: number, nodeOptions: string): Promise<MemoryResult> {
+export async function measureMonitorMemory(
+  frames: number,
+  nodeOptions: string,
+  /** What to run instead of `monitor/src/main.ts` (a bundle, say), after `node`. */
+  process_: { args?: string[]; env?: Record<string, string> } = {},
+): Promise<MemoryResult> {
   const standIn = new HyperliquidStandIn();
   const urls = await standIn.start();
   const dynamo = await startEmbeddedDynamo({ dataDir: null });
-  const child = startMonitorProcess({
-    ACCOUNT_ADDRESS: ACCOUNT,
-    HYPERLIQUID_WS_URL: urls.wsUrl,
-    HYPERLIQUID_API_URL: urls.apiUrl,
-    DYNAMODB_ENDPOINT: dynamo.endpoint,
-    AWS_REGION: "local",
-    AWS_ACCESS_KEY_ID: "local",
-    AWS_SECRET_ACCESS_KEY: "local",
-    HEALTH_PORT: "0",
-    CVD_COINS: "BTC,ETH,SOL",
-    NODE_OPTIONS: nodeOptions,
-  });
+  const child = startMonitorProcess(
+    {
+      ACCOUNT_ADDRESS: ACCOUNT,
+      HYPERLIQUID_WS_URL: urls.wsUrl,
+      HYPERLIQUID_API_URL: urls.apiUrl,
+      DYNAMODB_ENDPOINT: dynamo.endpoint,
+      AWS_REGION: "local",
+      AWS_ACCESS_KEY_ID: "local",
+      AWS_SECRET_ACCESS_KEY: "local",
+      HEALTH_PORT: "0",
+      CVD_COINS: "BTC,ETH,SOL",
+      NODE_OPTIONS: `${nodeOptions} --inspect-port=0`,
+      ...process_.env,
+    },
+    process_,
+  );
   try {
     let port: string | undefined;
     for (let i = 0; i < 600 && !port; i++) {
@@ -180,13 +204,25 @@ export async function measureMonitorMemory(frames: number, nodeOptions: string):
       // Until the monitor has taken every frame sent (bounded: two minutes).
       for (let i = 0; i < 4_800 && (await health()).framesReceived < framesBefore + end; i++) await sleep(25);
     };
+    const cpuBefore = cpuSeconds(child.child.pid!);
     const half = Math.floor(frames / 2);
     await sendUntil(half, 0);
     const rssMbAtHalf = (await health()).rssMb;
     await sendUntil(frames, half);
     const end = await health();
     if (end.framesReceived < framesBefore + frames) throw new Error("the monitor did not take every frame");
-    return { frames, rssMbAtHalf, rssMbAfter1M: end.rssMb, rssGrowthMb: round(end.rssMb - rssMbAtHalf, 1) };
+    const cpuAfter = cpuSeconds(child.child.pid!);
+    const rssSplit = residentSplit(child.child.pid!);
+    const afterGc = await heapAfterFullGc(child.child.pid!, child.output);
+    return {
+      frames,
+      rssMbAtHalf,
+      rssMbAfter1M: end.rssMb,
+      rssGrowthMb: round(end.rssMb - rssMbAtHalf, 1),
+      rssSplit,
+      afterGc,
+      cpuSeconds: cpuBefore === null || cpuAfter === null ? null : round(cpuAfter - cpuBefore, 2),
+    };
   } finally {
     child.child.kill("SIGTERM");
     await child.exited;
