@@ -3,9 +3,15 @@
  * send), the real @aws-sdk/client-ecs against an ECS stand-in speaking the JSON 1.1 protocol, and the real
  * SNS client against the topic stand-in, whose messages the alert Lambda's classifier must read as alerts.
  */
+import { execFile } from "node:child_process";
+import { mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { Writable } from "node:stream";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { SNSClient } from "@aws-sdk/client-sns";
+import { build } from "esbuild";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { QUIET_PERIOD_MS } from "../../lambda-alerts/src/capacity/capacityDecision.ts";
 import { type CapacityHandler, createCapacityHandler } from "../../lambda-alerts/src/capacity/handler.ts";
@@ -299,4 +305,73 @@ describe("the Spot capacity fallback", () => {
       ecs.send(new UpdateServiceCommand({ cluster: CLUSTER, service: "nope", forceNewDeployment: true })),
     ).rejects.toMatchObject({ name: "ServiceNotFoundException", $metadata: { httpStatusCode: 400 } });
   });
+});
+
+describe("the capacity Lambda's settings", () => {
+  it("says which variable is missing or malformed instead of failing later", () => {
+    expect(() => createCapacityHandler({ env: {} })).toThrow(
+      "SERVICE_NAMES is not set: the stack sets it (lib/capacityFallback.ts)",
+    );
+    expect(() =>
+      createCapacityHandler({
+        env: {
+          SERVICE_NAMES: SERVICE,
+          CLUSTER_NAME: CLUSTER,
+          ALERT_TOPIC_ARN: sns.topicArn,
+          NO_TASK_ALARMS: "{",
+        },
+      }),
+    ).toThrow("NO_TASK_ALARMS must be a JSON object of alarm name to service name");
+  });
+});
+
+describe("the capacity Lambda as deployed", () => {
+  const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+  // Inside the project, so that the external AWS SDK resolves from node_modules as the runtime provides it.
+  const OUT = join(ROOT, "data", `capacity-bundle-${process.pid}`);
+  afterAll(() => rmSync(OUT, { recursive: true, force: true }));
+
+  it("bundles small without the AWS SDK, and switches the service from the bundle", async () => {
+    mkdirSync(OUT, { recursive: true });
+    const outfile = join(OUT, "index.cjs");
+    // As the stack's NodejsFunction bundles it (lib/capacityFallback.ts).
+    await build({
+      entryPoints: [join(ROOT, "lambda-alerts/src/capacity/handler.ts")],
+      bundle: true,
+      platform: "node",
+      target: "node24",
+      format: "cjs",
+      minify: true,
+      external: ["@aws-sdk/*"],
+      outfile,
+      logLevel: "silent",
+    });
+    expect(statSync(outfile).size / 1024).toBeLessThan(150);
+    const runner = join(OUT, "run.cjs");
+    writeFileSync(
+      runner,
+      `require("./index.cjs").handler(${JSON.stringify(serviceAction("SERVICE_TASK_PLACEMENT_FAILURE"))})` +
+        `.then((r) => process.stdout.write("RESULT " + JSON.stringify(r) + "\\n"), (e) => { console.error(e.message); process.exit(1); });`,
+    );
+    const { stdout } = await promisify(execFile)(process.execPath, [runner], {
+      env: {
+        PATH: process.env.PATH,
+        AWS_REGION: "eu-west-1",
+        AWS_ACCESS_KEY_ID: "local",
+        AWS_SECRET_ACCESS_KEY: "local",
+        // The SDK's service-specific endpoint variables: the real clients, pointed at the stand-ins.
+        AWS_ENDPOINT_URL_ECS: ecsStandIn.endpoint,
+        AWS_ENDPOINT_URL_SNS: sns.endpoint,
+        CLUSTER_NAME: CLUSTER,
+        SERVICE_NAMES: SERVICE,
+        NO_TASK_ALARMS: JSON.stringify({ [ALARM]: SERVICE }),
+        ALERT_TOPIC_ARN: sns.topicArn,
+        LOG_LEVEL: "warn",
+      },
+      timeout: 20_000,
+    });
+    expect(stdout).toContain('RESULT {"outcome":"switched","service":"hl-monitor-service","to":"FARGATE"');
+    expect(service().capacityProviderStrategy[0]!.capacityProvider).toBe("FARGATE");
+    expect(sns.published).toHaveLength(1);
+  }, 60_000);
 });

@@ -3,9 +3,13 @@
  * protocol, so the capacity Lambda runs with the real @aws-sdk/client-ecs pointed at it. It keeps each
  * service's capacity provider strategy and deployments, and records every UpdateService request as sent.
  *
- * Wire format (DOCS ecs APIReference, "Making API requests" / CommonParameters): `POST /`, the operation in
+ * DOCS <Page> below is https://docs.aws.amazon.com/AmazonECS/latest/APIReference/<Page>.html (the ECS API
+ * reference): API_DescribeServices, API_UpdateService, CommonErrors, CommonParameters.
+ *
+ * Wire format (DOCS CommonParameters and each operation's "Request Syntax"): `POST /`, the operation in
  * `X-Amz-Target: AmazonEC2ContainerServiceV20141113.<Operation>`, `Content-Type: application/x-amz-json-1.1`,
- * JSON request and answer bodies; errors as `{"__type": "<Exception>", "message": "..."}`.
+ * JSON request and answer bodies; errors as `{"__type": "<Exception>", "message": "..."}` with status 400
+ * for client errors (DOCS CommonErrors).
  */
 import { type JsonReply, startLoopbackServer } from "./loopbackHttp.ts";
 
@@ -119,8 +123,8 @@ export class EcsStandIn {
 
   #handle(target: string, body: string): JsonReply {
     if (!target.startsWith(TARGET_PREFIX)) {
-      // DOCS ecs APIReference CommonErrors: an operation the service does not know is 400.
-      return this.#error(400, "UnknownOperationException", `Unknown target: ${target}`);
+      // DOCS CommonErrors: InvalidAction, "the action or operation requested is invalid", 400.
+      return this.#error(400, "InvalidAction", `Unknown target: ${target}`);
     }
     const operation = target.slice(TARGET_PREFIX.length);
     this.operations.push(operation);
@@ -128,7 +132,7 @@ export class EcsStandIn {
     try {
       request = JSON.parse(body) as Record<string, unknown>;
     } catch {
-      // DOCS ecs APIReference CommonErrors: SerializationException for a body that is not JSON (400).
+      // The JSON 1.1 protocol's answer to a body that does not parse (Smithy awsJson1_1: SerializationException, 400).
       return this.#error(
         400,
         "SerializationException",
@@ -138,16 +142,17 @@ export class EcsStandIn {
     if (operation === "UpdateService") this.updateRequests.push(request as UpdateServiceRequest);
     if (this.#throttle > 0) {
       this.#throttle -= 1;
-      // DOCS ecs APIReference CommonErrors: ThrottlingException, HTTP 400, "the request was denied due to
+      // DOCS CommonErrors: ThrottlingException, HTTP 400, "the request was denied due to
       // request throttling"; the SDK's standard retry strategy retries it with backoff.
       return this.#error(400, "ThrottlingException", "Rate exceeded");
     }
     if (operation === "DescribeServices") return this.#describeServices(request);
     if (operation === "UpdateService") return this.#updateService(request as UpdateServiceRequest);
-    return this.#error(400, "UnknownOperationException", `${operation} is not served by this stand-in`);
+    // DOCS CommonErrors: InvalidAction (400); the stand-in serves the fallback's two operations only.
+    return this.#error(400, "InvalidAction", `${operation} is not served by this stand-in`);
   }
 
-  /** DOCS ecs APIReference API_DescribeServices: `cluster`, `services` (1 to 10 names or ARNs). */
+  /** DOCS API_DescribeServices: `cluster`, `services` (1 to 10 names or ARNs). */
   #describeServices(request: Record<string, unknown>): JsonReply {
     if (!this.#isThisCluster(request.cluster)) return this.#clusterNotFound();
     const names = request.services;
@@ -160,7 +165,7 @@ export class EcsStandIn {
     for (const name of names as string[]) {
       const service = this.services.get(this.#serviceName(name));
       // DOCS API_DescribeServices: an unknown service is not an error but a `failures` entry with
-      // reason MISSING (DOCS api_failures_messages).
+      // reason MISSING (Amazon ECS developer guide, api_failures_messages).
       if (service) services.push(service);
       else failures.push({ arn: this.#serviceArn(name), reason: "MISSING" });
     }
@@ -168,7 +173,7 @@ export class EcsStandIn {
   }
 
   /**
-   * DOCS ecs APIReference API_UpdateService: a new capacity provider strategy does not start a deployment
+   * DOCS API_UpdateService: a new capacity provider strategy does not start a deployment
    * by itself ("This parameter doesn't trigger a new service deployment"); `forceNewDeployment` does. The
    * answer is `{ service }` with the new PRIMARY deployment first.
    */

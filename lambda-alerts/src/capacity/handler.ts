@@ -36,7 +36,7 @@ export type CapacityHandler = (event: unknown) => Promise<CapacityOutcome>;
 export function createCapacityHandler(deps: CapacityHandlerDependencies): CapacityHandler {
   const env = deps.env;
   const watched = watchedFrom(env);
-  const topicArn = required(env, "ALERT_TOPIC_ARN");
+  const topicArn = required(env.ALERT_TOPIC_ARN, "ALERT_TOPIC_ARN");
   const region = env.AWS_REGION ?? "";
   const logger = deps.logger ?? createLambdaLogger({ level: env.LOG_LEVEL ?? "info" });
   const now = deps.now ?? Date.now;
@@ -120,7 +120,7 @@ async function describe(ecs: ECSClient, cluster: string, name: string): Promise<
 }
 
 function watchedFrom(env: Record<string, string | undefined>): Watched {
-  const serviceNames = required(env, "SERVICE_NAMES")
+  const serviceNames = required(env.SERVICE_NAMES, "SERVICE_NAMES")
     .split(",")
     .map((name) => name.trim())
     .filter(Boolean);
@@ -130,12 +130,11 @@ function watchedFrom(env: Record<string, string | undefined>): Watched {
   } catch {
     throw new Error("NO_TASK_ALARMS must be a JSON object of alarm name to service name");
   }
-  return { clusterName: required(env, "CLUSTER_NAME"), serviceNames, noTaskAlarms };
+  return { clusterName: required(env.CLUSTER_NAME, "CLUSTER_NAME"), serviceNames, noTaskAlarms };
 }
 
-function required(env: Record<string, string | undefined>, name: string): string {
-  const value = env[name];
-  if (!value) throw new Error(`${name} is not set: the stack sets it (lib/monitoring/capacityFallback.ts)`);
+function required(value: string | undefined, name: string): string {
+  if (!value) throw new Error(`${name} is not set: the stack sets it (lib/capacityFallback.ts)`);
   return value;
 }
 
