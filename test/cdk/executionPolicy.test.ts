@@ -162,6 +162,8 @@ describe("the scoped CloudFormation execution policy", () => {
           "lambda:CreateFunction",
           `arn:aws:lambda:eu-west-1:123456789012:function:${naming.capacityFunctionName}`,
         ],
+        // The task-stop rule's fixed name (lib/monitoring/taskStopAlert.ts).
+        ["events:PutRule", `arn:aws:events:eu-west-1:123456789012:rule/${naming.clusterName}-task-stopped`],
         // The capacity fallback's rules have no name of their own: CloudFormation prefixes the stack's.
         [
           "events:PutRule",
