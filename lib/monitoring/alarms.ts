@@ -70,7 +70,7 @@ export class MonitorAlarms extends Construct {
       const noRunningTask = this.#add(`NoRunningTask${suffix}`, {
         alarmName: naming.alarmName(`no running task${label(shard)}`),
         alarmDescription:
-          "[critical] No monitor task has run for 5 minutes. A Spot interruption is normally replaced within two; check the service's events (aws ecs describe-services) for capacity or image errors.",
+          "[critical] No monitor task has run for 5 minutes. A Spot interruption is normally replaced within two; if Spot has no capacity, the service moves to on-demand Fargate by itself (a separate message says so). Check the service's events (aws ecs describe-services) for capacity or image errors.",
         metric: metrics.runningTaskSamples(service),
         threshold: 1,
         comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
