@@ -7,6 +7,7 @@ import { CfnOutput, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
 import { Alerting } from "./alerting.ts";
+import { CapacityFallback } from "./capacityFallback.ts";
 import type { DeploymentSettings } from "./deploymentSettings.ts";
 import { NotifyTopicOnAlarmAndOk } from "./monitoring/alarmAction.ts";
 import { MonitorAlarms } from "./monitoring/alarms.ts";
@@ -32,6 +33,8 @@ export class HyperliquidMonitorStack extends Stack {
   readonly service: MonitorService;
   /** None for a stage deployed stopped: with no task, every alarm would sit in ALARM until a release. */
   readonly alarms: MonitorAlarms | null;
+  /** On Spot only: what moves the service to on-demand FARGATE when Spot has no capacity, and back. */
+  readonly capacityFallback: CapacityFallback | null;
 
   constructor(scope: Construct, id: string, props: HyperliquidMonitorStackProps) {
     super(scope, id, props);
@@ -102,15 +105,27 @@ export class HyperliquidMonitorStack extends Stack {
             alertFunction: this.alerting.function,
             deadLetterQueue: this.alerting.deadLetterQueue,
           });
+    const serviceNames = Array.from({ length: settings.shards }, (_, shard) =>
+      naming.serviceName(shard, settings.shards),
+    );
     new TaskStopAlert(this, "TaskStopAlert", {
       naming,
       cluster: this.service.cluster,
       topic: this.alerting.topic,
       logGroupName: naming.logGroupName,
-      serviceNames: Array.from({ length: settings.shards }, (_, shard) =>
-        naming.serviceName(shard, settings.shards),
-      ),
+      serviceNames,
     });
+    this.capacityFallback = settings.spot
+      ? new CapacityFallback(this, "CapacityFallback", {
+          naming,
+          cluster: this.service.cluster,
+          services: this.service.services,
+          serviceNames,
+          noRunningTaskAlarms: this.alarms?.noRunningTask ?? [],
+          topic: this.alerting.topic,
+          dashboardUrl,
+        })
+      : null;
     new MonitorDashboard(this, "Dashboard", {
       naming,
       metrics,

@@ -3,6 +3,7 @@
  * what the monitor does (writes per fill, snapshots and CVD buckets per minute, log bytes). Pure: the
  * `npm run cost` command prints it, the stack tests check its counts against the synthesized stack.
  */
+import { QUIET_PERIOD_MS } from "../../lambda-alerts/src/capacity/capacityDecision.ts";
 import { ESSENTIAL_METRICS } from "../../monitor/src/telemetry/metrics.ts";
 import type { DbMode } from "../deploymentSettings.ts";
 import { alarmCount } from "../monitoring/alarms.ts";
@@ -26,7 +27,25 @@ export interface CostInput {
   spot: boolean;
   /** Coins whose CVD is recorded (default: BTC, ETH and about one more with an open position). */
   cvdCoins: number;
+  /** Hours a month each task runs on on-demand FARGATE after a Spot shortage (default FALLBACK_HOURS_PER_MONTH). */
+  fallbackHours?: number;
 }
+
+/**
+ * The Spot capacity fallback (lib/capacityFallback.ts): expected hours a month on on-demand FARGATE.
+ * AWS publishes no interruption or shortage rate for Fargate Spot; the Spot Instance Advisor's lowest EC2
+ * band is "under 5 %" of instances interrupted a month. An interruption alone needs no fallback (the
+ * replacement finds Spot capacity in one of three zones, normally within two minutes); a shortage does.
+ * Assumed: two shortages a month, each held on on-demand for the six-hour quiet period: 12 h, 1.6 % of
+ * the month. `npm run cost -- --fallback-hours N` prices another figure (730: a whole month on-demand).
+ */
+export const FALLBACK_SHORTAGES_PER_MONTH = 2;
+export const FALLBACK_HOURS_PER_MONTH = FALLBACK_SHORTAGES_PER_MONTH * (QUIET_PERIOD_MS / 3_600_000);
+/**
+ * The fallback's invocations: ECS's periodic steady-state reports (assumed about four a day per service:
+ * the interval is not documented) and the switches' own events; far inside Lambda's free tier.
+ */
+const CAPACITY_INVOCATIONS_PER_SERVICE_MONTH = 4 * 31 + 10;
 
 export interface CostItem {
   item: string;
@@ -79,12 +98,32 @@ export function estimateMonthlyCost(input: CostInput): { items: CostItem[]; tota
   const add = (item: string, quantity: string, unitPrice: string, monthlyUsd: number) =>
     items.push({ item, quantity, unitPrice, monthlyUsd });
 
+  // On Spot, the fallback's hours run on on-demand instead: the month's hours are split between the two.
+  const fallbackHours = input.spot
+    ? Math.min(input.fallbackHours ?? FALLBACK_HOURS_PER_MONTH, HOURS_PER_MONTH)
+    : 0;
+  const mainHours = HOURS_PER_MONTH - fallbackHours;
   add(
     `Fargate ${input.spot ? "Spot " : ""}ARM64 compute`,
-    `${tasks} × ${vcpu} vCPU × ${HOURS_PER_MONTH} h + ${tasks} × ${memoryGb} GB × ${HOURS_PER_MONTH} h`,
+    `${tasks} × ${vcpu} vCPU × ${mainHours} h + ${tasks} × ${memoryGb} GB × ${mainHours} h`,
     `${usd(vcpuHour)}/vCPU-h, ${usd(gbHour)}/GB-h${input.spot ? ` (on-demand −${p.fargateSpotDiscount * 100} %)` : ""}`,
-    tasks * HOURS_PER_MONTH * (vcpu * vcpuHour + memoryGb * gbHour),
+    tasks * mainHours * (vcpu * vcpuHour + memoryGb * gbHour),
   );
+  if (input.spot) {
+    add(
+      "Fargate on-demand ARM64 (Spot fallback)",
+      `${tasks} × ${fallbackHours} h ${input.fallbackHours === undefined ? `expected (${FALLBACK_SHORTAGES_PER_MONTH} Spot shortages × ${QUIET_PERIOD_MS / 3_600_000} h)` : "(--fallback-hours)"}`,
+      `${usd(p.fargateArmVcpuHour)}/vCPU-h, ${usd(p.fargateArmGbHour)}/GB-h`,
+      tasks * fallbackHours * (vcpu * p.fargateArmVcpuHour + memoryGb * p.fargateArmGbHour),
+    );
+    const invocations = tasks * CAPACITY_INVOCATIONS_PER_SERVICE_MONTH;
+    add(
+      "Spot fallback: EventBridge rules, capacity Lambda",
+      `2 rules on AWS events (free), ~${count(invocations)} invocations (free tier 1 M)`,
+      `${usd(p.lambdaRequestMillion)}/million`,
+      (Math.max(0, invocations - p.freeLambdaRequests) / 1e6) * p.lambdaRequestMillion,
+    );
+  }
   add(
     "Public IPv4 address",
     `${tasks} × ${HOURS_PER_MONTH} h`,

@@ -136,6 +136,10 @@ describe("the scoped CloudFormation execution policy", () => {
         ["logs:CreateLogGroup", `arn:aws:logs:eu-west-1:123456789012:log-group:${naming.logGroupName}`],
         ["logs:CreateLogGroup", `arn:aws:logs:eu-west-1:123456789012:log-group:${naming.flowLogGroupName}`],
         ["logs:CreateLogGroup", `arn:aws:logs:eu-west-1:123456789012:log-group:${naming.alertLogGroupName}`],
+        [
+          "logs:CreateLogGroup",
+          `arn:aws:logs:eu-west-1:123456789012:log-group:${naming.capacityLogGroupName}`,
+        ],
         ...TABLE_ROLES.map(
           (role) =>
             [
@@ -153,6 +157,17 @@ describe("the scoped CloudFormation execution policy", () => {
         [
           "lambda:CreateFunction",
           `arn:aws:lambda:eu-west-1:123456789012:function:${naming.alertFunctionName}`,
+        ],
+        [
+          "lambda:CreateFunction",
+          `arn:aws:lambda:eu-west-1:123456789012:function:${naming.capacityFunctionName}`,
+        ],
+        // The task-stop rule's fixed name (lib/monitoring/taskStopAlert.ts).
+        ["events:PutRule", `arn:aws:events:eu-west-1:123456789012:rule/${naming.clusterName}-task-stopped`],
+        // The capacity fallback's rules have no name of their own: CloudFormation prefixes the stack's.
+        [
+          "events:PutRule",
+          `arn:aws:events:eu-west-1:123456789012:rule/${naming.stackName}-CapacityFallbackServiceEv-ABC`,
         ],
         [
           "cloudwatch:PutMetricAlarm",
