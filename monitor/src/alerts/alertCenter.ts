@@ -335,6 +335,7 @@ export class AlertCenter {
             closed: closed.filter((position) => position.closedAt >= from && position.closedAt <= to),
             funding,
             accountValue: latest(account)?.accountValue ?? null,
+            chartClosed: closed,
           },
           this.#links,
         );
