@@ -228,9 +228,9 @@ function signedText(value: string): string {
   return `+${trimmed}`;
 }
 
-/** A domain that is never empty: equal ends are moved apart by `minSpan`. */
+/** A domain that is never empty: equal ends (one point, a flat line) are moved apart by `minSpan`. */
 function padded(min: number, max: number, minSpan: number): [number, number] {
-  if (max - min >= minSpan) return [min, max];
+  if (max > min) return [min, max];
   const middle = (min + max) / 2;
   return [middle - minSpan / 2, middle + minSpan / 2];
 }
