@@ -173,7 +173,7 @@ describe("order alert rules", () => {
     expect(orderAlerts(filled, { enabled: defaults, links })).toEqual([]);
     const config = loadAlertConfig({ ALERT_EVENTS: "default,order_filled" });
     const [alert] = orderAlerts(filled, { enabled: config.enabled, links });
-    expect(alert!.title).toBe("BTC buy order filled: 0.00037 @ 31795");
+    expect(alert!.title).toBe("BTC buy order filled: 0.00037 (limit 31795)");
   });
 
   it("reads the trigger details of a real orderStatus answer (a market order: no trigger price)", () => {

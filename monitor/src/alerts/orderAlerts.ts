@@ -150,7 +150,8 @@ function filledAlert(order: OrderState, links: AlertEvent["links"]): AlertEvent 
   return {
     ...base("order_filled", String(order.oid), order),
     severity: "info",
-    title: `${order.coin} ${sideWord(order)} order filled: ${exact(order.origSz)} @ ${exact(order.limitPx)}`,
+    // The limit, not the fill price (orderUpdates does not carry it; the fills and position alerts do).
+    title: `${order.coin} ${sideWord(order)} order filled: ${exact(order.origSz)} (limit ${exact(order.limitPx)})`,
     summary: `Order ${order.oid} filled completely: ${sideWord(order)} ${exact(order.origSz)} ${order.coin}, limit ${exact(order.limitPx)}.`,
     fields: [
       { label: "Side", value: sideWord(order) },
