@@ -10,13 +10,32 @@
  *   `\`, and `*`, `_`, `__`, `~`, `||`, `` ` `` markers must be closed.
  * - Text length after entity parsing: 1 to 4096 (UTF-16 units); otherwise "message text is empty" or
  *   "message is too long".
+ * - `POST /bot<token>/sendPhoto` (core.telegram.org/bots/api#sendphoto) with the picture uploaded as
+ *   multipart/form-data (`photo` file part, "InputFile … using multipart/form-data"): at most 10 MB, width
+ *   + height at most 10000, ratio at most 20, the caption 0-1024 characters after entity parsing. The
+ *   answers' wording for a refused photo is the stand-in's own (Telegram's varies).
  * - 429 on demand: `{ok:false, error_code:429, description:"Too Many Requests: retry after N",
  *   parameters:{retry_after:N}}`.
  * - On demand, the failures a chat can develop: the bot blocked or removed (403), the group upgraded to a
  *   supergroup (400 with `parameters.migrate_to_chat_id`), forum topics (`message_thread_id`), and the
  *   per-chat flood limits (one message a second, twenty a minute in a group) answered with 429.
  */
-import { startLoopbackServer } from "./loopbackHttp.ts";
+import { type JsonReply, startLoopbackServer } from "./loopbackHttp.ts";
+import { parseMultipart, pngSize } from "./multipart.ts";
+
+/** sendPhoto: "The photo must be at most 10 MB in size" (Bot API). */
+export const TELEGRAM_PHOTO_LIMIT_BYTES = 10 * 1024 * 1024;
+
+export interface TelegramPhotoRecord {
+  messageId: number;
+  chatId: string;
+  threadId: number | null;
+  /** The caption after entity parsing. */
+  caption: string;
+  bytes: Uint8Array;
+  width: number;
+  height: number;
+}
 
 export interface TelegramMessageRecord {
   messageId: number;
@@ -53,6 +72,7 @@ export class TelegramStandIn {
   readonly botToken = "7712345678:AAH-secret-bot-token_abcdefghijklmnopqrstu";
   chatId = "-1001234567890";
   readonly messages: TelegramMessageRecord[] = [];
+  readonly photos: TelegramPhotoRecord[] = [];
   readonly rejected: { status: number; description: string }[] = [];
   requests = 0;
   #rateLimits = { count: 0, retryAfterSeconds: 1 };
@@ -68,8 +88,8 @@ export class TelegramStandIn {
 
   static async start(): Promise<TelegramStandIn> {
     const standIn = new TelegramStandIn();
-    const server = await startLoopbackServer((request, body) =>
-      standIn.#handle(request.method ?? "", request.url ?? "", body),
+    const server = await startLoopbackServer((request, body, raw) =>
+      standIn.#handle(request.method ?? "", request.url ?? "", body, raw, request.headers["content-type"]),
     );
     standIn.#close = server.close;
     standIn.url = server.url;
@@ -122,11 +142,18 @@ export class TelegramStandIn {
     await this.#close?.();
   }
 
-  #handle(method: string, rawUrl: string, body: string) {
+  async #handle(
+    method: string,
+    rawUrl: string,
+    body: string,
+    raw: Buffer,
+    contentType: string | undefined,
+  ): Promise<JsonReply> {
     this.requests += 1;
     const match = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(new URL(rawUrl, "http://127.0.0.1").pathname);
     if (!match || match[1] !== this.botToken) return this.#error(401, "Unauthorized");
-    if (match[2] !== "sendMessage" || method !== "POST") return this.#error(404, "Not Found");
+    const photo = match[2] === "sendPhoto";
+    if ((match[2] !== "sendMessage" && !photo) || method !== "POST") return this.#error(404, "Not Found");
     if (this.#rateLimits.count > 0) {
       this.#rateLimits.count -= 1;
       const seconds = this.#rateLimits.retryAfterSeconds;
@@ -144,6 +171,7 @@ export class TelegramStandIn {
       this.#failures.count -= 1;
       return this.#error(this.#failures.status, "Bad Gateway");
     }
+    if (photo) return this.#sendPhoto(contentType, raw);
     let request: { chat_id?: unknown; text?: unknown; parse_mode?: unknown; message_thread_id?: unknown };
     try {
       request = JSON.parse(body);
@@ -191,7 +219,7 @@ export class TelegramStandIn {
       return this.#error(429, `Too Many Requests: retry after ${flooded}`, { retry_after: flooded });
     }
     const record: TelegramMessageRecord = {
-      messageId: this.messages.length + 1,
+      messageId: this.messages.length + this.photos.length + 1,
       chatId: this.chatId,
       threadId: typeof threadId === "number" ? threadId : null,
       source: request.text,
@@ -225,6 +253,72 @@ export class TelegramStandIn {
     recent.push(now);
     this.#sentAt.set(chatId, recent);
     return null;
+  }
+
+  async #sendPhoto(contentType: string | undefined, raw: Buffer): Promise<JsonReply> {
+    if (raw.length > TELEGRAM_PHOTO_LIMIT_BYTES + 64 * 1024) {
+      return this.#error(400, "Bad Request: file is too big");
+    }
+    const parsed = await parseMultipart(contentType, raw);
+    if ("error" in parsed) return this.#error(400, `Bad Request: ${parsed.error}`);
+    const field = (name: string) => parsed.parts.find((part) => part.name === name);
+    const chatId = field("chat_id")?.text ?? "";
+    const movedTo = this.#migrated.get(chatId);
+    if (movedTo !== undefined) {
+      return this.#error(400, "Bad Request: group chat was upgraded to a supergroup chat", {
+        migrate_to_chat_id: Number(movedTo),
+      });
+    }
+    if (chatId !== this.chatId) return this.#error(400, "Bad Request: chat not found");
+    if (this.#refusal) return this.#error(this.#refusal.status, this.#refusal.description);
+    const thread = field("message_thread_id")?.text;
+    if (thread !== undefined && thread !== null && !this.#topics?.has(Number(thread))) {
+      return this.#error(400, "Bad Request: message thread not found");
+    }
+    const file = field("photo");
+    if (!file?.bytes || !file.filename)
+      return this.#error(400, "Bad Request: there is no photo in the request");
+    if (file.bytes.length > TELEGRAM_PHOTO_LIMIT_BYTES)
+      return this.#error(400, "Bad Request: file is too big");
+    const size = pngSize(file.bytes);
+    if (!size) return this.#error(400, "Bad Request: IMAGE_PROCESS_FAILED");
+    // sendPhoto: "width and height must not exceed 10000 in total. Width and height ratio must be at most 20."
+    const ratio = Math.max(size.width, size.height) / Math.max(1, Math.min(size.width, size.height));
+    if (size.width + size.height > 10_000 || ratio > 20) {
+      return this.#error(400, "Bad Request: PHOTO_INVALID_DIMENSIONS");
+    }
+    const captionSource = field("caption")?.text ?? "";
+    const parseMode = field("parse_mode")?.text ?? null;
+    const caption = parseMode === "HTML" ? parseTelegramHtml(captionSource) : { text: captionSource };
+    if ("error" in caption) return this.#error(400, `Bad Request: can't parse entities: ${caption.error}`);
+    // sendPhoto caption: "0-1024 characters after entities parsing".
+    if (caption.text.length > 1024) return this.#error(400, "Bad Request: message caption is too long");
+    const flooded = this.#floodWait(chatId);
+    if (flooded !== null) {
+      return this.#error(429, `Too Many Requests: retry after ${flooded}`, { retry_after: flooded });
+    }
+    const record: TelegramPhotoRecord = {
+      messageId: this.messages.length + this.photos.length + 1,
+      chatId,
+      threadId: thread ? Number(thread) : null,
+      caption: caption.text,
+      bytes: file.bytes,
+      ...size,
+    };
+    this.photos.push(record);
+    return {
+      status: 200,
+      body: {
+        ok: true,
+        result: {
+          message_id: record.messageId,
+          date: Math.floor(Date.now() / 1000),
+          chat: { id: Number(chatId), type: "supergroup" },
+          photo: [{ file_id: `photo-${record.messageId}`, width: size.width, height: size.height }],
+          caption: caption.text,
+        },
+      },
+    };
   }
 
   #error(status: number, description: string, parameters?: Record<string, unknown>) {

@@ -16,6 +16,7 @@ import { PositionBook } from "../domain/positions.ts";
 import type { AccountSnapshot, Fill, PositionEvent } from "../domain/types.ts";
 import { WeightBudget } from "../hyperliquid/_weightBudget.ts";
 import type { Frame } from "../hyperliquid/frames.ts";
+import { orderStatus, triggerDetailsOf } from "../hyperliquid/info/orderStatus.ts";
 import { fundingBetween } from "../hyperliquid/info/userFunding.ts";
 import { InfoClient, InfoRequestError } from "../hyperliquid/infoClient.ts";
 import { subscriptionKey } from "../hyperliquid/subscriptions.ts";
@@ -138,6 +139,8 @@ export class Monitor {
       metrics: this.#metrics,
       fundingBetween: async (account, from, to) =>
         (await fundingBetween(this.#info, account, from, to)).map((item) => item.delta.usdc),
+      orderDetails: async (account, oid) =>
+        triggerDetailsOf((await orderStatus(this.#info, { user: account, oid }))?.order),
       ...(options.alertLeaseMs ? { leaseMs: options.alertLeaseMs } : {}),
     });
     this.#dexDiscovery = new DexDiscovery({
@@ -209,6 +212,7 @@ export class Monitor {
         onFillsRecovered: (fills) => this.#alerts.fillsRecovered(account, fills),
         onAccountMode: (mode) => this.#accountMode(account, mode),
         onFillsSkipped: (items, source) => this.#alerts.fillsSkipped(account, items, source),
+        onOrderUpdates: (updates) => this.#alerts.orderUpdates(account, updates),
         ...(this.#options.stallRetryMs === undefined ? {} : { stallRetryMs: this.#options.stallRetryMs }),
         // Risk and drawdown rules see each state once, as it arrives (the periodic snapshot reuses it).
         onState: (state, receivedAt) =>
