@@ -21,7 +21,7 @@ const values = parseCommandLine({
   name: "bench",
   command: "npm run bench --",
   summary:
-    "Measures the monitor's real code: trade and fill throughput, memory, alert latency, backfill and bundle sizes, against the targets (a few minutes).",
+    "Measures the monitor's real code, run as the image runs it: trade and fill throughput, memory, alert latency, backfill, bundle sizes and the image entry point's start to ready, against the targets (a few minutes).",
   options: { json: { type: "boolean", default: false }, quick: { type: "boolean", default: false } },
   describe: {
     json: "print one JSON object instead of the table",
