@@ -61,6 +61,8 @@ export const IMAGE_CONTEXT_ALLOW = [
   "monitor/Dockerfile",
   // The alert contract and renderers the monitor shares with the alert Lambda.
   "lambda-alerts/src",
+  // The bundler's settings, shared with the benchmark: the image runs what `npm run bench` measured.
+  "bin/build-monitor.ts",
 ];
 
 /** The one writable path of a container with a read-only root filesystem (exec=false). */
