@@ -10,7 +10,7 @@
  */
 import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
 import { ALERT_SCHEMA, type AlertEvent } from "../alertEvent.ts";
-import { alertSubject, alertText } from "../render/text.ts";
+import { alertPublishInput } from "../snsAlertMessage.ts";
 import { QUIET_PERIOD_MS } from "./capacityDecision.ts";
 
 export interface SwitchDescription {
@@ -70,19 +70,7 @@ function common(
   };
 }
 
-/** The monitor's SNS message shape (SnsAlertPublisher): the Lambda reads `lambda`, e-mail `email`. */
+/** Published in the monitor's own SNS message shape, so the alert Lambda delivers it like any other alert. */
 export async function publishAlert(sns: SNSClient, topicArn: string, event: AlertEvent): Promise<void> {
-  const text = alertText(event);
-  await sns.send(
-    new PublishCommand({
-      TopicArn: topicArn,
-      Subject: alertSubject(event),
-      MessageStructure: "json",
-      Message: JSON.stringify({ default: text, email: text, lambda: JSON.stringify(event) }),
-      MessageAttributes: {
-        kind: { DataType: "String", StringValue: event.kind },
-        severity: { DataType: "String", StringValue: event.severity },
-      },
-    }),
-  );
+  await sns.send(new PublishCommand(alertPublishInput(topicArn, event)));
 }
