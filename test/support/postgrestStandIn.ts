@@ -7,6 +7,8 @@
  * The subset (PostgREST v12 behaviour):
  * - Auth: the `apikey` header must be one of the two keys; the service key runs as `service_role`
  *   (bypasses RLS), the anon key as `anon` (`SET LOCAL ROLE`, so grants and RLS apply). 401 otherwise.
+ *   `roleKeys` add keys for other roles: PostgREST runs a request as the `role` claim of its JWT
+ *   (docs.postgrest.org/en/v12/references/auth.html#jwt-based-user-impersonation), e.g. `hl_reader`.
  * - `GET /rest/v1/<table>`: `select=` (`*` or column names), filters `<col>=<op>.<value>` with eq, neq, gt,
  *   gte, lt, lte, is (null/true/false), in.(a,b); `order=<col>.<asc|desc>[,…]`; `limit`, `offset`. At most
  *   `maxRows` rows (PostgREST's db-max-rows; Supabase's "Max rows", 1,000 unless the project lowers it),
@@ -73,7 +75,7 @@ function quoteIdentifier(name: string): string {
 
 export class PostgrestStandIn {
   readonly #db: PGlite;
-  readonly #keys: Map<string, "service_role" | "anon">;
+  readonly #keys: Map<string, string>;
   readonly #server: Server;
   #queue: Promise<unknown> = Promise.resolve();
   #faults: Fault[] = [];
@@ -83,12 +85,19 @@ export class PostgrestStandIn {
   /** PostgREST's db-max-rows: the most rows one read returns. */
   readonly maxRows: number;
 
-  constructor(options: { db: PGlite; serviceKey: string; anonKey: string; maxRows?: number }) {
+  constructor(options: {
+    db: PGlite;
+    serviceKey: string;
+    anonKey: string;
+    maxRows?: number;
+    roleKeys?: Record<string, string>;
+  }) {
     this.#db = options.db;
     this.maxRows = options.maxRows ?? DEFAULT_MAX_ROWS;
     this.#keys = new Map([
       [options.serviceKey, "service_role"],
       [options.anonKey, "anon"],
+      ...Object.entries(options.roleKeys ?? {}),
     ]);
     this.#server = createServer((request, response) => void this.#handle(request, response));
   }
