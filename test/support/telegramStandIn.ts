@@ -15,6 +15,12 @@
  * - On demand, the failures a chat can develop: the bot blocked or removed (403), the group upgraded to a
  *   supergroup (400 with `parameters.migrate_to_chat_id`), forum topics (`message_thread_id`), and the
  *   per-chat flood limits (one message a second, twenty a minute in a group) answered with 429.
+ * - For the commands webhook: `setWebhook` (core.telegram.org/bots/api#setwebhook: an HTTPS `url`,
+ *   `secret_token` of 1-256 characters A-Z a-z 0-9 _ -, `allowed_updates` a list of update types),
+ *   `setMyCommands` (core.telegram.org/bots/api#botcommand: command 1-32 characters of lower-case
+ *   letters, digits and underscores; description 1-256), and `sendPhoto` as multipart/form-data with
+ *   `chat_id` and a `photo` file part (core.telegram.org/bots/api#sendphoto, #sending-files). Messages
+ *   may also go to the chats in `otherChats` (chats the bot is in besides the alert chat).
  */
 import { startLoopbackServer } from "./loopbackHttp.ts";
 
@@ -53,6 +59,11 @@ export class TelegramStandIn {
   readonly botToken = "7712345678:AAH-secret-bot-token_abcdefghijklmnopqrstu";
   chatId = "-1001234567890";
   readonly messages: TelegramMessageRecord[] = [];
+  /** Chats besides `chatId` that the bot is a member of (a message to any other chat: "chat not found"). */
+  readonly otherChats = new Set<string>();
+  webhook: { url: string; secretToken: string | null; allowedUpdates: unknown } | null = null;
+  commands: { command: string; description: string }[] | null = null;
+  readonly photos: { chatId: string; bytes: number }[] = [];
   readonly rejected: { status: number; description: string }[] = [];
   requests = 0;
   #rateLimits = { count: 0, retryAfterSeconds: 1 };
@@ -69,7 +80,7 @@ export class TelegramStandIn {
   static async start(): Promise<TelegramStandIn> {
     const standIn = new TelegramStandIn();
     const server = await startLoopbackServer((request, body) =>
-      standIn.#handle(request.method ?? "", request.url ?? "", body),
+      standIn.#handle(request.method ?? "", request.url ?? "", body, request.headers["content-type"]),
     );
     standIn.#close = server.close;
     standIn.url = server.url;
@@ -122,10 +133,13 @@ export class TelegramStandIn {
     await this.#close?.();
   }
 
-  #handle(method: string, rawUrl: string, body: string) {
+  #handle(method: string, rawUrl: string, body: string, contentType?: string) {
     this.requests += 1;
     const match = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(new URL(rawUrl, "http://127.0.0.1").pathname);
     if (!match || match[1] !== this.botToken) return this.#error(401, "Unauthorized");
+    if (method === "POST" && match[2] === "setWebhook") return this.#setWebhook(body);
+    if (method === "POST" && match[2] === "setMyCommands") return this.#setMyCommands(body);
+    if (method === "POST" && match[2] === "sendPhoto") return this.#sendPhoto(body, contentType);
     if (match[2] !== "sendMessage" || method !== "POST") return this.#error(404, "Not Found");
     if (this.#rateLimits.count > 0) {
       this.#rateLimits.count -= 1;
@@ -159,7 +173,9 @@ export class TelegramStandIn {
         migrate_to_chat_id: Number(movedTo),
       });
     }
-    if (chatId !== this.chatId) return this.#error(400, "Bad Request: chat not found");
+    if (chatId !== this.chatId && !this.otherChats.has(chatId)) {
+      return this.#error(400, "Bad Request: chat not found");
+    }
     if (this.#refusal) return this.#error(this.#refusal.status, this.#refusal.description);
     const threadId = request.message_thread_id;
     if (threadId !== undefined) {
@@ -192,7 +208,7 @@ export class TelegramStandIn {
     }
     const record: TelegramMessageRecord = {
       messageId: this.messages.length + 1,
-      chatId: this.chatId,
+      chatId,
       threadId: typeof threadId === "number" ? threadId : null,
       source: request.text,
       text: parsed.text,
@@ -210,6 +226,62 @@ export class TelegramStandIn {
           text: record.text,
         },
       },
+    };
+  }
+
+  #setWebhook(body: string) {
+    const request = parseObject(body);
+    if (request === null) return this.#error(400, "Bad Request: can't parse JSON");
+    const url = typeof request.url === "string" ? request.url : "";
+    // setWebhook: "HTTPS URL to send updates to"; plain HTTP is refused.
+    if (!url.startsWith("https://"))
+      return this.#error(400, "Bad Request: bad webhook: HTTPS url must be provided for webhook");
+    const secret = request.secret_token;
+    if (secret !== undefined && (typeof secret !== "string" || !/^[A-Za-z0-9_-]{1,256}$/.test(secret))) {
+      return this.#error(400, "Bad Request: secret token contains unallowed characters");
+    }
+    this.webhook = {
+      url,
+      secretToken: typeof secret === "string" ? secret : null,
+      allowedUpdates: request.allowed_updates,
+    };
+    return { status: 200, body: { ok: true, result: true, description: "Webhook was set" } };
+  }
+
+  #setMyCommands(body: string) {
+    const request = parseObject(body);
+    const commands = request?.commands;
+    if (!Array.isArray(commands)) return this.#error(400, "Bad Request: can't parse commands JSON object");
+    for (const entry of commands as { command?: unknown; description?: unknown }[]) {
+      if (typeof entry.command !== "string" || !/^[a-z0-9_]{1,32}$/.test(entry.command)) {
+        return this.#error(400, "Bad Request: BOT_COMMAND_INVALID");
+      }
+      if (
+        typeof entry.description !== "string" ||
+        entry.description.length < 1 ||
+        entry.description.length > 256
+      ) {
+        return this.#error(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID");
+      }
+    }
+    this.commands = commands as { command: string; description: string }[];
+    return { status: 200, body: { ok: true, result: true } };
+  }
+
+  #sendPhoto(body: string, contentType: string | undefined) {
+    // Files are uploaded "using multipart/form-data in the usual way that files are uploaded via the browser".
+    if (!contentType?.startsWith("multipart/form-data"))
+      return this.#error(400, "Bad Request: there is no photo in the request");
+    const chat = /name="chat_id"\r\n\r\n([^\r]*)\r\n/.exec(body)?.[1];
+    if (!/name="photo"; filename=/.test(body))
+      return this.#error(400, "Bad Request: there is no photo in the request");
+    if (chat === undefined || (chat !== this.chatId && !this.otherChats.has(chat))) {
+      return this.#error(400, "Bad Request: chat not found");
+    }
+    this.photos.push({ chatId: chat, bytes: body.length });
+    return {
+      status: 200,
+      body: { ok: true, result: { message_id: this.messages.length + this.photos.length } },
     };
   }
 
@@ -233,6 +305,15 @@ export class TelegramStandIn {
       status,
       body: { ok: false, error_code: status, description, ...(parameters ? { parameters } : {}) },
     };
+  }
+}
+
+function parseObject(body: string): Record<string, unknown> | null {
+  try {
+    const value: unknown = JSON.parse(body);
+    return value && typeof value === "object" ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
   }
 }
 
