@@ -28,7 +28,10 @@ const credentials = { accessKeyId: "local", secretAccessKey: "local" };
 /** Counts every read the commands make, whichever method. */
 class CountingStore implements CommandStore {
   reads = 0;
-  constructor(readonly inner: CommandStore) {}
+  readonly inner: CommandStore;
+  constructor(inner: CommandStore) {
+    this.inner = inner;
+  }
   #count<T>(read: () => Promise<T>): Promise<T> {
     this.reads += 1;
     return read();
