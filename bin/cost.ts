@@ -82,6 +82,7 @@ const input = {
   accounts,
   fillsPerDay: wholeNumber("fills-per-day", values["fills-per-day"], activity.fillsPerDay, 10_000_000),
   alertsPerDay: activity.alertsPerDay,
+  commandsPerDay: activity.commandsPerDay,
   // The estimate counts CVD coins, so CVD is on: 9 accounts per task.
   shards: wholeNumber("shards", values.shards, Math.ceil(accounts / ACCOUNTS_PER_SHARD.cvdOn), MAX_SHARDS),
   spot: values.spot === "true",

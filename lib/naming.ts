@@ -45,6 +45,15 @@ export class Naming {
     return this.#suffixed("hl-monitor-alerts");
   }
 
+  get commandsLogGroupName(): string {
+    return `/aws/lambda/${this.#suffixed("hl-monitor-commands")}`;
+  }
+
+  /** The chat commands Lambda (Telegram webhook and Discord interactions). */
+  get commandsFunctionName(): string {
+    return this.#suffixed("hl-monitor-commands");
+  }
+
   /** Metric namespace; the monitor and the alert Lambda are told it (METRIC_NAMESPACE). */
   get metricNamespace(): string {
     return this.isProd ? "HyperliquidMonitor" : `HyperliquidMonitor/${this.stage}`;

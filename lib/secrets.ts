@@ -27,8 +27,18 @@ export const SECRET_INITIAL_VALUE = "{}";
 export const SECRET_KEYS = {
   // What the monitor takes from the secrets it is given whole (monitor/src/config/secretVariables.ts).
   credentials: CREDENTIALS_SECRET.keys,
-  supabase: SUPABASE_SECRET.keys,
-  alerts: ["DISCORD_WEBHOOK_URL", "TELEGRAM_BOT_TOKEN", "TELEGRAM_CHAT_ID"],
+  // SUPABASE_READ_KEY: the commands Lambda's read-only key (sql/commands-reader.sql); the monitor ignores it.
+  supabase: [...SUPABASE_SECRET.keys, "SUPABASE_READ_KEY"],
+  // The alert Lambda reads the first three; the commands Lambda the Telegram ones and the Discord
+  // application's public key and id (lambda-commands/src/settings.ts).
+  alerts: [
+    "DISCORD_WEBHOOK_URL",
+    "TELEGRAM_BOT_TOKEN",
+    "TELEGRAM_CHAT_ID",
+    "TELEGRAM_WEBHOOK_SECRET",
+    "DISCORD_PUBLIC_KEY",
+    "DISCORD_APPLICATION_ID",
+  ],
 } as const;
 
 export type SecretPurpose = keyof typeof SECRET_KEYS;
@@ -40,11 +50,15 @@ export const SECRET_EXAMPLES: Record<SecretPurpose, Record<string, string>> = {
     SUPABASE_URL: "https://YOUR_PROJECT.supabase.co",
     SUPABASE_ANON_KEY: "YOUR_ANON_KEY",
     SUPABASE_SERVICE_KEY: "YOUR_SERVICE_ROLE_KEY",
+    SUPABASE_READ_KEY: "YOUR_HL_READER_JWT",
   },
   alerts: {
     DISCORD_WEBHOOK_URL: "https://discord.com/api/webhooks/ID/TOKEN",
     TELEGRAM_BOT_TOKEN: "123456:ABC",
     TELEGRAM_CHAT_ID: "-1001234567890",
+    TELEGRAM_WEBHOOK_SECRET: "A_RANDOM_SECRET_OF_32_LETTERS_DIGITS_OR_UNDERSCORES",
+    DISCORD_PUBLIC_KEY: "YOUR_APPLICATION_PUBLIC_KEY_HEX",
+    DISCORD_APPLICATION_ID: "YOUR_APPLICATION_ID",
   },
 };
 

@@ -85,3 +85,26 @@ describe("npm run cost", () => {
     }
   }, 60_000);
 });
+
+describe("the commands Lambda in the estimate", () => {
+  it("moves the moderate total by less than $0.05 in either mode (100 commands a day)", () => {
+    for (const mode of ["dynamodb", "supabase"] as const) {
+      const base = {
+        mode,
+        accounts: 1,
+        fillsPerDay: 200,
+        alertsPerDay: 10,
+        shards: 1,
+        spot: true,
+        cvdCoins: 3,
+      };
+      const without = estimateMonthlyCost(base);
+      const withCommands = estimateMonthlyCost({ ...base, commandsPerDay: 100 });
+      expect(withCommands.items.map((item) => item.item)).toContain(
+        "Lambda (chat commands, ARM, Function URL)",
+      );
+      expect(withCommands.totalUsd - without.totalUsd, mode).toBeGreaterThan(0);
+      expect(withCommands.totalUsd - without.totalUsd, mode).toBeLessThan(0.05);
+    }
+  });
+});
