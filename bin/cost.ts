@@ -111,6 +111,8 @@ const staging =
       })()
     : null;
 const cents = (value: number) => Number(value.toFixed(2));
+/** Both stages' total as the sum of the two totals shown, so the printed figures add up. */
+const bothStages = (prod: number, staging: number) => cents(cents(prod) + cents(staging));
 
 if (values.json) {
   const report = { input, pricesAsOf: PRICES_AS_OF, region: PRICES_REGION, items, totalUsd: cents(totalUsd) };
@@ -125,7 +127,7 @@ if (values.json) {
               items: staging.items,
               totalUsd: cents(staging.totalUsd),
             },
-            totalUsd: cents(totalUsd + staging.totalUsd),
+            totalUsd: bothStages(totalUsd, staging.totalUsd),
           }
         : report,
     )}\n`,
@@ -163,7 +165,7 @@ if (values.json) {
       "",
       ...table(rowsOf(staging.items), "total staging", staging.totalUsd),
       "",
-      `total prod + staging  ${money(totalUsd + staging.totalUsd)}`,
+      `total prod + staging  ${money(bothStages(totalUsd, staging.totalUsd))}`,
     );
   }
   if (input.mode === "supabase")
