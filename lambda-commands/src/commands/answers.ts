@@ -35,11 +35,15 @@ export interface CommandReply {
 export const LIVE_SNAPSHOT_AGE_MS = 3 * 60_000;
 
 const short = (address: string) => `${address.slice(0, 6)}…${address.slice(-4)}`;
+/** Dollars with two places and a sign: "+12.35", "-0.50", "0.00" (half-even, exact decimal). */
 const usd = (value: string) => {
   const rounded = dec(value).toDecimalPlaces(2, D.ROUND_HALF_EVEN);
-  return `${rounded.isPositive() && !rounded.isZero() ? "+" : ""}${str(rounded)}`;
+  return `${rounded.isPositive() && !rounded.isZero() ? "+" : ""}${rounded.isZero() ? "0.00" : rounded.toFixed(2)}`;
 };
-const plainUsd = (value: string) => str(dec(value).toDecimalPlaces(2, D.ROUND_HALF_EVEN));
+const plainUsd = (value: string) => {
+  const rounded = dec(value).toDecimalPlaces(2, D.ROUND_HALF_EVEN);
+  return rounded.isZero() ? "0.00" : rounded.toFixed(2);
+};
 const percent = (ratio: string) => `${str(dec(ratio).times(100).toDecimalPlaces(2, D.ROUND_HALF_EVEN))}%`;
 const utc = (time: number) => new Date(time).toISOString().replace("T", " ").slice(0, 16);
 
