@@ -148,9 +148,9 @@ export class CommandSettingsProvider {
   async get(): Promise<CommandSettings> {
     if (this.#cached && this.#now() - this.#cached.at < CACHE_MS) return this.#cached.settings;
     const [alerts, credentials, supabase] = await Promise.all([
-      this.#source("ALERTS_SECRET_ID", "alerts"),
-      this.#source("CREDENTIALS_SECRET_ID", "credentials"),
-      this.#source("SUPABASE_SECRET_ID", "supabase"),
+      this.#source(this.#env.ALERTS_SECRET_ID, "alerts"),
+      this.#source(this.#env.CREDENTIALS_SECRET_ID, "credentials"),
+      this.#source(this.#env.SUPABASE_SECRET_ID, "supabase"),
     ]);
     const settings = commandSettingsFrom(alerts, credentials, supabase, this.#env);
     this.#cached = { settings, at: this.#now() };
@@ -158,8 +158,8 @@ export class CommandSettingsProvider {
   }
 
   /** The secret's keys when its id is set, else the environment. */
-  async #source(idVariable: string, purpose: string): Promise<Source> {
-    const secretId = clean(this.#env[idVariable]);
+  async #source(id: string | undefined, purpose: string): Promise<Source> {
+    const secretId = clean(id);
     if (secretId === null) return this.#env;
     const result = await this.#client().send(new GetSecretValueCommand({ SecretId: secretId }));
     let parsed: unknown;

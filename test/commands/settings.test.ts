@@ -1,0 +1,104 @@
+/**
+ * The commands Lambda's settings: from the alerts, credentials and Supabase secrets in AWS (through the
+ * loopback Secrets Manager), from the environment locally; mistakes name the variable, never the value.
+ */
+import { generateKeyPairSync } from "node:crypto";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  CommandSettingsProvider,
+  commandSettingsFrom,
+  SettingsError,
+} from "../../lambda-commands/src/settings.ts";
+import { SecretsManagerStandIn } from "../support/secretsManagerStandIn.ts";
+
+const ADDRESS = "0xb7b6f3cea3f66bf525f5d8f965f6dbf6d9b017b2";
+const publicKeyHex = generateKeyPairSync("ed25519")
+  .publicKey.export({ format: "der", type: "spki" })
+  .subarray(-32)
+  .toString("hex");
+
+let secrets: SecretsManagerStandIn;
+beforeAll(async () => {
+  secrets = await SecretsManagerStandIn.start();
+});
+afterAll(async () => {
+  await secrets.close();
+});
+
+describe("commands settings", () => {
+  it("reads the three secrets in AWS, once per five minutes", async () => {
+    secrets.secrets.set(
+      "hl-monitor/alerts",
+      JSON.stringify({
+        TELEGRAM_BOT_TOKEN: "123:abc",
+        TELEGRAM_CHAT_ID: "-1001, 42",
+        TELEGRAM_WEBHOOK_SECRET: "s3cret_token",
+        DISCORD_PUBLIC_KEY: publicKeyHex,
+        DISCORD_APPLICATION_ID: "1187654321098765432",
+      }),
+    );
+    secrets.secrets.set(
+      "hl-monitor/credentials",
+      JSON.stringify({ ACCOUNT_ADDRESS: ADDRESS.toUpperCase().replace("0X", "0x") }),
+    );
+    secrets.secrets.set(
+      "hl-monitor/supabase",
+      JSON.stringify({ SUPABASE_URL: "https://p.supabase.co", SUPABASE_READ_KEY: "jwt" }),
+    );
+    let now = 0;
+    const provider = new CommandSettingsProvider({
+      env: {
+        ALERTS_SECRET_ID: "hl-monitor/alerts",
+        CREDENTIALS_SECRET_ID: "hl-monitor/credentials",
+        SUPABASE_SECRET_ID: "hl-monitor/supabase",
+      },
+      secretsClient: () =>
+        new SecretsManagerClient({
+          endpoint: secrets.endpoint,
+          region: "eu-west-1",
+          credentials: { accessKeyId: "a", secretAccessKey: "b" },
+        }),
+      now: () => now,
+    });
+    const settings = await provider.get();
+    expect(settings.telegram).toMatchObject({ botToken: "123:abc", webhookSecret: "s3cret_token" });
+    expect([...settings.telegram!.chatIds]).toEqual(["-1001", "42"]);
+    expect(settings.discord!.publicKey.asymmetricKeyType).toBe("ed25519");
+    expect(settings.accounts).toEqual([ADDRESS]);
+    expect(settings.supabase).toEqual({ url: "https://p.supabase.co", readKey: "jwt" });
+    const calls = secrets.getSecretValueCalls;
+    now += 60_000;
+    await provider.get();
+    expect(secrets.getSecretValueCalls).toBe(calls);
+    now += 5 * 60_000;
+    await provider.get();
+    expect(secrets.getSecretValueCalls).toBe(calls + 3);
+  });
+
+  it("leaves a platform off when its keys are absent, so /help still works", () => {
+    const settings = commandSettingsFrom({}, {}, {}, {});
+    expect(settings).toMatchObject({ telegram: null, discord: null, accounts: [], supabase: null });
+  });
+
+  it.each([
+    [{ TELEGRAM_BOT_TOKEN: "123:abc", TELEGRAM_WEBHOOK_SECRET: "has space" }, /TELEGRAM_WEBHOOK_SECRET/],
+    [
+      { TELEGRAM_BOT_TOKEN: "123:abc", TELEGRAM_WEBHOOK_SECRET: "ok", TELEGRAM_CHAT_ID: "@channel" },
+      /TELEGRAM_CHAT_ID/,
+    ],
+    [{ DISCORD_PUBLIC_KEY: "zz-not-a-key" }, /DISCORD_PUBLIC_KEY/],
+    [{ DISCORD_PUBLIC_KEY: publicKeyHex, DISCORD_APPLICATION_ID: "app" }, /DISCORD_APPLICATION_ID/],
+  ])("refuses %j naming the variable, not the value", (alerts, message) => {
+    let error: unknown;
+    try {
+      commandSettingsFrom(alerts, {}, {}, {});
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(SettingsError);
+    expect((error as Error).message).toMatch(message);
+    for (const value of Object.values(alerts))
+      if (value.length > 3) expect((error as Error).message).not.toContain(value);
+  });
+});
