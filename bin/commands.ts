@@ -65,8 +65,9 @@ const store = new DynamoCommandStore({
 });
 try {
   let now = values.now !== undefined ? Date.parse(values.now) : Date.now();
-  if (values.now === undefined && isDemo) {
+  if (values.now === undefined && isDemo && parsed.command.name !== "status") {
     // The recorded session is from 2023: periods end at its last fill, as if it had just happened.
+    // (/status keeps the real time: it is about when the demo last wrote.)
     const newest = await Promise.all(accounts.map((account) => store.latestFills(account, 1)));
     const times = newest.flat().map((fill) => fill.time);
     if (times.length > 0) now = Math.max(...times) + 1;

@@ -137,24 +137,38 @@ describe("replies", () => {
     ]);
   });
 
-  it("/status: live when the newest snapshot is under three minutes old", () => {
+  it("/status: live when the newest snapshot says so and is under three minutes old", () => {
+    const feed = (live: boolean, lastDataAgeMs: number | null) => ({
+      live,
+      lastDataAgeMs,
+      monitorVersion: "0.1.0",
+    });
+    const cursor = { account: ACCOUNT, time: 1, fillIds: [], updatedAt: T0 - 3_600_000 };
     const reply = statusReply(
       [
+        { account: ACCOUNT, snapshot: { ...snapshot(T0 - 60_000, "1"), feed: feed(true, 2_000) }, cursor },
         {
-          account: ACCOUNT,
-          snapshot: snapshot(T0 - 60_000, "1"),
-          cursor: { account: ACCOUNT, time: 1, fillIds: [], updatedAt: T0 - 3_600_000 },
+          account: OTHER_ACCOUNT,
+          snapshot: { ...snapshot(T0 - 30_000, "1", OTHER_ACCOUNT), feed: feed(false, null) },
+          cursor: null,
         },
-        { account: OTHER_ACCOUNT, snapshot: snapshot(T0 - 600_000, "1", OTHER_ACCOUNT), cursor: null },
+        {
+          account: "0x" + "1".repeat(40),
+          snapshot: { ...snapshot(T0 - 600_000, "1"), feed: feed(true, 0) },
+          cursor: null,
+        },
+        { account: "0x" + "2".repeat(40), snapshot: null, cursor: null },
       ],
       T0,
       "0.1.0",
     );
     expect(reply.title).toBe("Monitor: not all feeds live");
-    expect(reply.summary).toBe("1 of 2 account feed(s) live (data within 3 min) · version 0.1.0");
+    expect(reply.summary).toBe("1 of 4 account feed(s) live · monitor 0.1.0");
     expect(reply.fields.map((f) => f.value)).toEqual([
-      "live, last data 60s ago, last backfill 60m ago",
-      "stale, last data 10m ago, no backfill yet",
+      "live, last data 62s ago, last backfill 60m ago",
+      "not live, last data 30s ago, no backfill yet",
+      "not live, last data 10m ago, no backfill yet",
+      "no data yet, no backfill yet",
     ]);
   });
 });

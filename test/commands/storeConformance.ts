@@ -84,8 +84,13 @@ export function describeReadViewConformance(name: string, make: ReadViewFactory)
     it("reads the newest snapshot, and the newest within a range", async () => {
       await writer.putAccountSnapshot(snapshot(T0, "30.1"));
       await writer.putAccountSnapshot(snapshot(T0 + 60_000, "30.937022"));
-      await writer.putAccountSnapshot(snapshot(T0 + 120_000, "31"));
-      expect(await reader.latestSnapshot(ACCOUNT)).toStrictEqual(snapshot(T0 + 120_000, "31"));
+      // The newest carries the feed's state, as the monitor writes it now.
+      const newest = {
+        ...snapshot(T0 + 120_000, "31"),
+        feed: { live: true, lastDataAgeMs: 1_250, monitorVersion: "0.1.0" },
+      };
+      await writer.putAccountSnapshot(newest);
+      expect(await reader.latestSnapshot(ACCOUNT)).toStrictEqual(newest);
       expect(await reader.snapshotWithin(ACCOUNT, { from: T0, to: T0 + 90_000 })).toStrictEqual(
         snapshot(T0 + 60_000, "30.937022"),
       );

@@ -111,18 +111,35 @@ export interface AccountStatus {
 }
 
 /**
- * `/status` from what the monitor stores: a snapshot a minute per live account (its age tells whether the
- * feed is live and how old the newest data is) and the backfill cursor's last update. The version is the
- * commands Lambda's own (the monitor does not store its version).
+ * `/status` from what the monitor stores: an account snapshot a minute, which records the account's feed
+ * then (live or not, the age of its newest data frame, the monitor's version), and the backfill cursor's
+ * last update. A feed counts as live when the newest snapshot says so and is at most three minutes old (a
+ * monitor that stopped writing is not live, whatever its last snapshot said). Snapshots written before the
+ * feed was recorded count as live by their age alone.
  */
-export function statusReply(statuses: readonly AccountStatus[], now: number, version: string): CommandReply {
-  const live = statuses.filter(
-    (status) => status.snapshot !== null && now - status.snapshot.time <= LIVE_SNAPSHOT_AGE_MS,
-  ).length;
-  const fields = statuses.map(({ account, snapshot, cursor }) => {
-    const data = snapshot
-      ? `${now - snapshot.time <= LIVE_SNAPSHOT_AGE_MS ? "live" : "stale"}, last data ${age(now - snapshot.time)} ago`
-      : "no data yet";
+export function statusReply(
+  statuses: readonly AccountStatus[],
+  now: number,
+  fallbackVersion: string,
+): CommandReply {
+  const isLive = ({ snapshot }: AccountStatus) =>
+    snapshot !== null && now - snapshot.time <= LIVE_SNAPSHOT_AGE_MS && (snapshot.feed?.live ?? true);
+  const live = statuses.filter(isLive).length;
+  const versions = [
+    ...new Set(
+      statuses.map((status) => status.snapshot?.feed?.monitorVersion).filter((v): v is string => !!v),
+    ),
+  ];
+  const fields = statuses.map((status) => {
+    const { account, snapshot, cursor } = status;
+    let data = "no data yet";
+    if (snapshot) {
+      const dataAge =
+        snapshot.feed && snapshot.feed.lastDataAgeMs !== null
+          ? now - snapshot.time + snapshot.feed.lastDataAgeMs
+          : now - snapshot.time;
+      data = `${isLive(status) ? "live" : "not live"}, last data ${age(dataAge)} ago`;
+    }
     const backfill = cursor ? `, last backfill ${age(now - cursor.updatedAt)} ago` : ", no backfill yet";
     return { label: short(account), value: `${data}${backfill}` };
   });
@@ -131,7 +148,7 @@ export function statusReply(statuses: readonly AccountStatus[], now: number, ver
       live === statuses.length && statuses.length > 0
         ? "Monitor: all feeds live"
         : "Monitor: not all feeds live",
-    summary: `${live} of ${statuses.length} account feed(s) live (data within ${LIVE_SNAPSHOT_AGE_MS / 60_000} min) · version ${version}`,
+    summary: `${live} of ${statuses.length} account feed(s) live · monitor ${versions.join(", ") || `version unknown (commands ${fallbackVersion})`}`,
     fields,
     sensitive: false,
     chart: null,
