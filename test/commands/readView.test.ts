@@ -97,3 +97,53 @@ describe("the hl_reader role (sql/commands-reader.sql)", () => {
     }
   });
 });
+
+describe("the handler in DB_MODE=supabase", () => {
+  it("answers from Supabase with the read key alone", async () => {
+    const { generateKeyPairSync, sign } = await import("node:crypto");
+    const { createCommandHandler } = await import("../../lambda-commands/src/handler.ts");
+    const { createLambdaLogger } = await import("../../lambda-alerts/src/logger.ts");
+    await db.exec("truncate public.hl_orders");
+    const writer = new SupabaseStore({ url, serviceKey: SERVICE_KEY, retry: { attempts: 1 } });
+    await writer.putOrders([order({ oid: 4242, coin: "ETH" })]);
+    const keys = generateKeyPairSync("ed25519");
+    const handler = createCommandHandler({
+      env: {
+        DB_MODE: "supabase",
+        SUPABASE_URL: url,
+        SUPABASE_READ_KEY: READ_KEY,
+        ACCOUNT_ADDRESS: ACCOUNT,
+        DISCORD_PUBLIC_KEY: keys.publicKey
+          .export({ format: "der", type: "spki" })
+          .subarray(-32)
+          .toString("hex"),
+      },
+      logger: createLambdaLogger({ level: "silent" }),
+    });
+    const body = JSON.stringify({
+      type: 2,
+      id: "1",
+      token: "t",
+      version: 1,
+      user: { id: "9" },
+      data: { name: "orders", type: 1, id: "2" },
+    });
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const before = standIn.requests.length;
+    const result = await handler({
+      rawPath: "/discord",
+      headers: {
+        "x-signature-ed25519": sign(null, Buffer.from(timestamp + body), keys.privateKey).toString("hex"),
+        "x-signature-timestamp": timestamp,
+      },
+      body,
+      isBase64Encoded: false,
+      requestContext: { http: { method: "POST" } } as never,
+    });
+    const embed = JSON.parse(result.body!).data.embeds[0];
+    expect(embed.title).toBe("1 open order(s)");
+    expect(embed.fields[0].name).toContain("ETH");
+    // Reads only: GETs on the tables, nothing written.
+    expect(standIn.requests.slice(before).every((r) => r.method === "GET")).toBe(true);
+  });
+});
