@@ -153,11 +153,11 @@ describe("replies", () => {
           cursor: null,
         },
         {
-          account: "0x" + "1".repeat(40),
+          account: `0x${"1".repeat(40)}`,
           snapshot: { ...snapshot(T0 - 600_000, "1"), feed: feed(true, 0) },
           cursor: null,
         },
-        { account: "0x" + "2".repeat(40), snapshot: null, cursor: null },
+        { account: `0x${"2".repeat(40)}`, snapshot: null, cursor: null },
       ],
       T0,
       "0.1.0",
