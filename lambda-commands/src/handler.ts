@@ -8,7 +8,7 @@
  *
  * Environment: ALERTS_SECRET_ID, CREDENTIALS_SECRET_ID, SUPABASE_SECRET_ID (AWS; locally the same keys as
  * variables: TELEGRAM_BOT_TOKEN, TELEGRAM_CHAT_ID, TELEGRAM_WEBHOOK_SECRET, DISCORD_PUBLIC_KEY,
- * DISCORD_APPLICATION_ID, ACCOUNT_ADDRESS, SUPABASE_URL, SUPABASE_READ_KEY), TELEGRAM_API_URL, DB_MODE
+ * DISCORD_APPLICATION_ID, ACCOUNT_ADDRESS, SUPABASE_URL, SUPABASE_ANON_KEY, SUPABASE_READ_KEY), TELEGRAM_API_URL, DB_MODE
  * (dynamodb or supabase), TABLE_PREFIX, DYNAMODB_ENDPOINT (tests), LOG_LEVEL, COMMANDS_VERSION.
  */
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
@@ -17,7 +17,7 @@ import { createLambdaLogger, type Logger } from "../../lambda-alerts/src/logger.
 import { handleDiscordInteraction } from "./discord/interactions.ts";
 import { emptyResponse, type FunctionUrlEvent, type FunctionUrlResult, header, requestBody } from "./http.ts";
 import { RateLimiter } from "./rateLimit.ts";
-import { type CommandSettings, CommandSettingsProvider } from "./settings.ts";
+import { type CommandSettings, CommandSettingsProvider, type SupabaseReadSettings } from "./settings.ts";
 import type { CommandStore } from "./store/commandStore.ts";
 import { DynamoCommandStore } from "./store/dynamoCommandStore.ts";
 import { handleTelegramUpdate, TELEGRAM_SECRET_HEADER } from "./telegram/webhook.ts";
@@ -129,9 +129,9 @@ function defaultStore(
 
 /** Loads supabase-js only in supabase mode, on the first read. */
 class LazySupabaseStore implements CommandStore {
-  readonly #options: { url: string; readKey: string };
+  readonly #options: SupabaseReadSettings;
   #store: Promise<CommandStore> | null = null;
-  constructor(options: { url: string; readKey: string }) {
+  constructor(options: SupabaseReadSettings) {
     this.#options = options;
   }
   #get(): Promise<CommandStore> {

@@ -6,7 +6,8 @@
  * - the alerts secret (`ALERTS_SECRET_ID`): TELEGRAM_BOT_TOKEN, TELEGRAM_CHAT_ID (a comma list),
  *   TELEGRAM_WEBHOOK_SECRET, DISCORD_PUBLIC_KEY, DISCORD_APPLICATION_ID;
  * - the credentials secret (`CREDENTIALS_SECRET_ID`): ACCOUNT_ADDRESS, the accounts the commands cover;
- * - the Supabase secret (`SUPABASE_SECRET_ID`, supabase mode): SUPABASE_URL and SUPABASE_READ_KEY.
+ * - the Supabase secret (`SUPABASE_SECRET_ID`, supabase mode): SUPABASE_URL, SUPABASE_ANON_KEY and
+ *   SUPABASE_READ_KEY (never the service key).
  * TELEGRAM_API_URL always comes from the environment (the loopback stand-in in tests).
  *
  * A value present but unusable is a SettingsError naming the variable, never echoing the value.
@@ -41,7 +42,15 @@ export interface CommandSettings {
   telegram: TelegramCommandSettings | null;
   discord: DiscordCommandSettings | null;
   accounts: string[];
-  supabase: { url: string; readKey: string } | null;
+  supabase: SupabaseReadSettings | null;
+}
+
+export interface SupabaseReadSettings {
+  url: string;
+  /** The project's public anon key: the API gateway wants a project key in `apikey`. */
+  anonKey: string;
+  /** A JWT for the read-only `hl_reader` role (sql/commands-reader.sql): what PostgREST runs as. */
+  readKey: string;
 }
 
 export function commandSettingsFrom(
@@ -117,14 +126,17 @@ function accountsFrom(value: string | undefined): string[] {
   return [...new Set(accounts)];
 }
 
-function supabaseSettings(source: Source): { url: string; readKey: string } | null {
+function supabaseSettings(source: Source): SupabaseReadSettings | null {
   const url = clean(source.SUPABASE_URL);
+  const anonKey = clean(source.SUPABASE_ANON_KEY);
   const readKey = clean(source.SUPABASE_READ_KEY);
   if (url === null && readKey === null) return null;
-  if (url === null || readKey === null) {
-    throw new SettingsError("SUPABASE_URL and SUPABASE_READ_KEY go together (see sql/commands-reader.sql)");
+  if (url === null || anonKey === null || readKey === null) {
+    throw new SettingsError(
+      "the commands read Supabase with SUPABASE_URL, SUPABASE_ANON_KEY and SUPABASE_READ_KEY together (see sql/commands-reader.sql)",
+    );
   }
-  return { url, readKey };
+  return { url, anonKey, readKey };
 }
 
 function clean(value: string | undefined): string | null {

@@ -60,19 +60,24 @@ describeReadViewConformance("SupabaseCommandStore (hl_reader key)", async () => 
     "truncate public.fills, public.positions, public.closed_positions, public.hl_dashboard, public.hl_orders, public.hl_cvd, public.hl_fill_cursors, public.hl_alerts",
   );
   const writer = new SupabaseStore({ url, serviceKey: SERVICE_KEY, retry: { attempts: 1 } });
-  const reader = new SupabaseCommandStore({ url, readKey: READ_KEY });
+  const reader = new SupabaseCommandStore({ url, anonKey: ANON_KEY, readKey: READ_KEY });
   return { writer, reader, cleanup: () => writer.close() };
 });
 
 describe("the hl_reader role (sql/commands-reader.sql)", () => {
   it("reads the commands' tables and writes nothing, through PostgREST", async () => {
-    const reader = new SupabaseStore({ url, serviceKey: READ_KEY, retry: { attempts: 1 } });
-    await expect(reader.putOrders([order({ oid: 9 })])).rejects.toThrow();
+    const { createClient } = await import("@supabase/supabase-js");
+    const asReader = createClient(url, ANON_KEY, { accessToken: async () => READ_KEY, db: { retry: false } });
+    // Permission denied (42501) for a write and for a table outside its six (RPCs: the SQL test below).
+    expect((await asReader.from("hl_orders").insert({ order_id: 9 })).error?.code).toBe("42501");
+    expect((await asReader.from("hl_alerts").select("key")).error?.code).toBe("42501");
+    expect(
+      await new SupabaseCommandStore({ url, anonKey: ANON_KEY, readKey: READ_KEY }).openOrders(ACCOUNT),
+    ).toEqual([]);
+    // The read key alone, without a project key in `apikey`, gets nothing.
     await expect(
-      reader.putAccountSnapshot({ ...(await import("./records.ts")).snapshot(1, "1") }),
-    ).rejects.toThrow();
-    await expect(reader.claimAlert({} as never)).rejects.toThrow();
-    expect(await new SupabaseCommandStore({ url, readKey: READ_KEY }).openOrders(ACCOUNT)).toEqual([]);
+      new SupabaseCommandStore({ url, anonKey: READ_KEY, readKey: READ_KEY }).openOrders(ACCOUNT),
+    ).rejects.toThrow(/HTTP 401/);
   });
 
   it("has SELECT on the six tables it needs and no other privilege", async () => {
@@ -111,6 +116,7 @@ describe("the handler in DB_MODE=supabase", () => {
       env: {
         DB_MODE: "supabase",
         SUPABASE_URL: url,
+        SUPABASE_ANON_KEY: ANON_KEY,
         SUPABASE_READ_KEY: READ_KEY,
         ACCOUNT_ADDRESS: ACCOUNT,
         DISCORD_PUBLIC_KEY: keys.publicKey

@@ -44,7 +44,12 @@ describe("commands settings", () => {
     );
     secrets.secrets.set(
       "hl-monitor/supabase",
-      JSON.stringify({ SUPABASE_URL: "https://p.supabase.co", SUPABASE_READ_KEY: "jwt" }),
+      JSON.stringify({
+        SUPABASE_URL: "https://p.supabase.co",
+        SUPABASE_ANON_KEY: "anon",
+        SUPABASE_SERVICE_KEY: "service-never-read",
+        SUPABASE_READ_KEY: "jwt",
+      }),
     );
     let now = 0;
     const provider = new CommandSettingsProvider({
@@ -66,7 +71,8 @@ describe("commands settings", () => {
     expect([...settings.telegram!.chatIds]).toEqual(["-1001", "42"]);
     expect(settings.discord!.publicKey.asymmetricKeyType).toBe("ed25519");
     expect(settings.accounts).toEqual([ADDRESS]);
-    expect(settings.supabase).toEqual({ url: "https://p.supabase.co", readKey: "jwt" });
+    expect(settings.supabase).toEqual({ url: "https://p.supabase.co", anonKey: "anon", readKey: "jwt" });
+    expect(JSON.stringify(settings)).not.toContain("service-never-read");
     const calls = secrets.getSecretValueCalls;
     now += 60_000;
     await provider.get();

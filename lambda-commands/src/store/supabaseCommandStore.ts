@@ -1,7 +1,8 @@
 /**
  * CommandStore on Supabase, through PostgREST with supabase-js and a read-only key: SUPABASE_READ_KEY is a
  * JWT for the `hl_reader` role (sql/commands-reader.sql), which may SELECT the tables the commands read and
- * nothing else. The monitor's service key, which can write everything, never reaches this function.
+ * nothing else, sent as the bearer token next to the public anon key (SUPABASE_ANON_KEY). The monitor's
+ * service key, which can write everything, never reaches this function.
  *
  * Rows are read back from `metadata`, the monitor's whole record (monitor/src/storage/supabase/rows.ts),
  * so decimals keep their exact strings. Every read is one request with a bounded row count.
@@ -24,9 +25,12 @@ const MAX_ROWS = 1_000;
 export class SupabaseCommandStore implements CommandStore {
   readonly #client: SupabaseClient;
 
-  constructor(options: { url: string; readKey: string; requestTimeoutMs?: number }) {
+  constructor(options: { url: string; anonKey: string; readKey: string; requestTimeoutMs?: number }) {
     const timeoutMs = options.requestTimeoutMs ?? 4_000;
-    this.#client = createClient(options.url, options.readKey, {
+    // The gateway wants a project key in `apikey` (the public anon key); PostgREST takes the role from the
+    // JWT in `Authorization`, the read key.
+    this.#client = createClient(options.url, options.anonKey, {
+      accessToken: async () => options.readKey,
       auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
       db: { retry: false },
       global: { fetch: (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) }) },
