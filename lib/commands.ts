@@ -6,6 +6,9 @@
  * every request itself before doing anything (Telegram's secret token, Discord's Ed25519 signature).
  * Reserved concurrency 2 bounds what a flood of requests can run up, and makes the per-instance rate
  * limit meaningful (at most two instances, each with its own buckets).
+ *
+ * It reads the alerts secret (chat settings, and in supabase mode the read-only Supabase key) and the
+ * credentials secret (the accounts), never the Supabase secret with the monitor's service key.
  */
 import { join } from "node:path";
 import { CfnOutput, Duration, RemovalPolicy } from "aws-cdk-lib";
@@ -33,7 +36,6 @@ export interface CommandsProps {
   dbMode: DbMode;
   alertsSecret: ISecret;
   credentialsSecret: ISecret;
-  supabaseSecret: ISecret | null;
   tables: MonitorTables | null;
   version: string;
 }
@@ -76,7 +78,6 @@ export class Commands extends Construct {
       environment: {
         ALERTS_SECRET_ID: naming.secretName("alerts"),
         CREDENTIALS_SECRET_ID: naming.secretName("credentials"),
-        ...(props.supabaseSecret ? { SUPABASE_SECRET_ID: naming.secretName("supabase") } : {}),
         DB_MODE: props.dbMode,
         TABLE_PREFIX: naming.tablePrefix,
         COMMANDS_VERSION: props.version,
@@ -93,7 +94,6 @@ export class Commands extends Construct {
     });
     props.alertsSecret.grantRead(this.function);
     props.credentialsSecret.grantRead(this.function);
-    props.supabaseSecret?.grantRead(this.function);
     if (props.tables) {
       const resources: string[] = [];
       for (const definition of TABLES) {

@@ -68,7 +68,6 @@ export class HyperliquidMonitorStack extends Stack {
       dbMode: settings.dbMode,
       alertsSecret: secrets.alerts,
       credentialsSecret: secrets.credentials,
-      supabaseSecret: secrets.supabase,
       tables: this.tables,
       version: (JSON.parse(readFileSync(join(PROJECT_ROOT, "package.json"), "utf8")) as { version: string })
         .version,

@@ -27,10 +27,11 @@ export const SECRET_INITIAL_VALUE = "{}";
 export const SECRET_KEYS = {
   // What the monitor takes from the secrets it is given whole (monitor/src/config/secretVariables.ts).
   credentials: CREDENTIALS_SECRET.keys,
-  // SUPABASE_READ_KEY: the commands Lambda's read-only key (sql/commands-reader.sql); the monitor ignores it.
-  supabase: [...SUPABASE_SECRET.keys, "SUPABASE_READ_KEY"],
-  // The alert Lambda reads the first three; the commands Lambda the Telegram ones and the Discord
-  // application's public key and id (lambda-commands/src/settings.ts).
+  supabase: SUPABASE_SECRET.keys,
+  // The alert Lambda reads the first three; the commands Lambda the Telegram ones, the Discord
+  // application's public key and id, and in supabase mode its read path (the project URL, the public anon
+  // key and the read-only hl_reader key: sql/commands-reader.sql), kept here rather than in the Supabase
+  // secret so that the commands Lambda cannot read the service key (lambda-commands/src/settings.ts).
   alerts: [
     "DISCORD_WEBHOOK_URL",
     "TELEGRAM_BOT_TOKEN",
@@ -38,6 +39,9 @@ export const SECRET_KEYS = {
     "TELEGRAM_WEBHOOK_SECRET",
     "DISCORD_PUBLIC_KEY",
     "DISCORD_APPLICATION_ID",
+    "SUPABASE_URL",
+    "SUPABASE_ANON_KEY",
+    "SUPABASE_READ_KEY",
   ],
 } as const;
 
@@ -50,7 +54,6 @@ export const SECRET_EXAMPLES: Record<SecretPurpose, Record<string, string>> = {
     SUPABASE_URL: "https://YOUR_PROJECT.supabase.co",
     SUPABASE_ANON_KEY: "YOUR_ANON_KEY",
     SUPABASE_SERVICE_KEY: "YOUR_SERVICE_ROLE_KEY",
-    SUPABASE_READ_KEY: "YOUR_HL_READER_JWT",
   },
   alerts: {
     DISCORD_WEBHOOK_URL: "https://discord.com/api/webhooks/ID/TOKEN",

@@ -6,7 +6,7 @@
  * Before anything is read or sent, in this order: a body over 64 KB → 413; an unknown path → 404; a
  * failed secret or signature check → 401; malformed JSON → 400. Each of those returns at once.
  *
- * Environment: ALERTS_SECRET_ID, CREDENTIALS_SECRET_ID, SUPABASE_SECRET_ID (AWS; locally the same keys as
+ * Environment: ALERTS_SECRET_ID, CREDENTIALS_SECRET_ID (AWS; locally the same keys as
  * variables: TELEGRAM_BOT_TOKEN, TELEGRAM_CHAT_ID, TELEGRAM_WEBHOOK_SECRET, DISCORD_PUBLIC_KEY,
  * DISCORD_APPLICATION_ID, ACCOUNT_ADDRESS, SUPABASE_URL, SUPABASE_ANON_KEY, SUPABASE_READ_KEY), TELEGRAM_API_URL, DB_MODE
  * (dynamodb or supabase), TABLE_PREFIX, DYNAMODB_ENDPOINT (tests), LOG_LEVEL, COMMANDS_VERSION.

@@ -4,10 +4,10 @@
  * set) from the same names in the environment.
  *
  * - the alerts secret (`ALERTS_SECRET_ID`): TELEGRAM_BOT_TOKEN, TELEGRAM_CHAT_ID (a comma list),
- *   TELEGRAM_WEBHOOK_SECRET, DISCORD_PUBLIC_KEY, DISCORD_APPLICATION_ID;
- * - the credentials secret (`CREDENTIALS_SECRET_ID`): ACCOUNT_ADDRESS, the accounts the commands cover;
- * - the Supabase secret (`SUPABASE_SECRET_ID`, supabase mode): SUPABASE_URL, SUPABASE_ANON_KEY and
- *   SUPABASE_READ_KEY (never the service key).
+ *   TELEGRAM_WEBHOOK_SECRET, DISCORD_PUBLIC_KEY, DISCORD_APPLICATION_ID, and in supabase mode the read path:
+ *   SUPABASE_URL, SUPABASE_ANON_KEY and SUPABASE_READ_KEY. Not the Supabase secret: that one holds the
+ *   monitor's service key, which this function must not be able to read.
+ * - the credentials secret (`CREDENTIALS_SECRET_ID`): ACCOUNT_ADDRESS, the accounts the commands cover.
  * TELEGRAM_API_URL always comes from the environment (the loopback stand-in in tests).
  *
  * A value present but unusable is a SettingsError naming the variable, never echoing the value.
@@ -53,17 +53,12 @@ export interface SupabaseReadSettings {
   readKey: string;
 }
 
-export function commandSettingsFrom(
-  alerts: Source,
-  credentials: Source,
-  supabase: Source,
-  env: Source,
-): CommandSettings {
+export function commandSettingsFrom(alerts: Source, credentials: Source, env: Source): CommandSettings {
   return {
     telegram: telegramSettings(alerts, env),
     discord: discordSettings(alerts),
     accounts: accountsFrom(credentials.ACCOUNT_ADDRESS),
-    supabase: supabaseSettings(supabase),
+    supabase: supabaseSettings(alerts),
   };
 }
 
@@ -159,12 +154,11 @@ export class CommandSettingsProvider {
 
   async get(): Promise<CommandSettings> {
     if (this.#cached && this.#now() - this.#cached.at < CACHE_MS) return this.#cached.settings;
-    const [alerts, credentials, supabase] = await Promise.all([
+    const [alerts, credentials] = await Promise.all([
       this.#source(this.#env.ALERTS_SECRET_ID, "alerts"),
       this.#source(this.#env.CREDENTIALS_SECRET_ID, "credentials"),
-      this.#source(this.#env.SUPABASE_SECRET_ID, "supabase"),
     ]);
-    const settings = commandSettingsFrom(alerts, credentials, supabase, this.#env);
+    const settings = commandSettingsFrom(alerts, credentials, this.#env);
     this.#cached = { settings, at: this.#now() };
     return settings;
   }

@@ -144,8 +144,8 @@ export function estimateMonthlyCost(input: CostInput): { items: CostItem[]; tota
 
   const secrets = secretCount(input.mode);
   // Reads: every task start (a few a month with Spot) and the Lambdas' every five minutes while busy (the
-  // commands Lambda reads the alerts and credentials secrets, and the Supabase one in that mode).
-  const commandSecrets = input.mode === "supabase" ? 3 : 2;
+  // commands Lambda reads the alerts and credentials secrets).
+  const commandSecrets = 2;
   const secretCalls =
     tasks * 30 +
     Math.min(input.alertsPerDay, 288) * DAYS_PER_MONTH +

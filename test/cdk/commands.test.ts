@@ -101,14 +101,12 @@ describe("commands Lambda", () => {
     expect(secrets).toContain("Secretscredentials");
   });
 
-  it("supabase mode: no table access, and reads the Supabase secret for the read-only key", () => {
+  it("supabase mode: no table access, and not the Supabase secret (the service key): its read key is in the alerts secret", () => {
     const [, fn] = commandsFunction(supabase);
-    expect(fn.Properties.Environment.Variables).toMatchObject({
-      DB_MODE: "supabase",
-      SUPABASE_SECRET_ID: "hl-monitor/supabase",
-    });
+    expect(fn.Properties.Environment.Variables).toMatchObject({ DB_MODE: "supabase" });
     const statements = policyOf(supabase, fn.Properties.Role["Fn::GetAtt"][0]);
     expect(JSON.stringify(statements)).not.toContain("dynamodb:");
-    expect(JSON.stringify(statements)).toContain("Secretssupabase");
+    expect(JSON.stringify(statements)).not.toContain("Secretssupabase");
+    expect(JSON.stringify(statements)).toContain("Secretsalerts");
   });
 });

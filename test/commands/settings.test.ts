@@ -1,5 +1,5 @@
 /**
- * The commands Lambda's settings: from the alerts, credentials and Supabase secrets in AWS (through the
+ * The commands Lambda's settings: from the alerts and credentials secrets in AWS (through the
  * loopback Secrets Manager), from the environment locally; mistakes name the variable, never the value.
  */
 import { generateKeyPairSync } from "node:crypto";
@@ -27,7 +27,7 @@ afterAll(async () => {
 });
 
 describe("commands settings", () => {
-  it("reads the three secrets in AWS, once per five minutes", async () => {
+  it("reads the alerts and credentials secrets in AWS, once per five minutes", async () => {
     secrets.secrets.set(
       "hl-monitor/alerts",
       JSON.stringify({
@@ -36,27 +36,25 @@ describe("commands settings", () => {
         TELEGRAM_WEBHOOK_SECRET: "s3cret_token",
         DISCORD_PUBLIC_KEY: publicKeyHex,
         DISCORD_APPLICATION_ID: "1187654321098765432",
+        SUPABASE_URL: "https://p.supabase.co",
+        SUPABASE_ANON_KEY: "anon",
+        SUPABASE_READ_KEY: "jwt",
       }),
     );
     secrets.secrets.set(
       "hl-monitor/credentials",
       JSON.stringify({ ACCOUNT_ADDRESS: ADDRESS.toUpperCase().replace("0X", "0x") }),
     );
+    // The monitor's Supabase secret, with the service key: the commands never ask for it.
     secrets.secrets.set(
       "hl-monitor/supabase",
-      JSON.stringify({
-        SUPABASE_URL: "https://p.supabase.co",
-        SUPABASE_ANON_KEY: "anon",
-        SUPABASE_SERVICE_KEY: "service-never-read",
-        SUPABASE_READ_KEY: "jwt",
-      }),
+      JSON.stringify({ SUPABASE_SERVICE_KEY: "service-never-read" }),
     );
     let now = 0;
     const provider = new CommandSettingsProvider({
       env: {
         ALERTS_SECRET_ID: "hl-monitor/alerts",
         CREDENTIALS_SECRET_ID: "hl-monitor/credentials",
-        SUPABASE_SECRET_ID: "hl-monitor/supabase",
       },
       secretsClient: () =>
         new SecretsManagerClient({
@@ -79,11 +77,11 @@ describe("commands settings", () => {
     expect(secrets.getSecretValueCalls).toBe(calls);
     now += 5 * 60_000;
     await provider.get();
-    expect(secrets.getSecretValueCalls).toBe(calls + 3);
+    expect(secrets.getSecretValueCalls).toBe(calls + 2);
   });
 
   it("leaves a platform off when its keys are absent, so /help still works", () => {
-    const settings = commandSettingsFrom({}, {}, {}, {});
+    const settings = commandSettingsFrom({}, {}, {});
     expect(settings).toMatchObject({ telegram: null, discord: null, accounts: [], supabase: null });
   });
 
@@ -98,7 +96,7 @@ describe("commands settings", () => {
   ])("refuses %j naming the variable, not the value", (alerts, message) => {
     let error: unknown;
     try {
-      commandSettingsFrom(alerts, {}, {}, {});
+      commandSettingsFrom(alerts, {}, {});
     } catch (caught) {
       error = caught;
     }
