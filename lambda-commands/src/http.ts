@@ -14,10 +14,6 @@ export type FunctionUrlResult = APIGatewayProxyStructuredResultV2;
 /** Larger bodies are refused unread: a Telegram update or a Discord interaction is a few kilobytes. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
-export interface RequestBody {
-  raw: Buffer;
-}
-
 /** The body's bytes, or null when it is larger than MAX_BODY_BYTES (checked before decoding too). */
 export function requestBody(event: FunctionUrlEvent): Buffer | null {
   const body = event.body ?? "";
