@@ -96,6 +96,7 @@ const input = {
   accounts,
   fillsPerDay: wholeNumber("fills-per-day", values["fills-per-day"], activity.fillsPerDay, 10_000_000),
   alertsPerDay: activity.alertsPerDay,
+  commandsPerDay: activity.commandsPerDay,
   // The estimate counts CVD coins, so CVD is on: 9 accounts per task.
   shards: wholeNumber("shards", values.shards, Math.ceil(accounts / ACCOUNTS_PER_SHARD.cvdOn), MAX_SHARDS),
   spot: values.spot === "true",
@@ -125,6 +126,8 @@ const staging =
       })()
     : null;
 const cents = (value: number) => Number(value.toFixed(2));
+/** Both stages' total as the sum of the two totals shown, so the printed figures add up. */
+const bothStages = (prod: number, staging: number) => cents(cents(prod) + cents(staging));
 
 if (values.json) {
   const report = { input, pricesAsOf: PRICES_AS_OF, region: PRICES_REGION, items, totalUsd: cents(totalUsd) };
@@ -139,7 +142,7 @@ if (values.json) {
               items: staging.items,
               totalUsd: cents(staging.totalUsd),
             },
-            totalUsd: cents(totalUsd + staging.totalUsd),
+            totalUsd: bothStages(totalUsd, staging.totalUsd),
           }
         : report,
     )}\n`,
@@ -177,7 +180,7 @@ if (values.json) {
       "",
       ...table(rowsOf(staging.items), "total staging", staging.totalUsd),
       "",
-      `total prod + staging  ${money(totalUsd + staging.totalUsd)}`,
+      `total prod + staging  ${money(bothStages(totalUsd, staging.totalUsd))}`,
     );
   }
   if (input.mode === "supabase")

@@ -3,11 +3,15 @@
  * month. `db_mode=dynamodb` creates the five tables; `db_mode=supabase` creates none and gives the
  * monitor the Supabase secret instead. Resource names come from Naming; the parts are small constructs.
  */
+
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
 import { Alerting } from "./alerting.ts";
 import { CapacityFallback } from "./capacityFallback.ts";
+import { Commands } from "./commands.ts";
 import type { DeploymentSettings } from "./deploymentSettings.ts";
 import { NotifyTopicOnAlarmAndOk } from "./monitoring/alarmAction.ts";
 import { MonitorAlarms } from "./monitoring/alarms.ts";
@@ -19,6 +23,7 @@ import { acknowledgeNagFindings } from "./nagAcknowledgements.ts";
 import { Naming } from "./naming.ts";
 import { MonitorNetwork } from "./network.ts";
 import { putSecretCommand } from "./outputs.ts";
+import { PROJECT_ROOT } from "./paths.ts";
 import { MonitorSecrets } from "./secrets.ts";
 import { MonitorTables } from "./tables.ts";
 
@@ -30,6 +35,7 @@ export class HyperliquidMonitorStack extends Stack {
   readonly naming: Naming;
   readonly tables: MonitorTables | null;
   readonly alerting: Alerting;
+  readonly commands: Commands;
   readonly service: MonitorService;
   /** None for a stage deployed stopped: with no task, every alarm would sit in ALARM until a release. */
   readonly alarms: MonitorAlarms | null;
@@ -58,6 +64,16 @@ export class HyperliquidMonitorStack extends Stack {
       alertsSecret: secrets.alerts,
       alertEmail: settings.alertEmail,
       dashboardUrl,
+    });
+
+    this.commands = new Commands(this, "Commands", {
+      naming,
+      dbMode: settings.dbMode,
+      alertsSecret: secrets.alerts,
+      credentialsSecret: secrets.credentials,
+      tables: this.tables,
+      version: (JSON.parse(readFileSync(join(PROJECT_ROOT, "package.json"), "utf8")) as { version: string })
+        .version,
     });
 
     this.service = new MonitorService(this, "Monitor", {
@@ -132,10 +148,11 @@ export class HyperliquidMonitorStack extends Stack {
       services: this.service.services,
       logGroup,
       alarms: this.alarms?.alarms ?? [],
+      commandsFunction: this.commands.function,
     });
 
     this.#outputs({ naming, settings, secrets, logGroup, dashboardUrl });
-    acknowledgeNagFindings(this, { service: this.service, secrets });
+    acknowledgeNagFindings(this, { service: this.service, secrets, commands: this.commands });
   }
 
   #outputs(parts: {

@@ -68,7 +68,7 @@ describe("npm run cost", () => {
     expect(item("Fargate Spot ARM64 compute").quantity).toBe("1 × 0.25 vCPU × 718 h + 1 × 0.5 GB × 718 h");
     expect(item("Spot fallback: EventBridge rules, capacity Lambda").monthlyUsd).toBe(0);
     expect(report.totalUsd).toBeLessThanOrEqual(7.6);
-    expect(report.totalUsd).toBe(7.58);
+    expect(report.totalUsd).toBe(7.59);
 
     const table = cost([]).stdout;
     expect(table).toMatch(/^Fargate on-demand ARM64 \(Spot fallback\)\s+1 × 12 h expected .+\$0\.12$/m);
@@ -130,4 +130,27 @@ describe("npm run cost", () => {
       expect(items.find((item) => item.item === name)!.monthlyUsd, name).toBe(0);
     }
   }, 60_000);
+});
+
+describe("the commands Lambda in the estimate", () => {
+  it("moves the moderate total by less than $0.05 in either mode (100 commands a day)", () => {
+    for (const mode of ["dynamodb", "supabase"] as const) {
+      const base = {
+        mode,
+        accounts: 1,
+        fillsPerDay: 200,
+        alertsPerDay: 10,
+        shards: 1,
+        spot: true,
+        cvdCoins: 3,
+      };
+      const without = estimateMonthlyCost(base);
+      const withCommands = estimateMonthlyCost({ ...base, commandsPerDay: 100 });
+      expect(withCommands.items.map((item) => item.item)).toContain(
+        "Lambda (chat commands, ARM, Function URL)",
+      );
+      expect(withCommands.totalUsd - without.totalUsd, mode).toBeGreaterThan(0);
+      expect(withCommands.totalUsd - without.totalUsd, mode).toBeLessThan(0.05);
+    }
+  });
 });

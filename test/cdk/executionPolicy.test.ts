@@ -68,6 +68,7 @@ const CREATE_ACTION: Record<string, string> = {
   "AWS::Lambda::EventInvokeConfig": "lambda:PutFunctionEventInvokeConfig",
   "AWS::Lambda::Function": "lambda:CreateFunction",
   "AWS::Lambda::Permission": "lambda:AddPermission",
+  "AWS::Lambda::Url": "lambda:CreateFunctionUrlConfig",
   "AWS::Logs::LogGroup": "logs:CreateLogGroup",
   "AWS::SNS::Subscription": "sns:Subscribe",
   "AWS::SNS::Topic": "sns:CreateTopic",
@@ -139,6 +140,18 @@ describe("the scoped CloudFormation execution policy", () => {
         [
           "logs:CreateLogGroup",
           `arn:aws:logs:eu-west-1:123456789012:log-group:${naming.capacityLogGroupName}`,
+        ],
+        [
+          "logs:CreateLogGroup",
+          `arn:aws:logs:eu-west-1:123456789012:log-group:${naming.commandsLogGroupName}`,
+        ],
+        [
+          "lambda:CreateFunctionUrlConfig",
+          `arn:aws:lambda:eu-west-1:123456789012:function:${naming.commandsFunctionName}`,
+        ],
+        [
+          "lambda:PutFunctionConcurrency",
+          `arn:aws:lambda:eu-west-1:123456789012:function:${naming.commandsFunctionName}`,
         ],
         ...TABLE_ROLES.map(
           (role) =>

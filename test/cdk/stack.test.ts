@@ -255,17 +255,20 @@ describe("secrets: in Secrets Manager, injected as ECS secrets, never plain envi
         }
       }
     }
-    // The alert Lambda gets the alerts secret's name (ALERTS_SECRET_ID), never its values; the capacity
-    // Lambda nothing secret at all.
+    // The Lambdas get secrets' names (…_SECRET_ID), never their values: the alert Lambda the alerts
+    // secret's; the commands Lambda also the credentials secret's (the accounts it answers for); the
+    // capacity Lambda nothing secret at all.
     for (const [, fn] of resourcesOfType(dynamo, "AWS::Lambda::Function")) {
       const variables = fn.Properties.Environment.Variables;
       const secretish = Object.keys(variables).filter((name) => SECRETISH.test(name));
-      if (fn.Properties.FunctionName === "hl-monitor-alerts") {
-        expect(secretish).toEqual(["ALERTS_SECRET_ID"]);
-        expect(variables.ALERTS_SECRET_ID).toBe("hl-monitor/alerts");
-      } else {
+      if (fn.Properties.FunctionName === "hl-monitor-capacity") {
         expect(secretish).toEqual([]);
+        continue;
       }
+      expect(secretish.filter((name) => !name.endsWith("_SECRET_ID"))).toEqual([]);
+      expect(variables.ALERTS_SECRET_ID).toBe("hl-monitor/alerts");
+      if (fn.Properties.FunctionName !== "hl-monitor-commands")
+        expect(secretish).toEqual(["ALERTS_SECRET_ID"]);
     }
   });
 
@@ -807,7 +810,7 @@ describe("CloudWatch", () => {
     };
     const expectedQuery = (lines: readonly string[]) => `SOURCE '?' | ${lines.join("\n| ")}`;
     for (const query of Object.values(TRADER_QUERIES)) logTable(query);
-    // No new metric: every metric on the dashboard is one the monitor, the Lambda or AWS already emits.
+    // No new metric: every metric on the dashboard is one the monitor, the Lambdas or AWS already emits.
     const metricNames = widgets.flatMap((w) =>
       ((w.properties.metrics as unknown[][] | undefined) ?? []).map((metric) => metric[1]),
     );
@@ -819,6 +822,10 @@ describe("CloudWatch", () => {
           "AlertChannelFailures",
           "CPUUtilization",
           "MemoryUtilization",
+          // AWS/Lambda, free: the commands Lambda's graph.
+          "Invocations",
+          "Errors",
+          "Throttles",
         ],
         String(name),
       ).toContain(name);

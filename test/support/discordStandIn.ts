@@ -16,6 +16,10 @@
  * Limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits), counted in
  * code points as Discord counts them: content 2000, 10 embeds, title 256, description 4096, 25 fields,
  * field name 256 and value 1024 (both required, non-empty), footer 2048, author 256, 6000 in total.
+ * Application commands: `PUT /api/v10/applications/{application.id}/commands` with `Authorization: Bot
+ * <token>` replaces the global commands (interactions/application-commands#bulk-overwrite-global-application-commands);
+ * a wrong token → 401 `{message: "401: Unauthorized", code: 0}`; names 1-32 lower-case characters,
+ * descriptions 1-100 (…#application-command-object-application-command-naming), at most 100 commands.
  */
 import { type JsonReply, startLoopbackServer } from "./loopbackHttp.ts";
 import { isPng, parseMultipart } from "./multipart.ts";
@@ -63,6 +67,10 @@ export class DiscordStandIn {
   readonly messages: DiscordMessageRecord[] = [];
   readonly rejected: { status: number; body: unknown }[] = [];
   requests = 0;
+  readonly applicationId = "1187654321098765432";
+  readonly botToken = "MTE4NzY1NDMyMTA5ODc2NTQzMg.Gx-secret-bot-token_abcdefghijklmnop";
+  /** The global commands last registered, or null. */
+  applicationCommands: { name: string; description: string; options?: unknown[] }[] | null = null;
   #rateLimits: { count: number; retryAfterSeconds: number; headerOnly: boolean } = {
     count: 0,
     retryAfterSeconds: 0,
@@ -77,7 +85,15 @@ export class DiscordStandIn {
   static async start(): Promise<DiscordStandIn> {
     const standIn = new DiscordStandIn();
     const server = await startLoopbackServer((request, body, raw) =>
-      standIn.#handle(request.method ?? "", request.url ?? "", request.headers["content-type"], body, raw),
+      request.url?.startsWith("/api/v10/applications/")
+        ? standIn.#applicationCommands(request.method ?? "", request.url, request.headers.authorization, body)
+        : standIn.#handle(
+            request.method ?? "",
+            request.url ?? "",
+            request.headers["content-type"],
+            body,
+            raw,
+          ),
     );
     standIn.#close = server.close;
     standIn.#url = server.url;
@@ -109,6 +125,42 @@ export class DiscordStandIn {
 
   async close(): Promise<void> {
     await this.#close?.();
+  }
+
+  get apiUrl(): string {
+    return `${this.#url}/api/v10`;
+  }
+
+  #applicationCommands(method: string, rawUrl: string, authorization: string | undefined, body: string) {
+    this.requests += 1;
+    const match = /^\/api\/v10\/applications\/(\d+)\/commands$/.exec(
+      new URL(rawUrl, "http://127.0.0.1").pathname,
+    );
+    if (authorization !== `Bot ${this.botToken}`)
+      return this.#reject(401, { message: "401: Unauthorized", code: 0 });
+    if (!match || method !== "PUT")
+      return { status: 405, body: { message: "405: Method Not Allowed", code: 0 } };
+    if (match[1] !== this.applicationId)
+      return this.#reject(404, { message: "Unknown Application", code: 10002 });
+    let commands: unknown;
+    try {
+      commands = JSON.parse(body);
+    } catch {
+      return this.#reject(400, { code: 50109, message: "The request body contains invalid JSON." });
+    }
+    if (!Array.isArray(commands) || commands.length > 100) {
+      return this.#reject(400, { code: 50035, message: "Invalid Form Body" });
+    }
+    for (const command of commands as { name?: unknown; description?: unknown }[]) {
+      const nameOk = typeof command.name === "string" && /^[-_\p{Ll}\p{N}]{1,32}$/u.test(command.name);
+      const descriptionOk =
+        typeof command.description === "string" &&
+        command.description.length >= 1 &&
+        command.description.length <= 100;
+      if (!nameOk || !descriptionOk) return this.#reject(400, { code: 50035, message: "Invalid Form Body" });
+    }
+    this.applicationCommands = commands as { name: string; description: string }[];
+    return { status: 200, body: commands };
   }
 
   async #handle(

@@ -19,6 +19,11 @@
  * - On demand, the failures a chat can develop: the bot blocked or removed (403), the group upgraded to a
  *   supergroup (400 with `parameters.migrate_to_chat_id`), forum topics (`message_thread_id`), and the
  *   per-chat flood limits (one message a second, twenty a minute in a group) answered with 429.
+ * - For the commands webhook: `setWebhook` (core.telegram.org/bots/api#setwebhook: an HTTPS `url`,
+ *   `secret_token` of 1-256 characters A-Z a-z 0-9 _ -, `allowed_updates` a list of update types),
+ *   `setMyCommands` (core.telegram.org/bots/api#botcommand: command 1-32 characters of lower-case
+ *   letters, digits and underscores; description 1-256). Messages and photos may also go to the chats in
+ *   `otherChats` (chats the bot is in besides the alert chat).
  */
 import { type JsonReply, startLoopbackServer } from "./loopbackHttp.ts";
 import { parseMultipart, pngSize } from "./multipart.ts";
@@ -73,6 +78,10 @@ export class TelegramStandIn {
   chatId = "-1001234567890";
   readonly messages: TelegramMessageRecord[] = [];
   readonly photos: TelegramPhotoRecord[] = [];
+  /** Chats besides `chatId` that the bot is a member of (a message to any other chat: "chat not found"). */
+  readonly otherChats = new Set<string>();
+  webhook: { url: string; secretToken: string | null; allowedUpdates: unknown } | null = null;
+  commands: { command: string; description: string }[] | null = null;
   readonly rejected: { status: number; description: string }[] = [];
   requests = 0;
   #rateLimits = { count: 0, retryAfterSeconds: 1 };
@@ -152,6 +161,8 @@ export class TelegramStandIn {
     this.requests += 1;
     const match = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(new URL(rawUrl, "http://127.0.0.1").pathname);
     if (!match || match[1] !== this.botToken) return this.#error(401, "Unauthorized");
+    if (method === "POST" && match[2] === "setWebhook") return this.#setWebhook(body);
+    if (method === "POST" && match[2] === "setMyCommands") return this.#setMyCommands(body);
     const photo = match[2] === "sendPhoto";
     if ((match[2] !== "sendMessage" && !photo) || method !== "POST") return this.#error(404, "Not Found");
     if (this.#rateLimits.count > 0) {
@@ -187,7 +198,9 @@ export class TelegramStandIn {
         migrate_to_chat_id: Number(movedTo),
       });
     }
-    if (chatId !== this.chatId) return this.#error(400, "Bad Request: chat not found");
+    if (chatId !== this.chatId && !this.otherChats.has(chatId)) {
+      return this.#error(400, "Bad Request: chat not found");
+    }
     if (this.#refusal) return this.#error(this.#refusal.status, this.#refusal.description);
     const threadId = request.message_thread_id;
     if (threadId !== undefined) {
@@ -220,7 +233,7 @@ export class TelegramStandIn {
     }
     const record: TelegramMessageRecord = {
       messageId: this.messages.length + this.photos.length + 1,
-      chatId: this.chatId,
+      chatId,
       threadId: typeof threadId === "number" ? threadId : null,
       source: request.text,
       text: parsed.text,
@@ -239,6 +252,45 @@ export class TelegramStandIn {
         },
       },
     };
+  }
+
+  #setWebhook(body: string) {
+    const request = parseObject(body);
+    if (request === null) return this.#error(400, "Bad Request: can't parse JSON");
+    const url = typeof request.url === "string" ? request.url : "";
+    // setWebhook: "HTTPS URL to send updates to"; plain HTTP is refused.
+    if (!url.startsWith("https://"))
+      return this.#error(400, "Bad Request: bad webhook: HTTPS url must be provided for webhook");
+    const secret = request.secret_token;
+    if (secret !== undefined && (typeof secret !== "string" || !/^[A-Za-z0-9_-]{1,256}$/.test(secret))) {
+      return this.#error(400, "Bad Request: secret token contains unallowed characters");
+    }
+    this.webhook = {
+      url,
+      secretToken: typeof secret === "string" ? secret : null,
+      allowedUpdates: request.allowed_updates,
+    };
+    return { status: 200, body: { ok: true, result: true, description: "Webhook was set" } };
+  }
+
+  #setMyCommands(body: string) {
+    const request = parseObject(body);
+    const commands = request?.commands;
+    if (!Array.isArray(commands)) return this.#error(400, "Bad Request: can't parse commands JSON object");
+    for (const entry of commands as { command?: unknown; description?: unknown }[]) {
+      if (typeof entry.command !== "string" || !/^[a-z0-9_]{1,32}$/.test(entry.command)) {
+        return this.#error(400, "Bad Request: BOT_COMMAND_INVALID");
+      }
+      if (
+        typeof entry.description !== "string" ||
+        entry.description.length < 1 ||
+        entry.description.length > 256
+      ) {
+        return this.#error(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID");
+      }
+    }
+    this.commands = commands as { command: string; description: string }[];
+    return { status: 200, body: { ok: true, result: true } };
   }
 
   /** Seconds to wait before this chat takes another message, or null when it takes one now (and counts it). */
@@ -269,7 +321,9 @@ export class TelegramStandIn {
         migrate_to_chat_id: Number(movedTo),
       });
     }
-    if (chatId !== this.chatId) return this.#error(400, "Bad Request: chat not found");
+    if (chatId !== this.chatId && !this.otherChats.has(chatId)) {
+      return this.#error(400, "Bad Request: chat not found");
+    }
     if (this.#refusal) return this.#error(this.#refusal.status, this.#refusal.description);
     const thread = field("message_thread_id")?.text;
     if (thread !== undefined && thread !== null && !this.#topics?.has(Number(thread))) {
@@ -327,6 +381,15 @@ export class TelegramStandIn {
       status,
       body: { ok: false, error_code: status, description, ...(parameters ? { parameters } : {}) },
     };
+  }
+}
+
+function parseObject(body: string): Record<string, unknown> | null {
+  try {
+    const value: unknown = JSON.parse(body);
+    return value && typeof value === "object" ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
   }
 }
 
