@@ -72,9 +72,9 @@ describe("npm run cost", () => {
 
     const table = cost([]).stdout;
     expect(table).toMatch(/^Fargate on-demand ARM64 \(Spot fallback\)\s+1 × 12 h expected .+\$0\.12$/m);
-    expect(table).toMatch(/^total\s+\$7\.58$/m);
-    // Without the fallback's hours, the old figure; a whole month on on-demand costs its difference.
-    expect(JSON.parse(cost(["--fallback-hours", "0", "--json"]).stdout).totalUsd).toBe(7.51);
+    expect(table).toMatch(/^total\s+\$7\.59$/m);
+    // Without the fallback's hours, 7 cents less; a whole month on on-demand costs its difference.
+    expect(JSON.parse(cost(["--fallback-hours", "0", "--json"]).stdout).totalUsd).toBe(7.52);
     const month = JSON.parse(cost(["--fallback-hours", "730", "--json"]).stdout);
     expect(month.totalUsd).toBe(JSON.parse(cost(["--spot", "false", "--json"]).stdout).totalUsd);
     // On on-demand there is nothing to fall back from.
