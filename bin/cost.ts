@@ -1,14 +1,19 @@
 /**
  * `npm run cost -- [--mode dynamodb|supabase] [--activity quiet|moderate|busy] [--fills-per-day N]
- *                  [--accounts N] [--shards N] [--spot true|false] [--json]
+ *                  [--accounts N] [--shards N] [--spot true|false] [--fallback-hours N] [--json]
  *                  [--stages prod|prod,staging] [--releases-per-month N] [--check-minutes N]`
  * prints the itemised monthly estimate of a deployment, with the unit prices it assumed and their date;
  * with `--stages prod,staging`, also the staging stage as the deploy pipeline runs it (deployed stopped,
  * a task only during each release's smoke check) and the total of both.
  */
 
-import { ACTIVITY_LEVELS, type ActivityLevel, estimateMonthlyCost } from "../lib/cost/estimate.ts";
-import { PRICES_AS_OF, PRICES_REGION } from "../lib/cost/prices.ts";
+import {
+  ACTIVITY_LEVELS,
+  type ActivityLevel,
+  estimateMonthlyCost,
+  FALLBACK_HOURS_PER_MONTH,
+} from "../lib/cost/estimate.ts";
+import { HOURS_PER_MONTH, PRICES_AS_OF, PRICES_REGION } from "../lib/cost/prices.ts";
 import {
   estimateStoppedStageCost,
   STAGING_CHECK_MINUTES,
@@ -42,6 +47,7 @@ const values = parseCommandLine({
     accounts: "accounts watched (default 1)",
     shards: "monitor tasks (default: the fewest that fit the accounts)",
     spot: "run on Fargate Spot: true or false",
+    "fallback-hours": `hours a month on on-demand Fargate after Spot shortages, 0 to ${HOURS_PER_MONTH} (default ${FALLBACK_HOURS_PER_MONTH})`,
     json: "print one JSON object instead of the table",
     stages: "prod, or prod,staging to add staging as the deploy pipeline runs it (stopped between checks)",
     "releases-per-month": `releases whose smoke check runs staging (default ${STAGING_RELEASES_PER_MONTH})`,
@@ -54,6 +60,7 @@ const values = parseCommandLine({
     accounts: { type: "string" },
     shards: { type: "string" },
     spot: { type: "string", default: "true" },
+    "fallback-hours": { type: "string" },
     json: { type: "boolean", default: false },
     stages: { type: "string", default: "prod" },
     "releases-per-month": { type: "string" },
@@ -69,6 +76,13 @@ if (!(values.activity in ACTIVITY_LEVELS)) {
 }
 if (values.spot !== "true" && values.spot !== "false")
   fail(`--spot=${values.spot} is not allowed: use true or false`);
+const fallbackHours = values["fallback-hours"];
+if (fallbackHours !== undefined) {
+  if (values.spot !== "true") fail("--fallback-hours describes the Spot fallback: it needs --spot true");
+  if (!/^\d+$/.test(fallbackHours) || Number(fallbackHours) > HOURS_PER_MONTH) {
+    fail(`--fallback-hours=${fallbackHours} is not allowed: use a whole number from 0 to ${HOURS_PER_MONTH}`);
+  }
+}
 if (values.stages !== "prod" && values.stages !== "prod,staging") {
   fail(`--stages=${values.stages} is not allowed: use prod or prod,staging`);
 }
@@ -82,10 +96,12 @@ const input = {
   accounts,
   fillsPerDay: wholeNumber("fills-per-day", values["fills-per-day"], activity.fillsPerDay, 10_000_000),
   alertsPerDay: activity.alertsPerDay,
+  commandsPerDay: activity.commandsPerDay,
   // The estimate counts CVD coins, so CVD is on: 9 accounts per task.
   shards: wholeNumber("shards", values.shards, Math.ceil(accounts / ACCOUNTS_PER_SHARD.cvdOn), MAX_SHARDS),
   spot: values.spot === "true",
   cvdCoins: 3,
+  ...(fallbackHours === undefined ? {} : { fallbackHours: Number(fallbackHours) }),
 } as const;
 const { items, totalUsd } = estimateMonthlyCost(input);
 const staging =
@@ -110,6 +126,8 @@ const staging =
       })()
     : null;
 const cents = (value: number) => Number(value.toFixed(2));
+/** Both stages' total as the sum of the two totals shown, so the printed figures add up. */
+const bothStages = (prod: number, staging: number) => cents(cents(prod) + cents(staging));
 
 if (values.json) {
   const report = { input, pricesAsOf: PRICES_AS_OF, region: PRICES_REGION, items, totalUsd: cents(totalUsd) };
@@ -124,7 +142,7 @@ if (values.json) {
               items: staging.items,
               totalUsd: cents(staging.totalUsd),
             },
-            totalUsd: cents(totalUsd + staging.totalUsd),
+            totalUsd: bothStages(totalUsd, staging.totalUsd),
           }
         : report,
     )}\n`,
@@ -162,7 +180,7 @@ if (values.json) {
       "",
       ...table(rowsOf(staging.items), "total staging", staging.totalUsd),
       "",
-      `total prod + staging  ${money(totalUsd + staging.totalUsd)}`,
+      `total prod + staging  ${money(bothStages(totalUsd, staging.totalUsd))}`,
     );
   }
   if (input.mode === "supabase")

@@ -19,6 +19,7 @@ import { Topic } from "aws-cdk-lib/aws-sns";
 import { EmailSubscription, LambdaSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
+import { CHART_ASSETS } from "../lambda-alerts/src/render/chartAssets.ts";
 import type { Naming } from "./naming.ts";
 import { PROJECT_ROOT } from "./paths.ts";
 
@@ -29,6 +30,9 @@ export const LEDGER_ACTIONS = [
   "dynamodb:PutItem",
   "dynamodb:UpdateItem",
 ] as const;
+
+/** Where the chart assets sit in the Lambda package (CHART_ASSETS_DIR points there). */
+export const CHART_ASSETS_FOLDER = "chart-assets";
 
 export interface AlertingProps {
   naming: Naming;
@@ -114,6 +118,8 @@ export class Alerting extends Construct {
         DASHBOARD_URL: props.dashboardUrl,
         METRIC_NAMESPACE: naming.metricNamespace,
         LOG_LEVEL: "info",
+        // The chart renderer's WebAssembly module and fonts, copied beside the bundle (below).
+        CHART_ASSETS_DIR: `/var/task/${CHART_ASSETS_FOLDER}`,
       },
       bundling: {
         format: OutputFormat.CJS,
@@ -123,6 +129,21 @@ export class Alerting extends Construct {
         // The Node 24 runtime provides AWS SDK v3; bundling it would triple the package.
         externalModules: ["@aws-sdk/*"],
         forceDockerBundling: false,
+        // chartAssets.ts reads import.meta only when CHART_ASSETS_DIR is unset, which it never is here.
+        esbuildArgs: { "--log-override:empty-import-meta": "silent" },
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          // resvg's WebAssembly build and the Inter TTFs are files, not modules: they go into the package
+          // next to index.js (same bytes on ARM64 and x86: nothing native to pick per platform).
+          afterBundling: (inputDir: string, outputDir: string) => [
+            `mkdir -p "${outputDir}/${CHART_ASSETS_FOLDER}"`,
+            ...Object.values(CHART_ASSETS).map(
+              ({ file, packagePath }) =>
+                `cp "${inputDir}/node_modules/${packagePath}" "${outputDir}/${CHART_ASSETS_FOLDER}/${file}"`,
+            ),
+          ],
+        },
       },
     });
     props.alertsSecret.grantRead(this.function);

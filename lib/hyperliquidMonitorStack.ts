@@ -3,10 +3,15 @@
  * month. `db_mode=dynamodb` creates the five tables; `db_mode=supabase` creates none and gives the
  * monitor the Supabase secret instead. Resource names come from Naming; the parts are small constructs.
  */
+
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
 import { Alerting } from "./alerting.ts";
+import { CapacityFallback } from "./capacityFallback.ts";
+import { Commands } from "./commands.ts";
 import type { DeploymentSettings } from "./deploymentSettings.ts";
 import { NotifyTopicOnAlarmAndOk } from "./monitoring/alarmAction.ts";
 import { MonitorAlarms } from "./monitoring/alarms.ts";
@@ -18,6 +23,7 @@ import { acknowledgeNagFindings } from "./nagAcknowledgements.ts";
 import { Naming } from "./naming.ts";
 import { MonitorNetwork } from "./network.ts";
 import { putSecretCommand } from "./outputs.ts";
+import { PROJECT_ROOT } from "./paths.ts";
 import { MonitorSecrets } from "./secrets.ts";
 import { MonitorTables } from "./tables.ts";
 
@@ -29,9 +35,12 @@ export class HyperliquidMonitorStack extends Stack {
   readonly naming: Naming;
   readonly tables: MonitorTables | null;
   readonly alerting: Alerting;
+  readonly commands: Commands;
   readonly service: MonitorService;
   /** None for a stage deployed stopped: with no task, every alarm would sit in ALARM until a release. */
   readonly alarms: MonitorAlarms | null;
+  /** On Spot only: what moves the service to on-demand FARGATE when Spot has no capacity, and back. */
+  readonly capacityFallback: CapacityFallback | null;
 
   constructor(scope: Construct, id: string, props: HyperliquidMonitorStackProps) {
     super(scope, id, props);
@@ -55,6 +64,16 @@ export class HyperliquidMonitorStack extends Stack {
       alertsSecret: secrets.alerts,
       alertEmail: settings.alertEmail,
       dashboardUrl,
+    });
+
+    this.commands = new Commands(this, "Commands", {
+      naming,
+      dbMode: settings.dbMode,
+      alertsSecret: secrets.alerts,
+      credentialsSecret: secrets.credentials,
+      tables: this.tables,
+      version: (JSON.parse(readFileSync(join(PROJECT_ROOT, "package.json"), "utf8")) as { version: string })
+        .version,
     });
 
     this.service = new MonitorService(this, "Monitor", {
@@ -103,25 +122,38 @@ export class HyperliquidMonitorStack extends Stack {
             alertFunction: this.alerting.function,
             deadLetterQueue: this.alerting.deadLetterQueue,
           });
+    const serviceNames = Array.from({ length: settings.shards }, (_, shard) =>
+      naming.serviceName(shard, settings.shards),
+    );
     new TaskStopAlert(this, "TaskStopAlert", {
       naming,
       cluster: this.service.cluster,
       topic: this.alerting.topic,
       logGroupName: naming.logGroupName,
-      serviceNames: Array.from({ length: settings.shards }, (_, shard) =>
-        naming.serviceName(shard, settings.shards),
-      ),
+      serviceNames,
     });
+    this.capacityFallback = settings.spot
+      ? new CapacityFallback(this, "CapacityFallback", {
+          naming,
+          cluster: this.service.cluster,
+          services: this.service.services,
+          serviceNames,
+          noRunningTaskAlarms: this.alarms?.noRunningTask ?? [],
+          topic: this.alerting.topic,
+          dashboardUrl,
+        })
+      : null;
     new MonitorDashboard(this, "Dashboard", {
       naming,
       metrics,
       services: this.service.services,
       logGroup,
       alarms: this.alarms?.alarms ?? [],
+      commandsFunction: this.commands.function,
     });
 
     this.#outputs({ naming, settings, secrets, logGroup, dashboardUrl });
-    acknowledgeNagFindings(this, { service: this.service, secrets });
+    acknowledgeNagFindings(this, { service: this.service, secrets, commands: this.commands });
   }
 
   #outputs(parts: {

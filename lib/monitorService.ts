@@ -2,7 +2,9 @@
  * The monitor on ECS Fargate: one cluster, and per shard one service running exactly one task of
  * 0.25 vCPU and 512 MiB on ARM64 (Graviton, about 20 % cheaper than x86) and, by default, Fargate Spot
  * (about 70 % cheaper than on-demand; an interruption comes with two minutes' warning, within which the
- * monitor flushes and exits, and the replacement backfills whatever it missed).
+ * monitor flushes and exits, and the replacement backfills whatever it missed). The service asks for Spot
+ * through a capacity provider strategy, on a cluster with both Fargate providers, so that when Spot has no
+ * capacity lib/capacityFallback.ts can switch it to on-demand FARGATE (and back) with UpdateService.
  *
  * ECS Exec is on by default (a shell in the running task, for diagnosis), with every session logged to
  * the monitor's log group; `exec=false` turns it off and locks the container down instead: a read-only
@@ -71,6 +73,8 @@ export const IMAGE_CONTEXT_ALLOW = [
   "monitor/Dockerfile",
   // The alert contract and renderers the monitor shares with the alert Lambda.
   "lambda-alerts/src",
+  // The bundler's settings, shared with the benchmark: the image runs what `npm run bench` measured.
+  "bin/build-monitor.ts",
 ];
 
 /** The one writable path of a container with a read-only root filesystem (exec=false). */

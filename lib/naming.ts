@@ -45,6 +45,24 @@ export class Naming {
     return this.#suffixed("hl-monitor-alerts");
   }
 
+  /** The Spot capacity fallback's Lambda (lib/capacityFallback.ts) and its log group. */
+  get capacityFunctionName(): string {
+    return this.#suffixed("hl-monitor-capacity");
+  }
+
+  get capacityLogGroupName(): string {
+    return `/aws/lambda/${this.capacityFunctionName}`;
+  }
+
+  get commandsLogGroupName(): string {
+    return `/aws/lambda/${this.#suffixed("hl-monitor-commands")}`;
+  }
+
+  /** The chat commands Lambda (Telegram webhook and Discord interactions). */
+  get commandsFunctionName(): string {
+    return this.#suffixed("hl-monitor-commands");
+  }
+
   /** Metric namespace; the monitor and the alert Lambda are told it (METRIC_NAMESPACE). */
   get metricNamespace(): string {
     return this.isProd ? "HyperliquidMonitor" : `HyperliquidMonitor/${this.stage}`;

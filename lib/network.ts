@@ -1,5 +1,5 @@
 /**
- * The network: public subnets in two availability zones and nothing else. A NAT gateway costs about
+ * The network: public subnets in up to three availability zones and nothing else. A NAT gateway costs about
  * $33 a month plus traffic, three times the whole budget of this app, so the task gets a public IP
  * instead and reaches Hyperliquid and the AWS APIs directly. Its security group has no inbound rule:
  * nothing can connect to the task; it only connects out.
@@ -26,7 +26,11 @@ export class MonitorNetwork extends Construct {
   constructor(scope: Construct, id: string, props: { flowLogGroupName: string }) {
     super(scope, id);
     this.vpc = new Vpc(this, "Vpc", {
-      maxAzs: 2,
+      // Three where the region has them: each zone is a Fargate Spot capacity pool of its own, so a
+      // replacement task finds Spot capacity more often (and the fallback to on-demand is needed less).
+      // Public subnets cost nothing, and the task has one public IP whatever the count. The zones come from
+      // the account and region `cdk deploy` targets; an environment-agnostic synth (no credentials) shows two.
+      maxAzs: 3,
       natGateways: 0,
       subnetConfiguration: [{ name: "public", subnetType: SubnetType.PUBLIC, cidrMask: 24 }],
       // Locking the default security group takes a custom-resource Lambda; nothing here uses that group.

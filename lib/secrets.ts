@@ -28,7 +28,21 @@ export const SECRET_KEYS = {
   // What the monitor takes from the secrets it is given whole (monitor/src/config/secretVariables.ts).
   credentials: CREDENTIALS_SECRET.keys,
   supabase: SUPABASE_SECRET.keys,
-  alerts: ["DISCORD_WEBHOOK_URL", "TELEGRAM_BOT_TOKEN", "TELEGRAM_CHAT_ID"],
+  // The alert Lambda reads the first three; the commands Lambda the Telegram ones, the Discord
+  // application's public key and id, and in supabase mode its read path (the project URL, the public anon
+  // key and the read-only hl_reader key: sql/commands-reader.sql), kept here rather than in the Supabase
+  // secret so that the commands Lambda cannot read the service key (lambda-commands/src/settings.ts).
+  alerts: [
+    "DISCORD_WEBHOOK_URL",
+    "TELEGRAM_BOT_TOKEN",
+    "TELEGRAM_CHAT_ID",
+    "TELEGRAM_WEBHOOK_SECRET",
+    "DISCORD_PUBLIC_KEY",
+    "DISCORD_APPLICATION_ID",
+    "SUPABASE_URL",
+    "SUPABASE_ANON_KEY",
+    "SUPABASE_READ_KEY",
+  ],
 } as const;
 
 export type SecretPurpose = keyof typeof SECRET_KEYS;
@@ -45,6 +59,9 @@ export const SECRET_EXAMPLES: Record<SecretPurpose, Record<string, string>> = {
     DISCORD_WEBHOOK_URL: "https://discord.com/api/webhooks/ID/TOKEN",
     TELEGRAM_BOT_TOKEN: "123456:ABC",
     TELEGRAM_CHAT_ID: "-1001234567890",
+    TELEGRAM_WEBHOOK_SECRET: "A_RANDOM_SECRET_OF_32_LETTERS_DIGITS_OR_UNDERSCORES",
+    DISCORD_PUBLIC_KEY: "YOUR_APPLICATION_PUBLIC_KEY_HEX",
+    DISCORD_APPLICATION_ID: "YOUR_APPLICATION_ID",
   },
 };
 

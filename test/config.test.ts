@@ -153,6 +153,8 @@ describe("configuration", () => {
         "monitor_degraded",
         "monitor_recovered",
         "fills_recovered",
+        "order_triggered",
+        "order_canceled_by_exchange",
       ].sort(),
     );
     expect(alerts).toMatchObject({

@@ -1,5 +1,5 @@
 /**
- * The files a newcomer opens first: `.env.example` lists every variable the monitor and the alert Lambda
+ * The files a newcomer opens first: `.env.example` lists every variable the monitor and the Lambdas
  * read, each with a one-line comment, and works as a `.env` as it is; LICENSE matches package.json; the
  * README and docs/ link only to what exists, give the test command CI runs and every metric emitted.
  */
@@ -28,7 +28,11 @@ function variablesRead(): Set<string> {
     for (const match of readFileSync(schema, "utf8").matchAll(/^ {2}([A-Z][A-Z0-9_]+):/gm))
       names.add(match[1]!);
   }
-  for (const file of [...sourceFiles("monitor/src"), ...sourceFiles("lambda-alerts/src")]) {
+  for (const file of [
+    ...sourceFiles("monitor/src"),
+    ...sourceFiles("lambda-alerts/src"),
+    ...sourceFiles("lambda-commands/src"),
+  ]) {
     for (const match of readFileSync(file, "utf8").matchAll(/\b(?:env|source)\.([A-Z][A-Z0-9_]+)/g)) {
       if (!SET_BY_ECS.has(match[1]!)) names.add(match[1]!);
     }

@@ -26,6 +26,9 @@ export const ALERT_KINDS = [
   "monitor_degraded",
   "monitor_recovered",
   "fills_recovered",
+  "order_triggered",
+  "order_canceled_by_exchange",
+  "order_filled",
   "daily_summary",
   "cloudwatch_alarm",
   "notification",
@@ -44,6 +47,26 @@ const text = (max: number) => z.string().check(z.minLength(1), z.maxLength(max))
  */
 export const MAX_ALERT_TIME = 253_402_300_799_999;
 
+/**
+ * Points per chart series at most: 2 × 500 points of ~45 bytes stay far below SNS's 256 KB message limit
+ * (docs.aws.amazon.com/sns/latest/dg/sns-large-payload-raw-message-delivery.html) with the rest of the
+ * alert. Producers aggregate (e.g. one point per day) rather than exceed it.
+ */
+export const MAX_CHART_POINTS = 500;
+
+const chartPoint = z.object({
+  t: z.int().check(z.nonnegative(), z.lte(MAX_ALERT_TIME)),
+  /** An exact decimal string; the renderer turns it into a number only to place it. */
+  value: z.string().check(z.regex(/^-?\d{1,30}(\.\d{1,30})?$/)),
+});
+
+/** A PnL chart to send with the alert as a PNG (Discord attachment, Telegram photo); see render/pnlChart.ts. */
+export const alertChartSchema = z.object({
+  title: text(200),
+  cumulativePnl: z.array(chartPoint).check(z.maxLength(MAX_CHART_POINTS)),
+  accountValue: z.optional(z.array(chartPoint).check(z.maxLength(MAX_CHART_POINTS))),
+});
+
 const alertShape = {
   schema: z.literal(ALERT_SCHEMA),
   /** Stable dedup key: the same happening always yields the same key, on any task, after any restart. */
@@ -60,6 +83,8 @@ const alertShape = {
     .array(z.object({ label: text(1_000), value: z.string().check(z.maxLength(10_000)) }))
     .check(z.maxLength(100)),
   links: z.array(z.object({ label: text(200), url: z.url({ protocol: /^https?$/ }) })).check(z.maxLength(10)),
+  /** Optional; a Lambda that predates it ignores it (unknown keys are dropped) and sends the text alone. */
+  chart: z.optional(alertChartSchema),
 };
 
 export const alertEventSchema = z.object(alertShape);
@@ -76,3 +101,4 @@ export const futureAlertEventSchema = z.object({
 export type AlertEvent = z.infer<typeof alertEventSchema>;
 export type AlertField = AlertEvent["fields"][number];
 export type AlertLink = AlertEvent["links"][number];
+export type AlertChart = z.infer<typeof alertChartSchema>;

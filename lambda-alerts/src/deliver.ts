@@ -15,14 +15,20 @@
  *   Otherwise the retries, the dead-letter queue and the alarm about them would all go through the same
  *   broken channel again.
  */
-import type { AlertEvent } from "./alertEvent.ts";
+import type { AlertChart, AlertEvent } from "./alertEvent.ts";
 import { ChannelError, type ChannelName, redactSecrets } from "./channels/channelError.ts";
 import { postDiscordWebhook } from "./channels/discord.ts";
 import type { DeliveryTiming } from "./channels/httpDelivery.ts";
-import { sendTelegramMessage, type TelegramTarget } from "./channels/telegram.ts";
+import {
+  sendTelegramMessage,
+  sendTelegramPhoto,
+  TELEGRAM_CAPTION_LIMIT,
+  type TelegramTarget,
+} from "./channels/telegram.ts";
 import type { DeliveryLedger } from "./deliveryLedger.ts";
 import { discordPayload } from "./render/discord.ts";
-import { telegramMessages } from "./render/telegram.ts";
+import { escapeHtml, telegramMessages } from "./render/telegram.ts";
+import { cutAt } from "./render/truncate.ts";
 
 export interface ChannelSettings {
   discordWebhookUrl: string | null;
@@ -57,6 +63,13 @@ export interface DeliveryReport {
   permanentFailures: PermanentFailure[];
   /** Posted, but the ledger could not record it (see `markSentWithRetries`): a later retry may repost. */
   unrecorded: string[];
+  /**
+   * The alert's chart: `sent` (with the alert), `text_only` (not drawn or refused: the text went alone,
+   * see `chartErrors`), or `none` (the alert has no chart).
+   */
+  chart: "none" | "sent" | "text_only";
+  /** Why the chart did not go out (secret-free); the text alert went regardless. */
+  chartErrors: string[];
   /** Set when the Telegram chat turned out to have moved (group upgraded to a supergroup). */
   telegramChatMigration: { from: string; to: string } | null;
   rateLimitedMs: number;
@@ -86,6 +99,20 @@ export interface DeliverOptions {
   ledger: DeliveryLedger;
   timing: DeliveryTiming;
   memory?: DeliveryMemory;
+  /** Draws an alert's chart as a PNG (default: render/pnlChart.ts, loaded only when an alert has one). */
+  renderChart?: (chart: AlertChart) => Promise<Uint8Array>;
+}
+
+/** The file name the chart goes by in Discord (`attachment://pnl.png`) and Telegram. */
+export const CHART_FILENAME = "pnl.png";
+
+/**
+ * The chart module (d3, the resvg WebAssembly module and the fonts) is imported on first use only, so
+ * alerts without a chart never load it.
+ */
+async function renderChartLazily(chart: AlertChart): Promise<Uint8Array> {
+  const { renderPnlChartPng } = await import("./render/pnlChart.ts");
+  return renderPnlChartPng(chart);
 }
 
 /**
@@ -114,6 +141,8 @@ export async function deliverAlert(input: AlertEvent, options: DeliverOptions): 
     errors: [],
     permanentFailures: [],
     unrecorded: [],
+    chart: "none",
+    chartErrors: [],
     telegramChatMigration: null,
     rateLimitedMs: 0,
   };
@@ -157,12 +186,44 @@ export async function deliverAlert(input: AlertEvent, options: DeliverOptions): 
     return "sent";
   };
 
+  // The chart is drawn once for both channels; if it cannot be drawn, the alert goes as text.
+  let png: Uint8Array | null = null;
+  if (event.chart && (settings.discordWebhookUrl || settings.telegram)) {
+    try {
+      png = await (options.renderChart ?? renderChartLazily)(event.chart);
+    } catch (error) {
+      report.chartErrors.push(`chart not drawn: ${cutAt(errorMessage(error), 200)}`);
+    }
+  }
+  const chartFailed = (channel: ChannelName, error: unknown) => {
+    report.chartErrors.push(`${describe(channel, error)} (chart refused; text sent without it)`);
+  };
+
   const discord = async () => {
     const url = settings.discordWebhookUrl;
     if (!url) return;
-    report.discord = await attempt("discord", "", () =>
-      postDiscordWebhook(url, discordPayload(event), timing, settings.discordThreadId ?? null),
-    );
+    const threadId = settings.discordThreadId ?? null;
+    report.discord = await attempt("discord", "", async () => {
+      const payload = discordPayload(event);
+      if (png === null) return postDiscordWebhook(url, payload, timing, threadId);
+      const withImage = {
+        ...payload,
+        embeds: payload.embeds.map((embed, index) =>
+          index === 0 ? { ...embed, image: { url: `attachment://${CHART_FILENAME}` } } : embed,
+        ),
+      };
+      try {
+        return await postDiscordWebhook(url, withImage, timing, threadId, {
+          filename: CHART_FILENAME,
+          contentType: "image/png",
+          bytes: png,
+        });
+      } catch (error) {
+        // The image must never cost the alert: the same embed again, without it.
+        chartFailed("discord", error);
+        return postDiscordWebhook(url, payload, timing, threadId);
+      }
+    });
   };
   const telegram = async () => {
     const configured = settings.telegram;
@@ -170,6 +231,37 @@ export async function deliverAlert(input: AlertEvent, options: DeliverOptions): 
     const messages = telegramMessages(event);
     const outcomes: ChannelOutcome[] = [];
     const postedAt: number[] = [];
+    if (png !== null) {
+      // The chart first, as its own ledger part with the title as caption; the text follows in full.
+      // A refused or failed photo is recorded and skipped: the text parts go regardless.
+      const photo = png;
+      const id = `${event.key}#telegram#chart`;
+      const target = {
+        ...configured,
+        chatId: memory.telegramChatMoves.get(configured.chatId) ?? configured.chatId,
+      };
+      const claim = await ledger.claim(id, timing.deadline + 1_000, now()).catch(() => "failed" as const);
+      if (claim === "claimed") {
+        try {
+          const result = await sendTelegramPhoto(target, photo, captionHtml(event.title), timing);
+          report.rateLimitedMs += result.rateLimitedMs;
+          if (result.migratedTo !== null) {
+            memory.telegramChatMoves.set(configured.chatId, result.migratedTo);
+            report.telegramChatMigration = { from: configured.chatId, to: result.migratedTo };
+          }
+          postedAt.push(now());
+          if (!(await markSentWithRetries(ledger, id, now, sleep, timing.deadline)))
+            report.unrecorded.push(id);
+        } catch (error) {
+          // Recorded as failed, not released: a retry of the invocation does not post the chart late,
+          // after the text it belongs above.
+          chartFailed("telegram", error);
+          await ledger
+            .markFailed(id, now(), describe("telegram", error))
+            .catch(() => ledger.release(id).catch(() => {}));
+        }
+      }
+    }
     // Parts in order: a later part is not sent before an earlier one was accepted.
     for (const [index, html] of messages.entries()) {
       const target = {
@@ -215,8 +307,19 @@ export async function deliverAlert(input: AlertEvent, options: DeliverOptions): 
       report.errors.push(describe(index === 0 ? "discord" : "telegram", result.reason));
     }
   }
+  if (png !== null && report.chartErrors.length === 0) report.chart = "sent";
+  else if (event.chart) report.chart = "text_only";
   if (report.errors.length > 0) throw new DeliveryError(report);
   return report;
+}
+
+/** The photo's caption: the title in bold, cut to Telegram's caption limit (counted on the plain text). */
+function captionHtml(title: string): string {
+  return `<b>${escapeHtml(cutAt(title, TELEGRAM_CAPTION_LIMIT - 10))}</b>`;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 /**

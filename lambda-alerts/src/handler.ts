@@ -102,6 +102,12 @@ export function createAlertHandler(deps: AlertHandlerDependencies): AlertHandler
             "alert posted but the delivery ledger could not record it: a retry may post it again",
           );
         }
+        if (report.chartErrors.length > 0) {
+          logger.warn(
+            { key: alert.key, kind: alert.kind, chartErrors: report.chartErrors },
+            "alert chart not sent; the alert went as text",
+          );
+        }
         const move = report.telegramChatMigration;
         if (move) {
           logger.warn(
@@ -130,6 +136,7 @@ export function createAlertHandler(deps: AlertHandlerDependencies): AlertHandler
             kind: alert.kind,
             discord: report.discord,
             telegram: report.telegram,
+            ...(report.chart === "none" ? {} : { chart: report.chart }),
             rateLimitedMs: report.rateLimitedMs,
           },
           "alert delivered",

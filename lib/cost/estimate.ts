@@ -3,7 +3,9 @@
  * what the monitor does (writes per fill, snapshots and CVD buckets per minute, log bytes). Pure: the
  * `npm run cost` command prints it, the stack tests check its counts against the synthesized stack.
  */
+import { QUIET_PERIOD_MS } from "../../lambda-alerts/src/capacity/capacityDecision.ts";
 import { ESSENTIAL_METRICS } from "../../monitor/src/telemetry/metrics.ts";
+import { COMMANDS_MEMORY_MB } from "../commands.ts";
 import type { DbMode } from "../deploymentSettings.ts";
 import { alarmCount } from "../monitoring/alarms.ts";
 import { TASK_CPU, TASK_MEMORY_MIB } from "../monitorService.ts";
@@ -11,9 +13,9 @@ import { SECRET_KEYS } from "../secrets.ts";
 import { DAYS_PER_MONTH, HOURS_PER_MONTH, PRICES } from "./prices.ts";
 
 export const ACTIVITY_LEVELS = {
-  quiet: { fillsPerDay: 20, alertsPerDay: 2 },
-  moderate: { fillsPerDay: 200, alertsPerDay: 10 },
-  busy: { fillsPerDay: 2_000, alertsPerDay: 60 },
+  quiet: { fillsPerDay: 20, alertsPerDay: 2, commandsPerDay: 20 },
+  moderate: { fillsPerDay: 200, alertsPerDay: 10, commandsPerDay: 100 },
+  busy: { fillsPerDay: 2_000, alertsPerDay: 60, commandsPerDay: 300 },
 } as const;
 export type ActivityLevel = keyof typeof ACTIVITY_LEVELS;
 
@@ -22,11 +24,31 @@ export interface CostInput {
   accounts: number;
   fillsPerDay: number;
   alertsPerDay: number;
+  /** Telegram and Discord commands answered by the commands Lambda (none when left out). */
+  commandsPerDay?: number;
   shards: number;
   spot: boolean;
   /** Coins whose CVD is recorded (default: BTC, ETH and about one more with an open position). */
   cvdCoins: number;
+  /** Hours a month each task runs on on-demand FARGATE after a Spot shortage (default FALLBACK_HOURS_PER_MONTH). */
+  fallbackHours?: number;
 }
+
+/**
+ * The Spot capacity fallback (lib/capacityFallback.ts): expected hours a month on on-demand FARGATE.
+ * AWS publishes no interruption or shortage rate for Fargate Spot; the Spot Instance Advisor's lowest EC2
+ * band is "under 5 %" of instances interrupted a month. An interruption alone needs no fallback (the
+ * replacement finds Spot capacity in one of three zones, normally within two minutes); a shortage does.
+ * Assumed: two shortages a month, each held on on-demand for the six-hour quiet period: 12 h, 1.6 % of
+ * the month. `npm run cost -- --fallback-hours N` prices another figure (730: a whole month on-demand).
+ */
+export const FALLBACK_SHORTAGES_PER_MONTH = 2;
+export const FALLBACK_HOURS_PER_MONTH = FALLBACK_SHORTAGES_PER_MONTH * (QUIET_PERIOD_MS / 3_600_000);
+/**
+ * The fallback's invocations: ECS's periodic steady-state reports (assumed about four a day per service:
+ * the interval is not documented) and the switches' own events; far inside Lambda's free tier.
+ */
+const CAPACITY_INVOCATIONS_PER_SERVICE_MONTH = 4 * 31 + 10;
 
 export interface CostItem {
   item: string;
@@ -45,6 +67,16 @@ export const WRITES_PER_FILL = 1 + 1 + 1 + 2 + 0.2 + 0.1;
 const LOG_BYTES_PER_MINUTE = 1_300;
 const LOG_BYTES_PER_FILL = 1_000;
 const LOG_BYTES_PER_ALERT = 3_000;
+/** The commands Lambda: its START/END/REPORT lines and a line or two of its own per request. */
+const LOG_BYTES_PER_COMMAND = 1_500;
+/**
+ * Read units per command (eventually consistent: half a unit per 4 KB): `/pnl` queries 24 account-value
+ * points and the period's closed positions per account, the others a query or two.
+ */
+const READ_UNITS_PER_COMMAND = 15;
+/** The commands Lambda's memory (lib/commands.ts) and a typical request's duration, store reads included. */
+const COMMANDS_MEMORY_GB = COMMANDS_MEMORY_MB / 1024;
+const COMMAND_SECONDS = 0.5;
 /** Rejected-connection flow log records against one public IP: a few hundred kilobytes a day. */
 const FLOW_LOG_BYTES_PER_DAY_PER_TASK = 500_000;
 const GB = 1e9;
@@ -70,6 +102,7 @@ const count = (value: number) => Math.round(value).toLocaleString("en-US");
 export function estimateMonthlyCost(input: CostInput): { items: CostItem[]; totalUsd: number } {
   const p = PRICES;
   const tasks = input.shards;
+  const commandsPerDay = input.commandsPerDay ?? 0;
   const vcpu = TASK_CPU / 1024;
   const memoryGb = TASK_MEMORY_MIB / 1024;
   const discount = input.spot ? 1 - p.fargateSpotDiscount : 1;
@@ -79,12 +112,32 @@ export function estimateMonthlyCost(input: CostInput): { items: CostItem[]; tota
   const add = (item: string, quantity: string, unitPrice: string, monthlyUsd: number) =>
     items.push({ item, quantity, unitPrice, monthlyUsd });
 
+  // On Spot, the fallback's hours run on on-demand instead: the month's hours are split between the two.
+  const fallbackHours = input.spot
+    ? Math.min(input.fallbackHours ?? FALLBACK_HOURS_PER_MONTH, HOURS_PER_MONTH)
+    : 0;
+  const mainHours = HOURS_PER_MONTH - fallbackHours;
   add(
     `Fargate ${input.spot ? "Spot " : ""}ARM64 compute`,
-    `${tasks} × ${vcpu} vCPU × ${HOURS_PER_MONTH} h + ${tasks} × ${memoryGb} GB × ${HOURS_PER_MONTH} h`,
+    `${tasks} × ${vcpu} vCPU × ${mainHours} h + ${tasks} × ${memoryGb} GB × ${mainHours} h`,
     `${usd(vcpuHour)}/vCPU-h, ${usd(gbHour)}/GB-h${input.spot ? ` (on-demand −${p.fargateSpotDiscount * 100} %)` : ""}`,
-    tasks * HOURS_PER_MONTH * (vcpu * vcpuHour + memoryGb * gbHour),
+    tasks * mainHours * (vcpu * vcpuHour + memoryGb * gbHour),
   );
+  if (input.spot) {
+    add(
+      "Fargate on-demand ARM64 (Spot fallback)",
+      `${tasks} × ${fallbackHours} h ${input.fallbackHours === undefined ? `expected (${FALLBACK_SHORTAGES_PER_MONTH} Spot shortages × ${QUIET_PERIOD_MS / 3_600_000} h)` : "(--fallback-hours)"}`,
+      `${usd(p.fargateArmVcpuHour)}/vCPU-h, ${usd(p.fargateArmGbHour)}/GB-h`,
+      tasks * fallbackHours * (vcpu * p.fargateArmVcpuHour + memoryGb * p.fargateArmGbHour),
+    );
+    const invocations = tasks * CAPACITY_INVOCATIONS_PER_SERVICE_MONTH;
+    add(
+      "Spot fallback: EventBridge rules, capacity Lambda",
+      `2 rules on AWS events (free), ~${count(invocations)} invocations (free tier 1 M)`,
+      `${usd(p.lambdaRequestMillion)}/million`,
+      (Math.max(0, invocations - p.freeLambdaRequests) / 1e6) * p.lambdaRequestMillion,
+    );
+  }
   add(
     "Public IPv4 address",
     `${tasks} × ${HOURS_PER_MONTH} h`,
@@ -111,7 +164,8 @@ export function estimateMonthlyCost(input: CostInput): { items: CostItem[]; tota
   const logBytesPerDay =
     tasks * (LOG_BYTES_PER_MINUTE * 1440 + FLOW_LOG_BYTES_PER_DAY_PER_TASK) +
     input.fillsPerDay * LOG_BYTES_PER_FILL +
-    input.alertsPerDay * LOG_BYTES_PER_ALERT;
+    input.alertsPerDay * LOG_BYTES_PER_ALERT +
+    commandsPerDay * LOG_BYTES_PER_COMMAND;
   const logGbMonth = (logBytesPerDay * DAYS_PER_MONTH) / GB;
   add(
     "CloudWatch Logs ingestion",
@@ -128,8 +182,14 @@ export function estimateMonthlyCost(input: CostInput): { items: CostItem[]; tota
   );
 
   const secrets = secretCount(input.mode);
-  // Reads: every task start (a few a month with Spot) and the Lambda's every five minutes while busy.
-  const secretCalls = tasks * 30 + Math.min(input.alertsPerDay, 288) * DAYS_PER_MONTH;
+  // Reads: every task start (a few a month with Spot), the alert Lambda's every five minutes while busy,
+  // and the commands Lambda's once an hour while used (it reads the alerts and credentials secrets; a
+  // refused request rereads them at most every five minutes, which a working setup does not see).
+  const commandSecrets = 2;
+  const secretCalls =
+    tasks * 30 +
+    Math.min(input.alertsPerDay, 288) * DAYS_PER_MONTH +
+    Math.min(commandsPerDay, 24) * commandSecrets * DAYS_PER_MONTH;
   add(
     "Secrets Manager",
     `${secrets} secrets, ~${count(secretCalls)} reads`,
@@ -151,7 +211,10 @@ export function estimateMonthlyCost(input: CostInput): { items: CostItem[]; tota
       (writesMonth / 1e6) * p.dynamoWriteMillion,
     );
     // Reads: backfill and restore queries at each start, alert claims; small next to the writes.
-    const readsMonth = tasks * 30 * 2_000 + input.alertsPerDay * DAYS_PER_MONTH * 2;
+    const readsMonth =
+      tasks * 30 * 2_000 +
+      input.alertsPerDay * DAYS_PER_MONTH * 2 +
+      commandsPerDay * DAYS_PER_MONTH * READ_UNITS_PER_COMMAND;
     add(
       "DynamoDB reads (on-demand)",
       `${count(readsMonth)} RRU`,
@@ -177,6 +240,18 @@ export function estimateMonthlyCost(input: CostInput): { items: CostItem[]; tota
     `${usd(p.lambdaRequestMillion)}/million + ${usd(p.lambdaArmGbSecond)}/GB-s`,
     (Math.max(0, invocations - p.freeLambdaRequests) / 1e6) * p.lambdaRequestMillion +
       Math.max(0, gbSeconds - p.freeLambdaGbSeconds) * p.lambdaArmGbSecond,
+  );
+  // The free tier's million requests and 400,000 GB-s are shared by both functions.
+  const commandInvocations = commandsPerDay * DAYS_PER_MONTH;
+  const commandGbSeconds = commandInvocations * COMMANDS_MEMORY_GB * COMMAND_SECONDS;
+  add(
+    "Lambda (chat commands, ARM, Function URL)",
+    `${count(commandInvocations)} invocations, ${count(commandGbSeconds)} GB-s (Function URLs cost nothing extra)`,
+    `${usd(p.lambdaRequestMillion)}/million + ${usd(p.lambdaArmGbSecond)}/GB-s`,
+    (Math.max(0, invocations + commandInvocations - p.freeLambdaRequests) / 1e6) * p.lambdaRequestMillion +
+      Math.max(0, gbSeconds + commandGbSeconds - p.freeLambdaGbSeconds) * p.lambdaArmGbSecond -
+      ((Math.max(0, invocations - p.freeLambdaRequests) / 1e6) * p.lambdaRequestMillion +
+        Math.max(0, gbSeconds - p.freeLambdaGbSeconds) * p.lambdaArmGbSecond),
   );
   add(
     "SNS (publishes, e-mail, Lambda deliveries)",

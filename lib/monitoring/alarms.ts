@@ -33,6 +33,8 @@ export function alarmCount(shards: number): number {
 
 export class MonitorAlarms extends Construct {
   readonly alarms: Alarm[] = [];
+  /** Each service's "no running task" alarm, in shard order (the capacity fallback listens to them). */
+  readonly noRunningTask: Alarm[] = [];
 
   constructor(scope: Construct, id: string, props: MonitorAlarmsProps) {
     super(scope, id);
@@ -65,10 +67,10 @@ export class MonitorAlarms extends Construct {
 
     services.forEach((service, shard) => {
       const suffix = sharded ? String(shard) : "";
-      this.#add(`NoRunningTask${suffix}`, {
+      const noRunningTask = this.#add(`NoRunningTask${suffix}`, {
         alarmName: naming.alarmName(`no running task${label(shard)}`),
         alarmDescription:
-          "[critical] No monitor task has run for 5 minutes. A Spot interruption is normally replaced within two; check the service's events (aws ecs describe-services) for capacity or image errors.",
+          "[critical] No monitor task has run for 5 minutes. A Spot interruption is normally replaced within two; if Spot has no capacity, the service moves to on-demand Fargate by itself (a separate message says so). Check the service's events (aws ecs describe-services) for capacity or image errors.",
         metric: metrics.runningTaskSamples(service),
         threshold: 1,
         comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
@@ -76,6 +78,7 @@ export class MonitorAlarms extends Construct {
         datapointsToAlarm: 5,
         treatMissingData: TreatMissingData.BREACHING,
       });
+      this.noRunningTask.push(noRunningTask);
       this.#add(`CpuHigh${suffix}`, {
         alarmName: naming.alarmName(`CPU high${label(shard)}`),
         alarmDescription:

@@ -19,6 +19,7 @@ import {
   TextWidget,
 } from "aws-cdk-lib/aws-cloudwatch";
 import type { FargateService } from "aws-cdk-lib/aws-ecs";
+import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import type { LogGroup } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import { CLOSED_LINE, FILL_LINE, SNAPSHOT_LINE } from "../../monitor/src/telemetry/traderLog.ts";
@@ -31,6 +32,8 @@ export interface MonitorDashboardProps {
   services: readonly FargateService[];
   logGroup: LogGroup;
   alarms: readonly Alarm[];
+  /** The chat commands Lambda: its invocations and errors get a graph (no alarm: the free tier's ten are spoken for). */
+  commandsFunction?: IFunction;
 }
 
 const WIDTH = 24;
@@ -235,6 +238,21 @@ export class MonitorDashboard extends Construct {
         height: 4,
       }),
     );
+    if (props.commandsFunction) {
+      const fn = props.commandsFunction;
+      this.dashboard.addWidgets(
+        new GraphWidget({
+          title: "Chat commands: requests, errors and throttles per 5 minutes (Telegram and Discord)",
+          left: [
+            fn.metricInvocations({ period: Duration.minutes(5), label: "requests" }),
+            fn.metricErrors({ period: Duration.minutes(5), label: "errors" }),
+            fn.metricThrottles({ period: Duration.minutes(5), label: "throttled (over 2 at once)" }),
+          ],
+          width: WIDTH,
+          height: 5,
+        }),
+      );
+    }
     this.dashboard.addWidgets(
       new AlarmStatusWidget({ title: "Alarms", alarms: [...props.alarms], width: WIDTH, height: 4 }),
     );

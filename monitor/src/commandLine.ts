@@ -20,6 +20,8 @@ export interface CommandSpec<O extends OptionTable> {
   describe?: Partial<Record<keyof O & string, string>>;
   /** Extra lines after the options (environment variables, examples). */
   notes?: string[];
+  /** What follows the options, for commands that take arguments (`/command [argument…]`). */
+  positionals?: string;
 }
 
 /** The usage text `--help` prints. */
@@ -34,7 +36,7 @@ export function usageOf<O extends OptionTable>(spec: CommandSpec<O>): string {
   rows.push(["-h, --help", "print this help and exit"]);
   const width = Math.max(...rows.map(([flag]) => flag.length)) + 2;
   return [
-    `usage: ${spec.command} [options]`,
+    `usage: ${spec.command} [options]${spec.positionals ? ` ${spec.positionals}` : ""}`,
     "",
     spec.summary,
     "",
@@ -64,6 +66,17 @@ export function parseCommandLine<const O extends OptionTable>(
   spec: CommandSpec<O>,
   args: string[] = process.argv.slice(2),
 ): ReturnType<typeof parseArgs<{ options: O; strict: true }>>["values"] {
+  return parseCommandLineWithArguments(spec, args).values;
+}
+
+/** As parseCommandLine, for commands that also take arguments (`spec.positionals` says which). */
+export function parseCommandLineWithArguments<const O extends OptionTable>(
+  spec: CommandSpec<O>,
+  args: string[] = process.argv.slice(2),
+): {
+  values: ReturnType<typeof parseArgs<{ options: O; strict: true }>>["values"];
+  positionals: string[];
+} {
   // Before parsing, so `--help` works whatever else is on the line (a half-typed command included).
   const end = args.indexOf("--");
   const before = end === -1 ? args : args.slice(0, end);
@@ -72,7 +85,13 @@ export function parseCommandLine<const O extends OptionTable>(
     process.exit(0);
   }
   try {
-    return parseArgs({ args, options: spec.options, strict: true }).values;
+    const parsed = parseArgs({
+      args,
+      options: spec.options,
+      strict: true,
+      allowPositionals: spec.positionals !== undefined,
+    });
+    return { values: parsed.values, positionals: parsed.positionals };
   } catch (error) {
     const mistake = mistakeOf(error);
     if (mistake === null) throw error;

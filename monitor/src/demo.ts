@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { Decimal } from "decimal.js";
 import { parseCommandLine } from "./commandLine.ts";
 import { loadConfig } from "./config/config.ts";
+import { DEMO_ACCOUNT, DEMO_DIR, DEMO_MARKER } from "./demoSession.ts";
 import { Monitor } from "./runtime/monitor.ts";
 import { startReplay } from "./standin/replay.ts";
 import { openStore } from "./storage/openStore.ts";
@@ -20,11 +21,6 @@ import { colourFor, createLogger, logFormatFor } from "./telemetry/logger.ts";
 import { Metrics } from "./telemetry/metrics.ts";
 
 const SESSION = fileURLToPath(new URL("../demo/session.jsonl", import.meta.url));
-const DEMO_ACCOUNT = "0xb7b6f3cea3f66bf525f5d8f965f6dbf6d9b017b2";
-/** The demo's own folder; DATA_DIR is deliberately not read (it names the user's real store). */
-const DEMO_DIR = resolve("data", "demo");
-/** Written by the demo into its folder: without it, the folder is not the demo's to remove. */
-const DEMO_MARKER = ".hl-monitor-demo";
 
 class DemoFolderError extends Error {
   override name = "DemoFolderError";

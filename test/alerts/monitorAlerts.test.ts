@@ -13,7 +13,7 @@ import { positionAlerts } from "../../monitor/src/alerts/positionAlerts.ts";
 import { loadConfig } from "../../monitor/src/config/config.ts";
 import { orderFills } from "../../monitor/src/domain/fill.ts";
 import { PositionBook } from "../../monitor/src/domain/positions.ts";
-import type { WireFill } from "../../monitor/src/domain/wire.ts";
+import type { WireFill, WireOrder } from "../../monitor/src/domain/wire.ts";
 import { Monitor } from "../../monitor/src/runtime/monitor.ts";
 import { DEMO_ACCOUNT } from "../../monitor/src/standin/buildDemoSession.ts";
 import { startReplay } from "../../monitor/src/standin/replay.ts";
@@ -23,7 +23,7 @@ import { createLogger } from "../../monitor/src/telemetry/logger.ts";
 import { Metrics } from "../../monitor/src/telemetry/metrics.ts";
 import { type AlertPipeline, startAlertPipeline } from "../support/alertPipeline.ts";
 import { DynamoFaultProxy } from "../support/dynamoFaultProxy.ts";
-import { currentFills } from "../support/fixtures.ts";
+import { currentFills, fixture } from "../support/fixtures.ts";
 import { ACCOUNT, eventually, type Harness, startHarness } from "../support/harness.ts";
 
 const SESSION = fileURLToPath(new URL("../../monitor/demo/session.jsonl", import.meta.url));
@@ -170,6 +170,68 @@ describe("alerts from the monitor", () => {
     expect(pipeline.sns.published[1]!.email).toContain("Realised PnL (net of fees): +49.98 USDC");
     expect(pipeline.sns.published[1]!.attributes).toEqual({ kind: "position_closed", severity: "success" });
     // Every claim ended up marked sent.
+    expect(await h.reader.listPendingAlerts(ACCOUNT)).toEqual([]);
+  });
+
+  it("order alerts: a triggered stop and an exchange cancel, once each across a reconnect and a restart", async () => {
+    const h: Harness = await startHarness({ env: ENV });
+    cleanups.push(() => h.close());
+    const pipeline = await startAlertPipeline(h.dynamo.endpoint);
+    cleanups.push(() => pipeline.close());
+    const start = () =>
+      h.startMonitor({
+        monitorOptions: { alertPublishers: [pipeline.publisher()], alertTickMs: 100, alertLeaseMs: 2_000 },
+      });
+    // The real orderUpdates frame's order, as two orders of the account with other statuses.
+    const real = fixture<{ data: WireOrder[] }>("ws-orderUpdates-1.json").data[0]!;
+    const version = (oid: number, status: string, after: number): WireOrder => ({
+      order: { ...real.order, oid, timestamp: T0 },
+      status,
+      statusTimestamp: T0 + after,
+    });
+    const first = await start();
+    await eventually("live", () => first.monitor.watcher(ACCOUNT)!.fills.phase === "live");
+    h.standIn.pushOrderUpdates(ACCOUNT, [version(7001, "open", 0)]);
+    h.standIn.pushOrderUpdates(ACCOUNT, [version(7001, "triggered", 60_000)]);
+    // What orderStatus answers for it: the frontend shape, with the trigger fields orderUpdates lacks.
+    const detailed = version(7001, "triggered", 60_000);
+    Object.assign(detailed.order, {
+      isTrigger: true,
+      triggerPx: "31800.0",
+      orderType: "Stop Market",
+      triggerCondition: "Price above 31800",
+      reduceOnly: true,
+    });
+    h.standIn.addOrders(ACCOUNT, [detailed]);
+    h.standIn.pushOrderUpdates(ACCOUNT, [version(7002, "open", 0), version(7002, "marginCanceled", 90_000)]);
+    await settle(pipeline, 2);
+    expect(sentKeys(pipeline)).toEqual([
+      `order_triggered:${ACCOUNT}:7001`,
+      `order_canceled_by_exchange:${ACCOUNT}:7002:marginCanceled`,
+    ]);
+    expect(pipeline.discord.messages[0]!.embeds[0]!.title).toBe(
+      "BTC stop-loss triggered at 31800: buy 0.00037",
+    );
+    expect(pipeline.telegram.messages[1]!.text).toContain("not enough margin to keep the order open");
+
+    // A reconnect: the triggered order is looked up again (it left the open-orders list): same status.
+    h.standIn.dropConnections();
+    await eventually("reconnected", () => first.metrics.total("Reconnects") >= 1);
+    await eventually("live again", () => first.monitor.watcher(ACCOUNT)!.fills.phase === "live");
+    await settle(pipeline, 2);
+    // A restart that sees the same updates again.
+    await first.stop();
+    const second = await start();
+    await eventually("restarted", () => second.monitor.watcher(ACCOUNT)!.fills.phase === "live");
+    h.standIn.pushOrderUpdates(ACCOUNT, [
+      version(7002, "marginCanceled", 90_000),
+      version(7001, "triggered", 60_000),
+    ]);
+    await settle(pipeline, 2);
+    expect(sentKeys(pipeline)).toHaveLength(2);
+    expect(pipeline.discord.messages).toHaveLength(2);
+    expect(pipeline.telegram.messages).toHaveLength(2);
+    expect(pipeline.failedInvocations).toEqual([]);
     expect(await h.reader.listPendingAlerts(ACCOUNT)).toEqual([]);
   });
 

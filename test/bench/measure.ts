@@ -2,7 +2,8 @@
  * The benchmark's measurements. Each drives the monitor's real code: frame parsing and validation
  * (`classifyFrame`), the CVD feed with its deduplication, the fill sync with the position tracker and
  * the retrying store, the whole Monitor against the loopback Hyperliquid stand-in, the embedded store,
- * and esbuild bundles of the monitor and the alert Lambda. Storage is the counting MemoryStore unless a
+ * and the image's entry point: the monitor bundled as the image's build stage bundles it, run with the
+ * Dockerfile's CMD, and the alert Lambda's bundle. Storage is the counting MemoryStore unless a
  * measurement says otherwise.
  */
 import { mkdtempSync, rmSync, statSync } from "node:fs";
@@ -26,6 +27,7 @@ import { openStore } from "../../monitor/src/storage/openStore.ts";
 import { RetryingStore } from "../../monitor/src/storage/retryingStore.ts";
 import { silentLogger } from "../../monitor/src/telemetry/logger.ts";
 import { Metrics } from "../../monitor/src/telemetry/metrics.ts";
+import type { ImageEntry } from "../support/imageEntry.ts";
 import { MemoryStore } from "../support/memoryStore.ts";
 import { startMonitorProcess } from "../support/monitorProcess.ts";
 import { positionFills, tradeFrame, userFillsFrame } from "./generate.ts";
@@ -144,8 +146,8 @@ export interface MemoryResult {
 }
 
 /**
- * The real monitor (`node monitor/src/main.ts`, with the task definition's NODE_OPTIONS) subscribed to
- * BTC, ETH and SOL trades; the stand-in sends it `frames` generated trade frames at about 100,000 a
+ * The real monitor as the image runs it (its entry point, see measureImageEntry, with the task
+ * definition's NODE_OPTIONS and environment) subscribed to BTC, ETH and SOL trades; the stand-in sends it `frames` generated trade frames at about 100,000 a
  * second, and its resident memory is read from its own `/health` at the half and at the end. Then its
  * inspector is opened for a full GC and the live heap (processMemory.ts); `--inspect-port=0` beside the
  * task's options only says where that inspector would listen, and opens nothing before the signal.
@@ -153,10 +155,11 @@ export interface MemoryResult {
 const isTrades = (subscription: { type: string }) => subscription.type === "trades";
 
 export async function measureMonitorMemory(
+  entry: ImageEntry,
   frames: number,
   nodeOptions: string,
-  /** What to run instead of `monitor/src/main.ts` (a bundle, say), after `node`. */
-  process_: { args?: string[]; env?: Record<string, string> } = {},
+  /** The task's other runtime settings (its allocator's, GLIBC_TUNABLES). */
+  environment: Record<string, string> = {},
 ): Promise<MemoryResult> {
   const standIn = new HyperliquidStandIn();
   const urls = await standIn.start();
@@ -173,9 +176,9 @@ export async function measureMonitorMemory(
       HEALTH_PORT: "0",
       CVD_COINS: "BTC,ETH,SOL",
       NODE_OPTIONS: `${nodeOptions} --inspect-port=0`,
-      ...process_.env,
+      ...environment,
     },
-    process_,
+    { cwd: entry.workdir, args: entry.args },
   );
   try {
     let port: string | undefined;
@@ -429,31 +432,37 @@ export async function measureBackfill(count: number): Promise<{ backfillSeconds:
   }
 }
 
-// --- bundles and the bundled monitor's cold start -----------------------------------------------------------
+// --- the image's entry point: bundle sizes and start to ready -------------------------------------------
 
-export interface BundleResult {
+export interface ImageResult {
+  /** The bundle the image runs (monitor.mjs). */
   monitorBundleKb: number;
+  /** The image's own files on top of the Node base image: the bundle and its source map. */
+  imageOwnFilesKb: number;
   lambdaBundleKb: number;
-  coldStartMs: number;
+  /** Process spawned → its `/ready` answers 200, for the image's CMD run from the image's WORKDIR: the median. */
+  imageStartToReadyMs: number;
+  /** Every start's figure, fastest first. */
+  imageStartsToReadyMs: number[];
 }
 
-export async function measureBundles(): Promise<BundleResult> {
-  const dir = mkdtempSync(join(tmpdir(), "hl-bundle-"));
+/**
+ * The monitor built exactly as the image's build stage builds it (bin/build-monitor.ts, through
+ * test/support/imageEntry.ts), started with the Dockerfile's CMD (`node --enable-source-maps monitor.mjs`)
+ * from a folder holding only what the image holds, with the task definition's NODE_OPTIONS, against the loopback Hyperliquid stand-in and an
+ * in-memory DynamoDB-compatible server. Start to ready covers loading the bundle, the first store reads,
+ * the subscriptions and the fill sync; the median of `starts` starts is the figure (each start gets fresh
+ * stand-ins, so none finds the previous one's tables). The Docker image's own size is measured where Docker runs (the
+ * deploy workflow prints it); here, what the image adds to its base.
+ */
+export async function measureImageEntry(
+  entry: ImageEntry,
+  nodeOptions: string,
+  starts: number,
+): Promise<ImageResult> {
+  const lambdaDir = mkdtempSync(join(tmpdir(), "hl-bundle-"));
   try {
-    const monitorFile = join(dir, "monitor.cjs");
-    await build({
-      entryPoints: ["monitor/src/main.ts"],
-      bundle: true,
-      platform: "node",
-      target: "node24",
-      format: "cjs",
-      minify: true,
-      outfile: monitorFile,
-      // The embedded store's LevelDB is a native addon: resolved from node_modules at run time.
-      external: ["dynalite", "classic-level", "level"],
-      logLevel: "silent",
-    });
-    const lambdaFile = join(dir, "lambda.cjs");
+    const lambdaFile = join(lambdaDir, "lambda.cjs");
     await build({
       entryPoints: ["lambda-alerts/src/handler.ts"],
       bundle: true,
@@ -466,55 +475,67 @@ export async function measureBundles(): Promise<BundleResult> {
       logLevel: "silent",
     });
 
-    const standIn = new HyperliquidStandIn();
-    const urls = await standIn.start();
-    const dynamo = await startEmbeddedDynamo({ dataDir: null });
-    const started = performance.now();
-    const child = startMonitorProcess(
-      {
-        ACCOUNT_ADDRESS: ACCOUNT,
-        HYPERLIQUID_WS_URL: urls.wsUrl,
-        HYPERLIQUID_API_URL: urls.apiUrl,
-        DYNAMODB_ENDPOINT: dynamo.endpoint,
-        HEALTH_PORT: "0",
-        CVD_COINS: "BTC",
-        // The bundle resolves the embedded store's native parts from here.
-        NODE_PATH: join(process.cwd(), "node_modules"),
-      },
-      { args: [monitorFile] },
-    );
-    let coldStartMs = Number.NaN;
-    try {
-      for (let i = 0; i < 800; i++) {
-        const port = /"healthPort":(\d+)/.exec(child.output())?.[1];
-        if (
-          port &&
-          (await fetch(`http://127.0.0.1:${port}/ready`).then(
-            (r) => r.status,
-            () => 0,
-          )) === 200
-        ) {
-          coldStartMs = Math.round(performance.now() - started);
-          break;
-        }
-        await sleep(10);
-      }
-    } finally {
-      child.child.kill("SIGTERM");
-      await child.exited;
-      await dynamo.close();
-      await standIn.stop();
-    }
-    if (Number.isNaN(coldStartMs))
-      throw new Error(`bundled monitor never became ready:\n${child.output().slice(-2_000)}`);
+    const startsToReady: number[] = [];
+    for (let run = 0; run < starts; run++) startsToReady.push(await startToReady(entry, nodeOptions));
+    startsToReady.sort((a, b) => a - b);
     return {
-      monitorBundleKb: round(statSync(monitorFile).size / 1024, 1),
+      monitorBundleKb: round(entry.build.bundleBytes / 1024, 1),
+      imageOwnFilesKb: round((entry.build.bundleBytes + entry.build.sourceMapBytes) / 1024, 1),
       lambdaBundleKb: round(statSync(lambdaFile).size / 1024, 1),
-      coldStartMs,
+      imageStartToReadyMs: startsToReady[Math.floor(startsToReady.length / 2)]!,
+      imageStartsToReadyMs: startsToReady,
     };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(lambdaDir, { recursive: true, force: true });
   }
+}
+
+/** One start of the image's entry point: spawn → `/ready` 200, in milliseconds. */
+async function startToReady(entry: ImageEntry, nodeOptions: string): Promise<number> {
+  const standIn = new HyperliquidStandIn();
+  const urls = await standIn.start();
+  const dynamo = await startEmbeddedDynamo({ dataDir: null });
+  const started = performance.now();
+  const child = startMonitorProcess(
+    {
+      ACCOUNT_ADDRESS: ACCOUNT,
+      HYPERLIQUID_WS_URL: urls.wsUrl,
+      HYPERLIQUID_API_URL: urls.apiUrl,
+      DYNAMODB_ENDPOINT: dynamo.endpoint,
+      AWS_REGION: "local",
+      AWS_ACCESS_KEY_ID: "local",
+      AWS_SECRET_ACCESS_KEY: "local",
+      HEALTH_PORT: "0",
+      CVD_COINS: "BTC",
+      NODE_OPTIONS: nodeOptions,
+    },
+    { cwd: entry.workdir, args: entry.args },
+  );
+  let startToReadyMs = Number.NaN;
+  try {
+    for (let i = 0; i < 1_000 && Number.isNaN(startToReadyMs) && child.child.exitCode === null; i++) {
+      const port = /"healthPort":(\d+)/.exec(child.output())?.[1];
+      if (
+        port &&
+        (await fetch(`http://127.0.0.1:${port}/ready`).then(
+          (r) => r.status,
+          () => 0,
+        )) === 200
+      ) {
+        startToReadyMs = Math.round(performance.now() - started);
+      } else {
+        await sleep(10);
+      }
+    }
+  } finally {
+    child.child.kill("SIGTERM");
+    await child.exited;
+    await dynamo.close();
+    await standIn.stop();
+  }
+  if (Number.isNaN(startToReadyMs))
+    throw new Error(`the image's entry point never became ready:\n${child.output().slice(-2_000)}`);
+  return startToReadyMs;
 }
 
 // --- helpers ----------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
+import { DEFAULT_OUTDIR, MONITOR_BUNDLE } from "../../bin/build-monitor.ts";
 import {
   CONTEXT_KEYS,
   ContextError,
@@ -13,7 +14,7 @@ import {
 } from "../../lib/deploymentSettings.ts";
 import { IMAGE_CONTEXT_ALLOW } from "../../lib/monitorService.ts";
 import { runAppEntryPoint, synthesize } from "../support/cdkApp.ts";
-import { instructionsOf } from "../support/dockerfileRunner.ts";
+import { instructionsOf } from "../support/dockerfile.ts";
 
 const contextError = (context: Record<string, unknown>) => {
   try {
@@ -132,19 +133,41 @@ describe("context", () => {
 describe("container image", () => {
   const instructions = instructionsOf(readFileSync("monitor/Dockerfile", "utf8"));
 
-  it("is multi-stage, arm64, installs production dependencies from the lock file, runs as a non-root user", () => {
-    const froms = instructions.filter((line) => line.startsWith("FROM "));
-    expect(froms).toHaveLength(2);
-    for (const from of froms) expect(from).toContain("--platform=linux/arm64");
-    expect(froms[0]).toMatch(/ AS dependencies$/);
-    expect(instructions.some((line) => /^RUN npm ci --omit=dev\b/.test(line))).toBe(true);
-    // Only the final stage's instructions count: the USER comes after every COPY and before CMD.
-    const final = instructions.slice(instructions.indexOf(froms[1]!));
-    const user = final.findIndex((line) => line.startsWith("USER "));
-    expect(final[user]).toBe("USER node");
-    expect(final.findLastIndex((line) => line.startsWith("COPY "))).toBeLessThan(user);
-    expect(final.at(-1)).toBe('CMD ["node", "monitor/src/main.ts"]');
-    expect(final).toContain("COPY --from=dependencies --chown=root:root /app/node_modules ./node_modules");
+  const froms = instructions.filter((line) => line.startsWith("FROM "));
+  const buildStage = instructions.slice(0, instructions.indexOf(froms[1]!));
+  const finalStage = instructions.slice(instructions.indexOf(froms[1]!));
+
+  it("bundles in a build stage on the build machine's platform, from the lock file with the bundler", () => {
+    expect(froms).toEqual([
+      // The bundle is plain JavaScript: bundling natively spares an x86-64 machine from emulating arm64.
+      "FROM --platform=$BUILDPLATFORM node:24-bookworm-slim AS build",
+      "FROM --platform=linux/arm64 node:24-bookworm-slim",
+    ]);
+    // Every dependency from the lock file, dev ones (esbuild) included, then the shared build script.
+    expect(buildStage).toContain("RUN npm ci --ignore-scripts --no-audit --no-fund");
+    expect(buildStage.some((line) => line.includes("--omit=dev"))).toBe(false);
+    expect(buildStage.at(-1)).toBe("RUN node bin/build-monitor.ts --outdir dist");
+    expect(buildStage).toContain("COPY bin/build-monitor.ts ./bin/build-monitor.ts");
+  });
+
+  it("ships only the bundle and its source map, run with source maps, as a non-root user", () => {
+    // Only files from the build stage: no node_modules, no sources, no RUN (nothing arm64 runs at build).
+    const copies = finalStage.filter((line) => line.startsWith("COPY "));
+    expect(copies).toEqual([
+      "COPY --from=build --chown=root:root /app/dist/monitor.mjs /app/dist/monitor.mjs.map ./",
+    ]);
+    expect(finalStage.some((line) => line.startsWith("RUN "))).toBe(false);
+    expect(finalStage).toContain("WORKDIR /app");
+    // The CMD's file is one the stage copies (from the folder the build script writes to).
+    const cmd = JSON.parse(finalStage.at(-1)!.slice("CMD ".length)) as string[];
+    expect(cmd).toEqual(["node", "--enable-source-maps", MONITOR_BUNDLE]);
+    expect(copies[0]).toContain(`/app/${DEFAULT_OUTDIR}/${cmd.at(-1)} `);
+    expect(copies[0]).toContain(`/app/${DEFAULT_OUTDIR}/${cmd.at(-1)}.map `);
+    // The USER comes after every COPY and before CMD; SIGTERM is what ECS and Spot send.
+    const user = finalStage.findIndex((line) => line.startsWith("USER "));
+    expect(finalStage[user]).toBe("USER node");
+    expect(finalStage.findLastIndex((line) => line.startsWith("COPY "))).toBeLessThan(user);
+    expect(finalStage).toContain("STOPSIGNAL SIGTERM");
   });
 
   it("copies into the image only what exists in the narrowed build context", () => {
@@ -186,6 +209,9 @@ describe("container image", () => {
     walk(root);
     expect(files).toContain("monitor/src/main.ts");
     expect(files).toContain("package-lock.json");
+    expect(files).toContain("bin/build-monitor.ts");
+    // Of bin/, the build script alone.
+    expect(files.filter((file) => file.startsWith("bin/"))).toEqual(["bin/build-monitor.ts"]);
     for (const file of files) {
       expect(
         IMAGE_CONTEXT_ALLOW.some((allowed) => file === allowed || file.startsWith(`${allowed}/`)),

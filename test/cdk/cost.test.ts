@@ -3,7 +3,14 @@
  */
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { customMetricCount, estimateMonthlyCost, secretCount } from "../../lib/cost/estimate.ts";
+import {
+  customMetricCount,
+  estimateMonthlyCost,
+  FALLBACK_HOURS_PER_MONTH,
+  FALLBACK_SHORTAGES_PER_MONTH,
+  secretCount,
+} from "../../lib/cost/estimate.ts";
+import { PRICES } from "../../lib/cost/prices.ts";
 import { alarmCount } from "../../lib/monitoring/alarms.ts";
 import { resourcesOfType, synthesize } from "../support/cdkApp.ts";
 
@@ -28,6 +35,8 @@ describe("npm run cost", () => {
     const names = report.items.map((item: { item: string }) => item.item);
     for (const expected of [
       "Fargate Spot ARM64 compute",
+      "Fargate on-demand ARM64 (Spot fallback)",
+      "Spot fallback: EventBridge rules, capacity Lambda",
       "Public IPv4 address",
       "CloudWatch custom metrics",
       "CloudWatch alarms",
@@ -42,6 +51,43 @@ describe("npm run cost", () => {
     }
     expect(report.totalUsd).toBeLessThan(10);
     expect(report.totalUsd).toBeGreaterThan(5); // compute and the public IP alone are more than $5
+  });
+
+  it("one dynamodb account stays within $7.60 with the Spot fallback's expected on-demand hours", () => {
+    const report = JSON.parse(cost(["--json"]).stdout);
+    const item = (name: string) =>
+      report.items.find((candidate: { item: string }) => candidate.item === name);
+    const fallback = item("Fargate on-demand ARM64 (Spot fallback)");
+    expect(fallback.quantity).toBe(
+      `1 × ${FALLBACK_HOURS_PER_MONTH} h expected (${FALLBACK_SHORTAGES_PER_MONTH} Spot shortages × 6 h)`,
+    );
+    expect(FALLBACK_HOURS_PER_MONTH).toBe(12);
+    // On-demand ARM64: 0.25 vCPU and 0.5 GB for 12 hours, which Spot no longer runs.
+    const onDemandHour = 0.25 * PRICES.fargateArmVcpuHour + 0.5 * PRICES.fargateArmGbHour;
+    expect(fallback.monthlyUsd).toBeCloseTo(12 * onDemandHour, 10);
+    expect(item("Fargate Spot ARM64 compute").quantity).toBe("1 × 0.25 vCPU × 718 h + 1 × 0.5 GB × 718 h");
+    expect(item("Spot fallback: EventBridge rules, capacity Lambda").monthlyUsd).toBe(0);
+    expect(report.totalUsd).toBeLessThanOrEqual(7.6);
+    expect(report.totalUsd).toBe(7.59);
+
+    const table = cost([]).stdout;
+    expect(table).toMatch(/^Fargate on-demand ARM64 \(Spot fallback\)\s+1 × 12 h expected .+\$0\.12$/m);
+    expect(table).toMatch(/^total\s+\$7\.59$/m);
+    // Without the fallback's hours, 7 cents less; a whole month on on-demand costs its difference.
+    expect(JSON.parse(cost(["--fallback-hours", "0", "--json"]).stdout).totalUsd).toBe(7.52);
+    const month = JSON.parse(cost(["--fallback-hours", "730", "--json"]).stdout);
+    expect(month.totalUsd).toBe(JSON.parse(cost(["--spot", "false", "--json"]).stdout).totalUsd);
+    // On on-demand there is nothing to fall back from.
+    const onDemand = JSON.parse(cost(["--spot", "false", "--json"]).stdout);
+    expect(onDemand.items.map((i: { item: string }) => i.item)).not.toContain(
+      "Fargate on-demand ARM64 (Spot fallback)",
+    );
+    expect(cost(["--spot", "false", "--fallback-hours", "3"]).stderr).toBe(
+      "cost: --fallback-hours describes the Spot fallback: it needs --spot true\n",
+    );
+    expect(cost(["--fallback-hours", "731"]).stderr).toBe(
+      "cost: --fallback-hours=731 is not allowed: use a whole number from 0 to 730\n",
+    );
   });
 
   it("prints a table with a total, and rejects bad arguments in one line", () => {
@@ -84,4 +130,27 @@ describe("npm run cost", () => {
       expect(items.find((item) => item.item === name)!.monthlyUsd, name).toBe(0);
     }
   }, 60_000);
+});
+
+describe("the commands Lambda in the estimate", () => {
+  it("moves the moderate total by less than $0.05 in either mode (100 commands a day)", () => {
+    for (const mode of ["dynamodb", "supabase"] as const) {
+      const base = {
+        mode,
+        accounts: 1,
+        fillsPerDay: 200,
+        alertsPerDay: 10,
+        shards: 1,
+        spot: true,
+        cvdCoins: 3,
+      };
+      const without = estimateMonthlyCost(base);
+      const withCommands = estimateMonthlyCost({ ...base, commandsPerDay: 100 });
+      expect(withCommands.items.map((item) => item.item)).toContain(
+        "Lambda (chat commands, ARM, Function URL)",
+      );
+      expect(withCommands.totalUsd - without.totalUsd, mode).toBeGreaterThan(0);
+      expect(withCommands.totalUsd - without.totalUsd, mode).toBeLessThan(0.05);
+    }
+  });
 });

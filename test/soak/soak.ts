@@ -1,5 +1,6 @@
 /**
- * `npm run soak -- --minutes N [--seed S] [--json]`: the real monitor process (`node monitor/src/main.ts`)
+ * `npm run soak -- --minutes N [--seed S] [--json]`: the real monitor process, as the image runs it (the
+ * bundle its build stage makes, started with the Dockerfile's CMD: test/support/imageEntry.ts)
  * against the loopback Hyperliquid stand-in and a real DynamoDB-API store (dynalite on disk, behind a
  * fault proxy), with its alerts going through SNS → the real alert Lambda → Discord/Telegram stand-ins,
  * while a fault injector keeps breaking things:
@@ -22,7 +23,7 @@
 import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
-import { TASK_NODE_OPTIONS } from "../../lib/monitorService.ts";
+import { TASK_MALLOC_TUNABLES, TASK_NODE_OPTIONS } from "../../lib/monitorService.ts";
 import { parseCommandLine } from "../../monitor/src/commandLine.ts";
 import { normalizeFill, orderFills } from "../../monitor/src/domain/fill.ts";
 import { HyperliquidStandIn } from "../../monitor/src/standin/server.ts";
@@ -31,6 +32,7 @@ import { startEmbeddedDynamo } from "../../monitor/src/storage/local.ts";
 import { startAlertPipeline } from "../support/alertPipeline.ts";
 import { DynamoFaultProxy, type FaultKind } from "../support/dynamoFaultProxy.ts";
 import { fixture } from "../support/fixtures.ts";
+import { buildImageEntry } from "../support/imageEntry.ts";
 import { type MonitorProcess, startMonitorProcess } from "../support/monitorProcess.ts";
 import { groundTruth, HIP3_COIN, HIP3_DEX, SimulatedExchange, seededRandom } from "./exchange.ts";
 
@@ -74,6 +76,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 // --- the world ------------------------------------------------------------------------------------------
 
 const dataDir = mkdtempSync(join(tmpdir(), "hl-soak-"));
+const entry = await buildImageEntry();
 // The stand-in's REST budget is a third of Hyperliquid's (400 per minute), so catching up after gaps and
 // restarts meets real 429s.
 const standIn = new HyperliquidStandIn({ weightPerMinute: 400 });
@@ -106,8 +109,9 @@ const env = {
   HEALTH_PORT: "0",
   CVD_COINS: "BTC",
   SNAPSHOT_INTERVAL_SECONDS: "10",
-  // The deployed task's heap settings, so the peak memory reported is the one the task would see.
+  // The deployed task's heap and allocator settings, so the peak memory reported is the one the task would see.
   NODE_OPTIONS: TASK_NODE_OPTIONS,
+  GLIBC_TUNABLES: TASK_MALLOC_TUNABLES,
 };
 
 // --- the monitor, restarted by the fault injector ----------------------------------------------------------
@@ -118,7 +122,7 @@ const restarts = { SIGTERM: 0, SIGKILL: 0 };
 const crashes: string[] = [];
 
 function startMonitor(): void {
-  const started = startMonitorProcess(env);
+  const started = startMonitorProcess(env, { cwd: entry.workdir, args: entry.args });
   monitor = started;
   void started.exited.then(({ code }) => {
     if (values.log) appendFileSync(values.log, `${started.output()}\n--- exit ${code}\n`);
@@ -498,6 +502,7 @@ await reader.close();
 await dynamo.close();
 await standIn.stop();
 rmSync(dataDir, { recursive: true, force: true });
+entry.remove();
 
 const failed =
   fillsMissing > 0 ||

@@ -64,8 +64,9 @@ async function replayInto(env: Record<string, string>) {
     positions: (await reader.store.loadPositionStates(ACCOUNT)).sort((a, b) => a.coin.localeCompare(b.coin)),
     closed: await reader.store.listClosedPositions(ACCOUNT),
     orders: (await reader.store.listOrders(ACCOUNT)).sort((a, b) => a.oid - b.oid),
-    // The snapshot's time is when it was taken; its figures come from the replayed account state.
-    snapshot: { ...(await reader.store.latestAccountSnapshot(ACCOUNT)), time: 0 },
+    // The snapshot's time, and its feed's state (the age of the newest frame then), are when it was taken;
+    // its figures come from the replayed account state.
+    snapshot: { ...(await reader.store.latestAccountSnapshot(ACCOUNT)), time: 0, feed: undefined },
     cvdCoins: [...(await reader.store.latestCvdBuckets(coins)).keys()].sort(),
     cvd: await Promise.all(["BTC", "ETH"].map((coin) => reader.store.listCvdBuckets(coin))),
   };

@@ -8,11 +8,31 @@
  * with `retry_after` (seconds, float) in the body and `Retry-After` / `X-RateLimit-*` headers.
  * On demand: the webhook deleted (from then on 404 code 10015), and the webhook's channel a forum
  * (`thread_id` required, and it must name one of the forum's posts).
+ * Files (discord.com/developers/docs/reference#uploading-files): multipart/form-data with the JSON in
+ * `payload_json` and each file in `files[n]`, described in `attachments` by id n; an embed may show one as
+ * `attachment://<filename>`. At most 10 MiB per request (the default upload limit there); over it, 413
+ * `{code: 40005, message: "Request entity too large"}` as Discord answers a webhook
+ * (discord/discord-api-docs#6058). Pictures sent as `.png` must be PNGs (signature checked).
  * Limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits), counted in
  * code points as Discord counts them: content 2000, 10 embeds, title 256, description 4096, 25 fields,
  * field name 256 and value 1024 (both required, non-empty), footer 2048, author 256, 6000 in total.
+ * Application commands: `PUT /api/v10/applications/{application.id}/commands` with `Authorization: Bot
+ * <token>` replaces the global commands (interactions/application-commands#bulk-overwrite-global-application-commands);
+ * a wrong token → 401 `{message: "401: Unauthorized", code: 0}`; names 1-32 lower-case characters,
+ * descriptions 1-100 (…#application-command-object-application-command-naming), at most 100 commands.
  */
-import { startLoopbackServer } from "./loopbackHttp.ts";
+import { type JsonReply, startLoopbackServer } from "./loopbackHttp.ts";
+import { isPng, parseMultipart } from "./multipart.ts";
+
+/** Discord's default upload limit per request (reference#uploading-files). */
+export const DISCORD_UPLOAD_LIMIT_BYTES = 10 * 1024 * 1024;
+
+export interface DiscordAttachmentRecord {
+  field: string;
+  filename: string;
+  contentType: string | null;
+  bytes: Uint8Array;
+}
 
 export interface DiscordEmbedRecord {
   title?: string;
@@ -23,6 +43,7 @@ export interface DiscordEmbedRecord {
   fields?: { name: string; value: string; inline?: boolean }[];
   footer?: { text: string };
   author?: { name: string };
+  image?: { url: string };
 }
 
 export interface DiscordMessageRecord {
@@ -33,6 +54,9 @@ export interface DiscordMessageRecord {
   username?: string;
   embeds: DiscordEmbedRecord[];
   allowed_mentions?: unknown;
+  /** Files uploaded with the message (multipart), in `files[n]` order. */
+  files?: DiscordAttachmentRecord[];
+  attachments?: { id: number | string; filename?: string }[];
 }
 
 const codePoints = (value: string) => [...value].length;
@@ -43,6 +67,10 @@ export class DiscordStandIn {
   readonly messages: DiscordMessageRecord[] = [];
   readonly rejected: { status: number; body: unknown }[] = [];
   requests = 0;
+  readonly applicationId = "1187654321098765432";
+  readonly botToken = "MTE4NzY1NDMyMTA5ODc2NTQzMg.Gx-secret-bot-token_abcdefghijklmnop";
+  /** The global commands last registered, or null. */
+  applicationCommands: { name: string; description: string; options?: unknown[] }[] | null = null;
   #rateLimits: { count: number; retryAfterSeconds: number; headerOnly: boolean } = {
     count: 0,
     retryAfterSeconds: 0,
@@ -56,8 +84,16 @@ export class DiscordStandIn {
 
   static async start(): Promise<DiscordStandIn> {
     const standIn = new DiscordStandIn();
-    const server = await startLoopbackServer((request, body) =>
-      standIn.#handle(request.method ?? "", request.url ?? "", request.headers["content-type"], body),
+    const server = await startLoopbackServer((request, body, raw) =>
+      request.url?.startsWith("/api/v10/applications/")
+        ? standIn.#applicationCommands(request.method ?? "", request.url, request.headers.authorization, body)
+        : standIn.#handle(
+            request.method ?? "",
+            request.url ?? "",
+            request.headers["content-type"],
+            body,
+            raw,
+          ),
     );
     standIn.#close = server.close;
     standIn.#url = server.url;
@@ -91,7 +127,49 @@ export class DiscordStandIn {
     await this.#close?.();
   }
 
-  #handle(method: string, rawUrl: string, contentType: string | undefined, body: string) {
+  get apiUrl(): string {
+    return `${this.#url}/api/v10`;
+  }
+
+  #applicationCommands(method: string, rawUrl: string, authorization: string | undefined, body: string) {
+    this.requests += 1;
+    const match = /^\/api\/v10\/applications\/(\d+)\/commands$/.exec(
+      new URL(rawUrl, "http://127.0.0.1").pathname,
+    );
+    if (authorization !== `Bot ${this.botToken}`)
+      return this.#reject(401, { message: "401: Unauthorized", code: 0 });
+    if (!match || method !== "PUT")
+      return { status: 405, body: { message: "405: Method Not Allowed", code: 0 } };
+    if (match[1] !== this.applicationId)
+      return this.#reject(404, { message: "Unknown Application", code: 10002 });
+    let commands: unknown;
+    try {
+      commands = JSON.parse(body);
+    } catch {
+      return this.#reject(400, { code: 50109, message: "The request body contains invalid JSON." });
+    }
+    if (!Array.isArray(commands) || commands.length > 100) {
+      return this.#reject(400, { code: 50035, message: "Invalid Form Body" });
+    }
+    for (const command of commands as { name?: unknown; description?: unknown }[]) {
+      const nameOk = typeof command.name === "string" && /^[-_\p{Ll}\p{N}]{1,32}$/u.test(command.name);
+      const descriptionOk =
+        typeof command.description === "string" &&
+        command.description.length >= 1 &&
+        command.description.length <= 100;
+      if (!nameOk || !descriptionOk) return this.#reject(400, { code: 50035, message: "Invalid Form Body" });
+    }
+    this.applicationCommands = commands as { name: string; description: string }[];
+    return { status: 200, body: commands };
+  }
+
+  async #handle(
+    method: string,
+    rawUrl: string,
+    contentType: string | undefined,
+    body: string,
+    raw: Buffer,
+  ): Promise<JsonReply> {
     this.requests += 1;
     const url = new URL(rawUrl, "http://127.0.0.1");
     const match = /^\/api\/webhooks\/([^/]+)\/([^/]+)$/.exec(url.pathname);
@@ -140,7 +218,14 @@ export class DiscordStandIn {
       this.#failures.count -= 1;
       return { status: this.#failures.status, body: { message: "500: Internal Server Error", code: 0 } };
     }
-    if (!contentType?.startsWith("application/json")) {
+    let files: DiscordAttachmentRecord[] = [];
+    let json = body;
+    if (contentType?.startsWith("multipart/form-data")) {
+      const upload = await this.#readUpload(contentType, raw);
+      if ("reply" in upload) return upload.reply;
+      files = upload.files;
+      json = upload.json;
+    } else if (!contentType?.startsWith("application/json")) {
       return this.#reject(400, {
         code: 50035,
         message: "Invalid Form Body",
@@ -149,9 +234,15 @@ export class DiscordStandIn {
     }
     let payload: DiscordMessageRecord;
     try {
-      payload = JSON.parse(body);
+      payload = JSON.parse(json);
     } catch {
       return this.#reject(400, { code: 50109, message: "The request body contains invalid JSON." });
+    }
+    // reference#uploading-files: each `files[n]` is described in `attachments` by `id: n`, and an embed
+    // refers to it as `attachment://<filename>`.
+    const fileErrors = attachmentErrors(payload, files);
+    if (fileErrors.length > 0) {
+      return this.#reject(400, { code: 50035, message: "Invalid Form Body", errors: fileErrors });
     }
     // Discord stores text as UTF-8, where an unpaired surrogate is not representable, and refuses it
     // (discord/discord-api-docs#6561: "these aren't valid unicode strings"; the expected answer is a 400).
@@ -171,6 +262,7 @@ export class DiscordStandIn {
     const message = {
       ...payload,
       embeds: payload.embeds ?? [],
+      ...(files.length > 0 ? { files } : {}),
       threadId,
       id: String(1_100_000_000_000_000_000n + BigInt(this.messages.length)),
     };
@@ -189,10 +281,62 @@ export class DiscordStandIn {
       : { status: 204 };
   }
 
+  async #readUpload(
+    contentType: string,
+    raw: Buffer,
+  ): Promise<{ json: string; files: DiscordAttachmentRecord[] } | { reply: JsonReply }> {
+    if (raw.length > DISCORD_UPLOAD_LIMIT_BYTES) {
+      return { reply: this.#reject(413, { code: 40005, message: "Request entity too large" }) };
+    }
+    const parsed = await parseMultipart(contentType, raw);
+    const invalid = (errors: unknown) => ({
+      reply: this.#reject(400, { code: 50035, message: "Invalid Form Body", errors }),
+    });
+    if ("error" in parsed) return invalid({ _errors: [parsed.error] });
+    const json = parsed.parts.find((part) => part.name === "payload_json")?.text;
+    if (json === undefined || json === null) return invalid({ payload_json: "required with files" });
+    const files: DiscordAttachmentRecord[] = [];
+    for (const part of parsed.parts) {
+      if (part.name === "payload_json") continue;
+      if (!/^files\[\d+\]$/.test(part.name) || part.bytes === null || !part.filename) {
+        return invalid({ [part.name]: "unexpected form field" });
+      }
+      if (part.filename.toLowerCase().endsWith(".png") && !isPng(part.bytes)) {
+        return invalid({ [part.name]: "not a PNG" });
+      }
+      files.push({
+        field: part.name,
+        filename: part.filename,
+        contentType: part.contentType,
+        bytes: part.bytes,
+      });
+    }
+    return { json, files };
+  }
+
   #reject(status: number, body: unknown) {
     this.rejected.push({ status, body });
     return { status, body };
   }
+}
+
+/** `attachments` must describe each uploaded file, and `attachment://` images must name one. */
+function attachmentErrors(payload: DiscordMessageRecord, files: DiscordAttachmentRecord[]): string[] {
+  const errors: string[] = [];
+  const names = new Set(files.map((file) => file.filename));
+  for (const file of files) {
+    const id = Number(/\d+/.exec(file.field)![0]);
+    if (!(payload.attachments ?? []).some((attachment) => Number(attachment.id) === id)) {
+      errors.push(`attachments: no entry for ${file.field}`);
+    }
+  }
+  for (const [i, embed] of (payload.embeds ?? []).entries()) {
+    const url = embed.image?.url;
+    if (url?.startsWith("attachment://") && !names.has(url.slice("attachment://".length))) {
+      errors.push(`embeds.${i}.image.url: no uploaded file ${url}`);
+    }
+  }
+  return errors;
 }
 
 /** Paths of the strings in `value` that are not well-formed UTF-16 (a lone surrogate). */

@@ -3,13 +3,17 @@
  * COPY (from the build context or `--from=` an earlier stage), RUN (sh, in the stage's directory) and ENV
  * are carried out; USER, EXPOSE and STOPSIGNAL are left to the static checks. What it proves is the
  * image's *contents*: exactly the files the Dockerfile copies and the packages its RUN installs, started
- * with its CMD. The base image itself (Node 24 on Debian) is stood in by this machine's Node 24.
- * No Docker daemon runs here; `cdk deploy` builds the real image.
+ * with its CMD. The base image itself (Node 24 on Debian) is stood in by this machine's Node 24, and a
+ * caller may stand in for a named RUN command (the build stage's full `npm ci`, say, by the checkout's
+ * own install of the same lock file). No Docker daemon runs here; `cdk deploy` builds the real image.
  */
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, readFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
+import { instructionsOf } from "./dockerfile.ts";
 import { testTempDir } from "./tempDirs.ts";
+
+export { instructionsOf };
 
 export interface BuiltImage {
   /** The final stage's root directory (the image's `/`). */
@@ -25,22 +29,14 @@ interface StageState {
   workdir: string;
 }
 
-export function instructionsOf(dockerfile: string): string[] {
-  return dockerfile
-    .split("\n")
-    .filter((line) => !line.trimStart().startsWith("#"))
-    .join("\n")
-    .replace(/\\\n\s*/g, " ")
-    .split("\n")
-    .map((line) => line.trim())
-    .filter((line) => line !== "");
-}
-
 export function buildWithoutDocker(
   dockerfilePath: string,
   context: string,
   runEnv: NodeJS.ProcessEnv,
+  /** RUN commands (exactly as written) carried out by a function of the stage's WORKDIR instead. */
+  standIns: Record<string, (workdir: string) => void> = {},
 ): BuiltImage {
+  const unused = new Set(Object.keys(standIns));
   const stages: StageState[] = [];
   let env: Record<string, string> = {};
   let cmd: string[] = [];
@@ -87,14 +83,22 @@ export function buildWithoutDocker(
         }
         break;
       }
-      case "RUN":
-        execFileSync("sh", ["-c", rest.join(" ")], {
+      case "RUN": {
+        const command = rest.join(" ");
+        const standIn = standIns[command];
+        if (standIn) {
+          unused.delete(command);
+          standIn(inStage(current(), "."));
+          break;
+        }
+        execFileSync("sh", ["-c", command], {
           cwd: inStage(current(), "."),
           env: { ...runEnv, ...env },
           stdio: "pipe",
           timeout: 180_000,
         });
         break;
+      }
       case "CMD":
         cmd = JSON.parse(rest.join(" "));
         break;
@@ -106,6 +110,8 @@ export function buildWithoutDocker(
         throw new Error(`Dockerfile instruction not handled here: ${keyword}`);
     }
   }
+  // A stand-in for a command the Dockerfile no longer has would quietly test something else.
+  if (unused.size > 0) throw new Error(`no RUN instruction is: ${[...unused].join("; ")}`);
   const final = current();
   return { root: final.root, workdir: inStage(final, "."), env, cmd };
 }

@@ -11,13 +11,14 @@ export interface JsonReply {
 }
 
 export async function startLoopbackServer(
-  handle: (request: IncomingMessage, body: string) => JsonReply | Promise<JsonReply>,
+  handle: (request: IncomingMessage, body: string, raw: Buffer) => JsonReply | Promise<JsonReply>,
 ): Promise<{ server: Server; url: string; close(): Promise<void> }> {
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
     request.on("end", () => {
-      Promise.resolve(handle(request, Buffer.concat(chunks).toString("utf8")))
+      const raw = Buffer.concat(chunks);
+      Promise.resolve(handle(request, raw.toString("utf8"), raw))
         .then((reply) => send(response, reply))
         .catch((error) => send(response, { status: 500, body: { message: String(error) } }));
     });

@@ -7,6 +7,9 @@
  * The subset (PostgREST v12 behaviour):
  * - Auth: the `apikey` header must be one of the two keys; the service key runs as `service_role`
  *   (bypasses RLS), the anon key as `anon` (`SET LOCAL ROLE`, so grants and RLS apply). 401 otherwise.
+ *   `roleKeys` add JWTs for other roles, sent as `Authorization: Bearer` next to a project key in
+ *   `apikey`: PostgREST runs the request as the `role` claim of that JWT
+ *   (docs.postgrest.org/en/v12/references/auth.html#jwt-based-user-impersonation), e.g. `hl_reader`.
  * - `GET /rest/v1/<table>`: `select=` (`*` or column names), filters `<col>=<op>.<value>` with eq, neq, gt,
  *   gte, lt, lte, is (null/true/false), in.(a,b); `order=<col>.<asc|desc>[,…]`; `limit`, `offset`. At most
  *   `maxRows` rows (PostgREST's db-max-rows; Supabase's "Max rows", 1,000 unless the project lowers it),
@@ -73,7 +76,9 @@ function quoteIdentifier(name: string): string {
 
 export class PostgrestStandIn {
   readonly #db: PGlite;
-  readonly #keys: Map<string, "service_role" | "anon">;
+  readonly #keys: Map<string, string>;
+  /** JWTs of other roles, valid as the bearer token only (the gateway takes project keys in `apikey`). */
+  readonly #roleTokens: Map<string, string>;
   readonly #server: Server;
   #queue: Promise<unknown> = Promise.resolve();
   #faults: Fault[] = [];
@@ -83,13 +88,20 @@ export class PostgrestStandIn {
   /** PostgREST's db-max-rows: the most rows one read returns. */
   readonly maxRows: number;
 
-  constructor(options: { db: PGlite; serviceKey: string; anonKey: string; maxRows?: number }) {
+  constructor(options: {
+    db: PGlite;
+    serviceKey: string;
+    anonKey: string;
+    maxRows?: number;
+    roleKeys?: Record<string, string>;
+  }) {
     this.#db = options.db;
     this.maxRows = options.maxRows ?? DEFAULT_MAX_ROWS;
     this.#keys = new Map([
       [options.serviceKey, "service_role"],
       [options.anonKey, "anon"],
     ]);
+    this.#roleTokens = new Map(Object.entries(options.roleKeys ?? {}));
     this.#server = createServer((request, response) => void this.#handle(request, response));
   }
 
@@ -143,8 +155,15 @@ export class PostgrestStandIn {
     }
 
     try {
-      const role = this.#keys.get(String(request.headers.apikey ?? ""));
-      if (!role) throw new PostgrestError(401, "PGRST301", "Invalid API key");
+      // Supabase's gateway checks `apikey`; PostgREST then runs as the role of the `Authorization` JWT
+      // (supabase-js sends the same key in both unless told otherwise).
+      if (!this.#keys.has(String(request.headers.apikey ?? ""))) {
+        throw new PostgrestError(401, "PGRST301", "Invalid API key");
+      }
+      const bearer = /^Bearer (.+)$/.exec(String(request.headers.authorization ?? ""))?.[1];
+      const token = bearer ?? String(request.headers.apikey);
+      const role = this.#keys.get(token) ?? this.#roleTokens.get(token);
+      if (!role) throw new PostgrestError(401, "PGRST301", "JWSError JWSInvalidSignature");
       const match = /^\/rest\/v1\/(rpc\/)?([^/]+)$/.exec(url.pathname);
       if (!match) throw new PostgrestError(404, "PGRST125", `Invalid path ${url.pathname}`);
       const [, rpc, name] = match;

@@ -10,13 +10,37 @@
  *   `\`, and `*`, `_`, `__`, `~`, `||`, `` ` `` markers must be closed.
  * - Text length after entity parsing: 1 to 4096 (UTF-16 units); otherwise "message text is empty" or
  *   "message is too long".
+ * - `POST /bot<token>/sendPhoto` (core.telegram.org/bots/api#sendphoto) with the picture uploaded as
+ *   multipart/form-data (`photo` file part, "InputFile … using multipart/form-data"): at most 10 MB, width
+ *   + height at most 10000, ratio at most 20, the caption 0-1024 characters after entity parsing. The
+ *   answers' wording for a refused photo is the stand-in's own (Telegram's varies).
  * - 429 on demand: `{ok:false, error_code:429, description:"Too Many Requests: retry after N",
  *   parameters:{retry_after:N}}`.
  * - On demand, the failures a chat can develop: the bot blocked or removed (403), the group upgraded to a
  *   supergroup (400 with `parameters.migrate_to_chat_id`), forum topics (`message_thread_id`), and the
  *   per-chat flood limits (one message a second, twenty a minute in a group) answered with 429.
+ * - For the commands webhook: `setWebhook` (core.telegram.org/bots/api#setwebhook: an HTTPS `url`,
+ *   `secret_token` of 1-256 characters A-Z a-z 0-9 _ -, `allowed_updates` a list of update types),
+ *   `setMyCommands` (core.telegram.org/bots/api#botcommand: command 1-32 characters of lower-case
+ *   letters, digits and underscores; description 1-256). Messages and photos may also go to the chats in
+ *   `otherChats` (chats the bot is in besides the alert chat).
  */
-import { startLoopbackServer } from "./loopbackHttp.ts";
+import { type JsonReply, startLoopbackServer } from "./loopbackHttp.ts";
+import { parseMultipart, pngSize } from "./multipart.ts";
+
+/** sendPhoto: "The photo must be at most 10 MB in size" (Bot API). */
+export const TELEGRAM_PHOTO_LIMIT_BYTES = 10 * 1024 * 1024;
+
+export interface TelegramPhotoRecord {
+  messageId: number;
+  chatId: string;
+  threadId: number | null;
+  /** The caption after entity parsing. */
+  caption: string;
+  bytes: Uint8Array;
+  width: number;
+  height: number;
+}
 
 export interface TelegramMessageRecord {
   messageId: number;
@@ -53,6 +77,11 @@ export class TelegramStandIn {
   readonly botToken = "7712345678:AAH-secret-bot-token_abcdefghijklmnopqrstu";
   chatId = "-1001234567890";
   readonly messages: TelegramMessageRecord[] = [];
+  readonly photos: TelegramPhotoRecord[] = [];
+  /** Chats besides `chatId` that the bot is a member of (a message to any other chat: "chat not found"). */
+  readonly otherChats = new Set<string>();
+  webhook: { url: string; secretToken: string | null; allowedUpdates: unknown } | null = null;
+  commands: { command: string; description: string }[] | null = null;
   readonly rejected: { status: number; description: string }[] = [];
   requests = 0;
   #rateLimits = { count: 0, retryAfterSeconds: 1 };
@@ -68,8 +97,8 @@ export class TelegramStandIn {
 
   static async start(): Promise<TelegramStandIn> {
     const standIn = new TelegramStandIn();
-    const server = await startLoopbackServer((request, body) =>
-      standIn.#handle(request.method ?? "", request.url ?? "", body),
+    const server = await startLoopbackServer((request, body, raw) =>
+      standIn.#handle(request.method ?? "", request.url ?? "", body, raw, request.headers["content-type"]),
     );
     standIn.#close = server.close;
     standIn.url = server.url;
@@ -122,11 +151,20 @@ export class TelegramStandIn {
     await this.#close?.();
   }
 
-  #handle(method: string, rawUrl: string, body: string) {
+  async #handle(
+    method: string,
+    rawUrl: string,
+    body: string,
+    raw: Buffer,
+    contentType: string | undefined,
+  ): Promise<JsonReply> {
     this.requests += 1;
     const match = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(new URL(rawUrl, "http://127.0.0.1").pathname);
     if (!match || match[1] !== this.botToken) return this.#error(401, "Unauthorized");
-    if (match[2] !== "sendMessage" || method !== "POST") return this.#error(404, "Not Found");
+    if (method === "POST" && match[2] === "setWebhook") return this.#setWebhook(body);
+    if (method === "POST" && match[2] === "setMyCommands") return this.#setMyCommands(body);
+    const photo = match[2] === "sendPhoto";
+    if ((match[2] !== "sendMessage" && !photo) || method !== "POST") return this.#error(404, "Not Found");
     if (this.#rateLimits.count > 0) {
       this.#rateLimits.count -= 1;
       const seconds = this.#rateLimits.retryAfterSeconds;
@@ -144,6 +182,7 @@ export class TelegramStandIn {
       this.#failures.count -= 1;
       return this.#error(this.#failures.status, "Bad Gateway");
     }
+    if (photo) return this.#sendPhoto(contentType, raw);
     let request: { chat_id?: unknown; text?: unknown; parse_mode?: unknown; message_thread_id?: unknown };
     try {
       request = JSON.parse(body);
@@ -159,7 +198,9 @@ export class TelegramStandIn {
         migrate_to_chat_id: Number(movedTo),
       });
     }
-    if (chatId !== this.chatId) return this.#error(400, "Bad Request: chat not found");
+    if (chatId !== this.chatId && !this.otherChats.has(chatId)) {
+      return this.#error(400, "Bad Request: chat not found");
+    }
     if (this.#refusal) return this.#error(this.#refusal.status, this.#refusal.description);
     const threadId = request.message_thread_id;
     if (threadId !== undefined) {
@@ -191,8 +232,8 @@ export class TelegramStandIn {
       return this.#error(429, `Too Many Requests: retry after ${flooded}`, { retry_after: flooded });
     }
     const record: TelegramMessageRecord = {
-      messageId: this.messages.length + 1,
-      chatId: this.chatId,
+      messageId: this.messages.length + this.photos.length + 1,
+      chatId,
       threadId: typeof threadId === "number" ? threadId : null,
       source: request.text,
       text: parsed.text,
@@ -213,6 +254,45 @@ export class TelegramStandIn {
     };
   }
 
+  #setWebhook(body: string) {
+    const request = parseObject(body);
+    if (request === null) return this.#error(400, "Bad Request: can't parse JSON");
+    const url = typeof request.url === "string" ? request.url : "";
+    // setWebhook: "HTTPS URL to send updates to"; plain HTTP is refused.
+    if (!url.startsWith("https://"))
+      return this.#error(400, "Bad Request: bad webhook: HTTPS url must be provided for webhook");
+    const secret = request.secret_token;
+    if (secret !== undefined && (typeof secret !== "string" || !/^[A-Za-z0-9_-]{1,256}$/.test(secret))) {
+      return this.#error(400, "Bad Request: secret token contains unallowed characters");
+    }
+    this.webhook = {
+      url,
+      secretToken: typeof secret === "string" ? secret : null,
+      allowedUpdates: request.allowed_updates,
+    };
+    return { status: 200, body: { ok: true, result: true, description: "Webhook was set" } };
+  }
+
+  #setMyCommands(body: string) {
+    const request = parseObject(body);
+    const commands = request?.commands;
+    if (!Array.isArray(commands)) return this.#error(400, "Bad Request: can't parse commands JSON object");
+    for (const entry of commands as { command?: unknown; description?: unknown }[]) {
+      if (typeof entry.command !== "string" || !/^[a-z0-9_]{1,32}$/.test(entry.command)) {
+        return this.#error(400, "Bad Request: BOT_COMMAND_INVALID");
+      }
+      if (
+        typeof entry.description !== "string" ||
+        entry.description.length < 1 ||
+        entry.description.length > 256
+      ) {
+        return this.#error(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID");
+      }
+    }
+    this.commands = commands as { command: string; description: string }[];
+    return { status: 200, body: { ok: true, result: true } };
+  }
+
   /** Seconds to wait before this chat takes another message, or null when it takes one now (and counts it). */
   #floodWait(chatId: string): number | null {
     if (!this.#flood) return null;
@@ -227,12 +307,89 @@ export class TelegramStandIn {
     return null;
   }
 
+  async #sendPhoto(contentType: string | undefined, raw: Buffer): Promise<JsonReply> {
+    if (raw.length > TELEGRAM_PHOTO_LIMIT_BYTES + 64 * 1024) {
+      return this.#error(400, "Bad Request: file is too big");
+    }
+    const parsed = await parseMultipart(contentType, raw);
+    if ("error" in parsed) return this.#error(400, `Bad Request: ${parsed.error}`);
+    const field = (name: string) => parsed.parts.find((part) => part.name === name);
+    const chatId = field("chat_id")?.text ?? "";
+    const movedTo = this.#migrated.get(chatId);
+    if (movedTo !== undefined) {
+      return this.#error(400, "Bad Request: group chat was upgraded to a supergroup chat", {
+        migrate_to_chat_id: Number(movedTo),
+      });
+    }
+    if (chatId !== this.chatId && !this.otherChats.has(chatId)) {
+      return this.#error(400, "Bad Request: chat not found");
+    }
+    if (this.#refusal) return this.#error(this.#refusal.status, this.#refusal.description);
+    const thread = field("message_thread_id")?.text;
+    if (thread !== undefined && thread !== null && !this.#topics?.has(Number(thread))) {
+      return this.#error(400, "Bad Request: message thread not found");
+    }
+    const file = field("photo");
+    if (!file?.bytes || !file.filename)
+      return this.#error(400, "Bad Request: there is no photo in the request");
+    if (file.bytes.length > TELEGRAM_PHOTO_LIMIT_BYTES)
+      return this.#error(400, "Bad Request: file is too big");
+    const size = pngSize(file.bytes);
+    if (!size) return this.#error(400, "Bad Request: IMAGE_PROCESS_FAILED");
+    // sendPhoto: "width and height must not exceed 10000 in total. Width and height ratio must be at most 20."
+    const ratio = Math.max(size.width, size.height) / Math.max(1, Math.min(size.width, size.height));
+    if (size.width + size.height > 10_000 || ratio > 20) {
+      return this.#error(400, "Bad Request: PHOTO_INVALID_DIMENSIONS");
+    }
+    const captionSource = field("caption")?.text ?? "";
+    const parseMode = field("parse_mode")?.text ?? null;
+    const caption = parseMode === "HTML" ? parseTelegramHtml(captionSource) : { text: captionSource };
+    if ("error" in caption) return this.#error(400, `Bad Request: can't parse entities: ${caption.error}`);
+    // sendPhoto caption: "0-1024 characters after entities parsing".
+    if (caption.text.length > 1024) return this.#error(400, "Bad Request: message caption is too long");
+    const flooded = this.#floodWait(chatId);
+    if (flooded !== null) {
+      return this.#error(429, `Too Many Requests: retry after ${flooded}`, { retry_after: flooded });
+    }
+    const record: TelegramPhotoRecord = {
+      messageId: this.messages.length + this.photos.length + 1,
+      chatId,
+      threadId: thread ? Number(thread) : null,
+      caption: caption.text,
+      bytes: file.bytes,
+      ...size,
+    };
+    this.photos.push(record);
+    return {
+      status: 200,
+      body: {
+        ok: true,
+        result: {
+          message_id: record.messageId,
+          date: Math.floor(Date.now() / 1000),
+          chat: { id: Number(chatId), type: "supergroup" },
+          photo: [{ file_id: `photo-${record.messageId}`, width: size.width, height: size.height }],
+          caption: caption.text,
+        },
+      },
+    };
+  }
+
   #error(status: number, description: string, parameters?: Record<string, unknown>) {
     this.rejected.push({ status, description });
     return {
       status,
       body: { ok: false, error_code: status, description, ...(parameters ? { parameters } : {}) },
     };
+  }
+}
+
+function parseObject(body: string): Record<string, unknown> | null {
+  try {
+    const value: unknown = JSON.parse(body);
+    return value && typeof value === "object" ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
   }
 }
 

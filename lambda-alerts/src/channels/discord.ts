@@ -12,11 +12,19 @@ import type { DiscordWebhookPayload } from "../render/discord.ts";
 import { cutAt } from "../render/truncate.ts";
 import { type ChannelResponse, type DeliveryTiming, postJson } from "./httpDelivery.ts";
 
+/** A file sent with the message (Discord "Uploading Files": multipart, `files[n]` + `payload_json`). */
+export interface DiscordAttachment {
+  filename: string;
+  contentType: string;
+  bytes: Uint8Array;
+}
+
 export async function postDiscordWebhook(
   webhookUrl: string,
   payload: DiscordWebhookPayload,
   timing: DeliveryTiming,
   threadId: string | null = null,
+  attachment: DiscordAttachment | null = null,
 ): Promise<ChannelResponse> {
   const url = new URL(webhookUrl);
   url.searchParams.set("wait", "true");
@@ -27,6 +35,25 @@ export async function postDiscordWebhook(
       channel: "discord",
       url: url.toString(),
       body: payload,
+      // discord.com/developers/docs/reference#uploading-files: the JSON goes in `payload_json`, each file
+      // in `files[n]`, described in `attachments` by id n; an embed shows it as `attachment://<filename>`.
+      ...(attachment
+        ? {
+            form: () => {
+              const form = new FormData();
+              form.set(
+                "payload_json",
+                JSON.stringify({ ...payload, attachments: [{ id: 0, filename: attachment.filename }] }),
+              );
+              form.set(
+                "files[0]",
+                new Blob([attachment.bytes as Uint8Array<ArrayBuffer>], { type: attachment.contentType }),
+                attachment.filename,
+              );
+              return form;
+            },
+          }
+        : {}),
       retryAfterMs: (response, body) => {
         const fromBody = (body as { retry_after?: unknown } | null)?.retry_after;
         if (typeof fromBody === "number" && Number.isFinite(fromBody)) return Math.ceil(fromBody * 1000);

@@ -24,7 +24,10 @@ export interface DeliveryTiming {
 export interface ChannelRequest {
   channel: ChannelName;
   url: string;
+  /** Sent as JSON, unless `form` is given. */
   body: unknown;
+  /** A multipart/form-data body instead (built afresh per try; fetch writes the boundary header). */
+  form?: () => FormData;
   /** Reads the wait a 429 asks for, in ms (null when the response does not say). */
   retryAfterMs: (response: Response, body: unknown) => number | null;
   /** Turns a non-success answer into a short, secret-free description. */
@@ -55,12 +58,18 @@ export async function postJson(request: ChannelRequest, timing: DeliveryTiming):
     let response: Response;
     let body: unknown;
     try {
-      response = await doFetch(request.url, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(request.body),
-        signal: AbortSignal.timeout(Math.min(requestTimeoutMs, timeLeft)),
-      });
+      const signal = AbortSignal.timeout(Math.min(requestTimeoutMs, timeLeft));
+      response = await doFetch(
+        request.url,
+        request.form
+          ? { method: "POST", body: request.form(), signal }
+          : {
+              method: "POST",
+              headers: { "content-type": "application/json" },
+              body: JSON.stringify(request.body),
+              signal,
+            },
+      );
       const raw = await response.text();
       body = parseJson(raw);
     } catch (error) {

@@ -41,24 +41,67 @@ export async function sendTelegramMessage(
   }
 }
 
+/** Telegram's caption limit for `sendPhoto`: 0-1024 characters after entities parsing (Bot API). */
+export const TELEGRAM_CAPTION_LIMIT = 1_024;
+
+/**
+ * `sendPhoto` with the PNG uploaded as multipart/form-data (core.telegram.org/bots/api#sendphoto: `photo`
+ * as "InputFile … uploaded using multipart/form-data", at most 10 MB; `caption` 0-1024 characters).
+ */
+export async function sendTelegramPhoto(
+  target: TelegramTarget,
+  png: Uint8Array,
+  captionHtml: string,
+  timing: DeliveryTiming,
+): Promise<TelegramSendResult> {
+  const photo = (chatId: string) => send(target, chatId, null, timing, { png, captionHtml });
+  try {
+    return { ...(await photo(target.chatId)), migratedTo: null };
+  } catch (error) {
+    const migrateTo =
+      error instanceof ChannelError && error.status === 400 ? migrateToChatId(error.answer) : null;
+    if (migrateTo === null || migrateTo === target.chatId) throw error;
+    return { ...(await photo(migrateTo)), migratedTo: migrateTo };
+  }
+}
+
 async function send(
   target: TelegramTarget,
   chatId: string,
-  html: string,
+  html: string | null,
   timing: DeliveryTiming,
+  photo: { png: Uint8Array; captionHtml: string } | null = null,
 ): Promise<ChannelResponse> {
   const base = target.apiUrl.replace(/\/+$/, "");
+  const thread = target.threadId ? { message_thread_id: Number(target.threadId) } : {};
   return postJson(
     {
       channel: "telegram",
-      url: `${base}/bot${target.botToken}/sendMessage`,
+      url: `${base}/bot${target.botToken}/${photo ? "sendPhoto" : "sendMessage"}`,
       body: {
         chat_id: chatId,
-        ...(target.threadId ? { message_thread_id: Number(target.threadId) } : {}),
+        ...thread,
         text: html,
         parse_mode: "HTML",
         link_preview_options: { is_disabled: true },
       },
+      ...(photo
+        ? {
+            form: () => {
+              const form = new FormData();
+              form.set("chat_id", chatId);
+              if (target.threadId) form.set("message_thread_id", target.threadId);
+              form.set("caption", photo.captionHtml);
+              form.set("parse_mode", "HTML");
+              form.set(
+                "photo",
+                new Blob([photo.png as Uint8Array<ArrayBuffer>], { type: "image/png" }),
+                "pnl.png",
+              );
+              return form;
+            },
+          }
+        : {}),
       retryAfterMs: (_response, body) => {
         const seconds = (body as { parameters?: { retry_after?: unknown } } | null)?.parameters?.retry_after;
         return typeof seconds === "number" && Number.isFinite(seconds) ? Math.ceil(seconds * 1000) : null;

@@ -39,6 +39,8 @@ export interface DiscordEmbed {
   timestamp: string;
   fields: { name: string; value: string; inline: boolean }[];
   footer: { text: string };
+  /** An image: for an uploaded file, `attachment://<filename>` (Discord "Uploading Files"). */
+  image?: { url: string };
 }
 
 export interface DiscordWebhookPayload {

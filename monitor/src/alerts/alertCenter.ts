@@ -6,7 +6,7 @@
 import type { AlertEvent } from "../../../lambda-alerts/src/alertEvent.ts";
 import type { AlertConfig } from "../config/alertConfig.ts";
 import type { Network } from "../config/config.ts";
-import type { AccountSnapshot, Fill, PositionEvent } from "../domain/types.ts";
+import type { AccountSnapshot, Fill, OrderState, PositionEvent } from "../domain/types.ts";
 import { errorSummary } from "../runtime/fillSync.ts";
 import type { MonitorStore } from "../storage/store.ts";
 import type { Logger } from "../telemetry/logger.ts";
@@ -16,6 +16,7 @@ import { dailySummaryAlert } from "./dailySummary.ts";
 import { DrawdownAlerts } from "./drawdownAlerts.ts";
 import { fillsRecoveredAlert, fillsSkippedAlert, HealthAlerts } from "./healthAlerts.ts";
 import { type AlertLinks, alertLinks } from "./links.ts";
+import { orderAlertKind, orderAlerts, type TriggerDetails } from "./orderAlerts.ts";
 import { positionAlerts } from "./positionAlerts.ts";
 import type { AlertPublisher } from "./publishers.ts";
 import { RiskAlerts } from "./riskAlerts.ts";
@@ -23,6 +24,16 @@ import { RiskAlerts } from "./riskAlerts.ts";
 /** Monitor-health alerts wait this long for their storage claim before going out unclaimed. */
 const HEALTH_CLAIM_TIMEOUT_MS = 5_000;
 const DAY_MS = 86_400_000;
+/** A triggered order's details are looked up for at most this long before the alert goes without them. */
+const ORDER_DETAILS_TIMEOUT_MS = 5_000;
+/** Order updates already turned into alerts by this task (bounded; storage claims stay the real guard). */
+const MAX_ORDER_UPDATES_REMEMBERED = 2_000;
+
+/** An order update as the runtime saw it, with the trigger details when it already has them. */
+export interface OrderUpdate {
+  order: OrderState;
+  details?: TriggerDetails | null;
+}
 
 export interface AlertCenterOptions {
   config: AlertConfig;
@@ -33,6 +44,8 @@ export interface AlertCenterOptions {
   metrics: Metrics;
   /** Funding payments (USDC amounts) of an account in [from, to]; for the daily summary. */
   fundingBetween?: (account: string, from: number, to: number) => Promise<string[]>;
+  /** The trigger details of an order (REST `orderStatus`), for `order_triggered` alerts. */
+  orderDetails?: (account: string, oid: number) => Promise<TriggerDetails | null>;
   now?: () => number;
   leaseMs?: number;
 }
@@ -52,6 +65,9 @@ export class AlertCenter {
   readonly #skippedAlerted = new Map<string, string>();
   /** Serialises snapshot-driven alerting so rule state sees snapshots in order. */
   #snapshotChain: Promise<void> = Promise.resolve();
+  /** Serialises order alerts, so an order's updates are claimed in the order they arrived. */
+  #orderChain: Promise<void> = Promise.resolve();
+  readonly #orderUpdatesSeen = new Set<string>();
 
   constructor(options: AlertCenterOptions) {
     this.#options = options;
@@ -117,6 +133,66 @@ export class AlertCenter {
       alerts.push(...positionAlerts(event, fill, { enabled: this.#config.enabled, links: this.#links }));
     }
     await this.outbox.submit(alerts);
+  }
+
+  /**
+   * Order statuses received (socket frames, and REST lookups after a reconnect): alerts for triggered
+   * TP/SL orders, orders the exchange canceled, and (when enabled) filled orders. Updates older than
+   * ALERT_MAX_EVENT_AGE_SECONDS are skipped; the same update seen again is claimed once (its key).
+   */
+  orderUpdates(account: string, updates: readonly OrderUpdate[]): void {
+    const now = this.#now();
+    const maxAge = this.#config.maxEventAgeMs;
+    const due: OrderUpdate[] = [];
+    for (const update of updates) {
+      const { order } = update;
+      const kind = orderAlertKind(order);
+      if (kind === null || !this.#config.enabled.has(kind)) continue;
+      if (maxAge !== null && now - order.statusTimestamp > maxAge) continue;
+      const seen = `${account}:${order.oid}:${order.status}`;
+      if (this.#orderUpdatesSeen.has(seen)) continue;
+      if (this.#orderUpdatesSeen.size >= MAX_ORDER_UPDATES_REMEMBERED) this.#orderUpdatesSeen.clear();
+      this.#orderUpdatesSeen.add(seen);
+      due.push(update);
+    }
+    if (due.length === 0) return;
+    this.#orderChain = this.#orderChain
+      .then(async () => {
+        const alerts: AlertEvent[] = [];
+        for (const update of due) {
+          const details = update.details ?? (await this.#triggerDetails(account, update.order));
+          alerts.push(
+            ...orderAlerts(update.order, { enabled: this.#config.enabled, links: this.#links, details }),
+          );
+        }
+        await this.outbox.submit(alerts);
+      })
+      .catch((error) => {
+        // Not claimed: forget them, so that the same update seen again (a reconnect's lookup) retries.
+        for (const { order } of due) this.#orderUpdatesSeen.delete(`${account}:${order.oid}:${order.status}`);
+        this.#logger.error({ account, err: errorSummary(error) }, "order alerts not submitted");
+      });
+  }
+
+  async #triggerDetails(account: string, order: OrderState): Promise<TriggerDetails | null> {
+    const lookup = this.#options.orderDetails;
+    if (order.status !== "triggered" || !lookup) return null;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), ORDER_DETAILS_TIMEOUT_MS);
+      timer.unref();
+    });
+    try {
+      return await Promise.race([lookup(account, order.oid), timeout]);
+    } catch (error) {
+      this.#logger.warn(
+        { account, oid: order.oid, err: errorSummary(error) },
+        "trigger details not looked up; the alert goes without the trigger price",
+      );
+      return null;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Risk and drawdown rules on every account state received (socket frames and REST fetches). */
@@ -224,6 +300,7 @@ export class AlertCenter {
 
   async stop(timeoutMs?: number): Promise<void> {
     await this.#snapshotChain;
+    await this.#orderChain;
     await this.outbox.stop(timeoutMs);
   }
 
@@ -258,6 +335,7 @@ export class AlertCenter {
             closed: closed.filter((position) => position.closedAt >= from && position.closedAt <= to),
             funding,
             accountValue: latest(account)?.accountValue ?? null,
+            chartClosed: closed,
           },
           this.#links,
         );

@@ -2,8 +2,9 @@
  * The optional daily summary of an account: realised PnL of the positions closed, fills, volume, fees and
  * funding over one UTC day. Pure: the caller loads the day's records.
  */
-import { ALERT_SCHEMA, type AlertEvent } from "../../../lambda-alerts/src/alertEvent.ts";
+import { ALERT_SCHEMA, type AlertEvent, MAX_CHART_POINTS } from "../../../lambda-alerts/src/alertEvent.ts";
 import { dec, str } from "../domain/decimal.ts";
+import { cumulativePnlSeries } from "../domain/pnlSeries.ts";
 import type { ClosedPosition, Fill } from "../domain/types.ts";
 import { exact, signed, signedRounded } from "./format.ts";
 import type { AlertLinks } from "./links.ts";
@@ -17,7 +18,15 @@ export interface DailyActivity {
   /** Funding payments of the day (USDC, positive = received), or null when they could not be fetched. */
   funding: readonly string[] | null;
   accountValue: string | null;
+  /**
+   * Positions closed over the chart's period (the 30 days up to the end of the day; more is ignored):
+   * the summary carries their cumulative realised PnL as chart points and the delivery side draws it.
+   * Omitted: no chart.
+   */
+  chartClosed?: readonly ClosedPosition[];
 }
+
+export const SUMMARY_CHART_DAYS = 30;
 
 export function dailySummaryAlert(day: DailyActivity, links: AlertLinks): AlertEvent {
   const date = new Date(day.dayStart).toISOString().slice(0, 10);
@@ -36,6 +45,20 @@ export function dailySummaryAlert(day: DailyActivity, links: AlertLinks): AlertE
   ];
   if (day.accountValue !== null)
     fields.push({ label: "Account value", value: `${exact(day.accountValue)} USDC` });
+  const dayEnd = day.dayStart + 86_400_000 - 1;
+  const chart =
+    day.chartClosed === undefined
+      ? {}
+      : {
+          chart: {
+            title: `Realised PnL, last ${SUMMARY_CHART_DAYS} days to ${date} (UTC)`,
+            cumulativePnl: cumulativePnlSeries(
+              day.chartClosed,
+              { from: dayEnd + 1 - SUMMARY_CHART_DAYS * 86_400_000, to: dayEnd },
+              MAX_CHART_POINTS,
+            ),
+          },
+        };
   return {
     schema: ALERT_SCHEMA,
     key: `daily_summary:${day.account}:${date}`,
@@ -48,5 +71,6 @@ export function dailySummaryAlert(day: DailyActivity, links: AlertLinks): AlertE
     time: day.dayStart + 86_400_000,
     fields,
     links: links.account(day.account),
+    ...chart,
   };
 }

@@ -12,7 +12,7 @@ import { PublishCommand, SNSClient, type SNSClientConfig } from "@aws-sdk/client
 import type { AlertEvent } from "../../../lambda-alerts/src/alertEvent.ts";
 import { type ChannelSettings, deliverAlert } from "../../../lambda-alerts/src/deliver.ts";
 import { MemoryDeliveryLedger } from "../../../lambda-alerts/src/deliveryLedger.ts";
-import { alertSubject, alertText } from "../../../lambda-alerts/src/render/text.ts";
+import { alertPublishInput } from "../../../lambda-alerts/src/snsAlertMessage.ts";
 import type { Logger } from "../telemetry/logger.ts";
 
 export interface AlertPublisher {
@@ -33,19 +33,7 @@ export class SnsAlertPublisher implements AlertPublisher {
   }
 
   async publish(event: AlertEvent): Promise<void> {
-    const text = alertText(event);
-    await this.#client.send(
-      new PublishCommand({
-        TopicArn: this.#topicArn,
-        Subject: alertSubject(event),
-        MessageStructure: "json",
-        Message: JSON.stringify({ default: text, email: text, lambda: JSON.stringify(event) }),
-        MessageAttributes: {
-          kind: { DataType: "String", StringValue: event.kind },
-          severity: { DataType: "String", StringValue: event.severity },
-        },
-      }),
-    );
+    await this.#client.send(new PublishCommand(alertPublishInput(this.#topicArn, event)));
   }
 
   close(): void {

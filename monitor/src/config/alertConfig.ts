@@ -15,7 +15,10 @@ export const MONITOR_ALERT_KINDS = ALERT_KINDS.filter(
     kind !== "cloudwatch_alarm" && kind !== "notification",
 );
 
-/** On unless ALERT_EVENTS says otherwise. Increases and reductions are off: one per order is still a lot. */
+/**
+ * On unless ALERT_EVENTS says otherwise. Increases and reductions are off: one per order is still a lot;
+ * so is `order_filled` (every filled order, on top of the position alerts its fills raise).
+ */
 export const DEFAULT_ALERT_EVENTS: readonly AlertKind[] = [
   "position_opened",
   "position_closed",
@@ -26,6 +29,8 @@ export const DEFAULT_ALERT_EVENTS: readonly AlertKind[] = [
   "drawdown",
   "monitor_degraded",
   "fills_recovered",
+  "order_triggered",
+  "order_canceled_by_exchange",
 ];
 
 /** A "cleared"/"recovered" alert follows its parent kind. */

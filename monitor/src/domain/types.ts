@@ -193,6 +193,17 @@ export interface AccountSnapshot {
   /** Smallest liquidation distance over the positions, or null. */
   minLiquidationDistance: string | null;
   positions: PositionHealth[];
+  /** The account's feed when the snapshot was taken (what /status reads); absent in older snapshots. */
+  feed?: SnapshotFeed;
+}
+
+export interface SnapshotFeed {
+  /** The account's socket was live: open, subscriptions acknowledged, a data frame within the ready age. */
+  live: boolean;
+  /** Age of its newest data frame then (null: none on the current socket). */
+  lastDataAgeMs: number | null;
+  /** package.json's version of the monitor that wrote it. */
+  monitorVersion: string;
 }
 
 /** One minute of CVD for one coin. */

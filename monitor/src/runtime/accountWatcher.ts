@@ -11,6 +11,8 @@
  * (1 subscription) and that dex in the REST refresh after every (re)connection (clearinghouseState 2 +
  * frontendOpenOrders 20 weight). A dex is not dropped again (it costs one subscription; see docs/how-it-works.md).
  */
+
+import type { TriggerDetails } from "../alerts/orderAlerts.ts";
 import { dec } from "../domain/decimal.ts";
 import { normalizeFill } from "../domain/fill.ts";
 import { OrderBook, orderFromWire } from "../domain/orders.ts";
@@ -20,7 +22,7 @@ import type { WireClearinghouseState, WireFill, WireOrder } from "../domain/wire
 import { backfillFills } from "../hyperliquid/backfillFills.ts";
 import { CLEARINGHOUSE_STATE, clearinghouseState } from "../hyperliquid/info/clearinghouseState.ts";
 import { FRONTEND_OPEN_ORDERS, frontendOpenOrders } from "../hyperliquid/info/frontendOpenOrders.ts";
-import { orderStatus } from "../hyperliquid/info/orderStatus.ts";
+import { orderStatus, triggerDetailsOf } from "../hyperliquid/info/orderStatus.ts";
 import { userAbstraction } from "../hyperliquid/info/userAbstraction.ts";
 import type { InfoClient } from "../hyperliquid/infoClient.ts";
 import type { RejectedItem } from "../hyperliquid/schemas.ts";
@@ -60,6 +62,12 @@ export interface AccountWatcherDependencies {
    * `userAbstraction` answer, or null when it could not be read.
    */
   onAccountMode?: (mode: string | null) => void;
+  /**
+   * Every order status received from the socket or looked up over REST after a reconnect (not the
+   * open-orders list), in arrival order, whether or not it was newer than what was held; for alerts.
+   * `details`: the trigger fields when the status came from an `orderStatus` lookup.
+   */
+  onOrderUpdates?: (updates: { order: OrderState; details?: TriggerDetails | null }[]) => void;
   /** Delay before a stalled fill sync tries again (default 15 s). */
   stallRetryMs?: number;
 }
@@ -226,7 +234,9 @@ export class AccountWatcher {
       wires.map((wire) => wire.order.coin),
       "order update",
     );
-    this.#storeOrders(wires.map((wire) => orderFromWire(this.account, wire)));
+    const orders = wires.map((wire) => orderFromWire(this.account, wire));
+    this.#deps.onOrderUpdates?.(orders.map((order) => ({ order })));
+    this.#storeOrders(orders);
   }
 
   /** A state frame of one perp dex (`""` = default); frames of a dex no longer followed are ignored. */
@@ -345,9 +355,12 @@ export class AccountWatcher {
         .all()
         .filter((order) => !order.isTerminal && !openOids.has(order.oid) && listed.has(dexOfCoin(order.coin)))
         .slice(0, MAX_ORDER_STATUS_LOOKUPS);
-      for (const order of vanished) {
-        const status = await orderStatus(info, { user: this.account, oid: order.oid }, signal);
-        if (status) this.#storeOrders([orderFromWire(this.account, status)]);
+      for (const held of vanished) {
+        const status = await orderStatus(info, { user: this.account, oid: held.oid }, signal);
+        if (!status) continue;
+        const order = orderFromWire(this.account, status);
+        this.#deps.onOrderUpdates?.([{ order, details: triggerDetailsOf(status.order) }]);
+        this.#storeOrders([order]);
       }
     } catch (error) {
       if (signal.aborted) return;

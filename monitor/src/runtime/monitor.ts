@@ -13,9 +13,10 @@ import { marginRatioUnsupported } from "../domain/accountMode.ts";
 import { accountSnapshotFrom } from "../domain/health.ts";
 import { DEFAULT_DEX, dexOfCoin } from "../domain/perpDexes.ts";
 import { PositionBook } from "../domain/positions.ts";
-import type { AccountSnapshot, Fill, PositionEvent } from "../domain/types.ts";
+import type { AccountSnapshot, Fill, PositionEvent, SnapshotFeed } from "../domain/types.ts";
 import { WeightBudget } from "../hyperliquid/_weightBudget.ts";
 import type { Frame } from "../hyperliquid/frames.ts";
+import { orderStatus, triggerDetailsOf } from "../hyperliquid/info/orderStatus.ts";
 import { fundingBetween } from "../hyperliquid/info/userFunding.ts";
 import { InfoClient, InfoRequestError } from "../hyperliquid/infoClient.ts";
 import { subscriptionKey } from "../hyperliquid/subscriptions.ts";
@@ -32,6 +33,7 @@ import {
   SNAPSHOT_LINE,
   snapshotLogFields,
 } from "../telemetry/traderLog.ts";
+import { MONITOR_VERSION } from "../version.ts";
 import { AccountWatcher } from "./accountWatcher.ts";
 import { CoinUniverse, isRefusal } from "./coinUniverse.ts";
 import type { ConnectionGate } from "./connectionGate.ts";
@@ -138,6 +140,8 @@ export class Monitor {
       metrics: this.#metrics,
       fundingBetween: async (account, from, to) =>
         (await fundingBetween(this.#info, account, from, to)).map((item) => item.delta.usdc),
+      orderDetails: async (account, oid) =>
+        triggerDetailsOf((await orderStatus(this.#info, { user: account, oid }))?.order),
       ...(options.alertLeaseMs ? { leaseMs: options.alertLeaseMs } : {}),
     });
     this.#dexDiscovery = new DexDiscovery({
@@ -209,6 +213,7 @@ export class Monitor {
         onFillsRecovered: (fills) => this.#alerts.fillsRecovered(account, fills),
         onAccountMode: (mode) => this.#accountMode(account, mode),
         onFillsSkipped: (items, source) => this.#alerts.fillsSkipped(account, items, source),
+        onOrderUpdates: (updates) => this.#alerts.orderUpdates(account, updates),
         ...(this.#options.stallRetryMs === undefined ? {} : { stallRetryMs: this.#options.stallRetryMs }),
         // Risk and drawdown rules see each state once, as it arrives (the periodic snapshot reuses it).
         onState: (state, receivedAt) =>
@@ -576,7 +581,11 @@ export class Monitor {
     for (const watcher of this.#watchers.values()) {
       try {
         const state = await watcher.currentState(this.#config.snapshotIntervalMs * 2);
-        const snapshot = accountSnapshotFrom(watcher.account, state, Date.now());
+        const now = Date.now();
+        const snapshot = {
+          ...accountSnapshotFrom(watcher.account, state, now),
+          feed: this.#feedOf(watcher.account, now),
+        };
         this.#latestSnapshots.set(watcher.account, snapshot);
         this.#logger.info(snapshotLogFields(snapshot), SNAPSHOT_LINE);
         snapshots.push(snapshot);
@@ -586,6 +595,18 @@ export class Monitor {
       }
     }
     this.#gaugeAccounts(snapshots);
+  }
+
+  /** The account's connection as the snapshot records it (connections are labelled by account). */
+  #feedOf(account: string, now: number): SnapshotFeed {
+    const maxAgeMs = this.#options.readyMaxFrameAgeMs ?? READY_MAX_FRAME_AGE_MS;
+    const connection = this.#connections.find((candidate) => candidate.label === account);
+    const readiness = connection?.readiness(now, maxAgeMs);
+    return {
+      live: !this.#stopping && (readiness?.ready ?? false),
+      lastDataAgeMs: readiness?.lastDataAgeMs ?? null,
+      monitorVersion: MONITOR_VERSION,
+    };
   }
 
   /** Gauges without dimensions: summed values, worst ratio, lowest health (see telemetry/metrics.ts). */

@@ -1,0 +1,92 @@
+/**
+ * `npm run commands -- /pnl 30d`: runs a chat command with the commands Lambda's own code against a local
+ * store (by default the one `npm run demo` fills, in ./data/demo) and prints the reply as a chat would
+ * show it. Nothing is sent anywhere.
+ */
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parseCommandText } from "../lambda-commands/src/commands/parse.ts";
+import { plainReplyText } from "../lambda-commands/src/commands/render.ts";
+import { runCommand } from "../lambda-commands/src/commands/runCommand.ts";
+import { DynamoCommandStore } from "../lambda-commands/src/store/dynamoCommandStore.ts";
+import { parseCommandLineWithArguments } from "../monitor/src/commandLine.ts";
+import { DEMO_ACCOUNT, DEMO_DIR, DEMO_MARKER } from "../monitor/src/demoSession.ts";
+import { startEmbeddedDynamo } from "../monitor/src/storage/local.ts";
+
+const { values, positionals } = parseCommandLineWithArguments({
+  name: "commands",
+  command: "npm run commands --",
+  positionals: "/command [argument…]",
+  summary:
+    "Answers a Telegram/Discord command (/status, /positions, /pnl [today|7d|30d|all], /fills [n], /orders, /help) from a local store with the commands Lambda's code, and prints the reply. Run `npm run demo` first to fill ./data/demo.",
+  options: {
+    "data-dir": { type: "string", default: DEMO_DIR },
+    account: { type: "string" },
+    now: { type: "string" },
+  },
+  describe: {
+    "data-dir": "the embedded store's folder (a DATA_DIR of `DB_MODE=local`)",
+    account: "the monitored account(s), comma-separated (default ACCOUNT_ADDRESS, or the demo's account)",
+    now: "the time the command runs at, ISO 8601 (default now; for the demo store, the end of its session)",
+  },
+  notes: [
+    "example: npm run commands -- /pnl 30d",
+    "environment: TABLE_PREFIX (default hl-), ACCOUNT_ADDRESS",
+  ],
+});
+
+function fail(message: string): never {
+  process.stderr.write(`commands: ${message}\n`);
+  process.exit(2);
+}
+
+const parsed = parseCommandText(positionals.join(" "));
+if (!parsed.ok) fail(parsed.usage ?? "give a command, e.g. /pnl 30d (see --help)");
+if (parsed.command.name === "chatid") fail("/chatid answers in a Telegram chat only");
+
+const dataDir = resolve(values["data-dir"]);
+if (!existsSync(dataDir)) fail(`no store in ${dataDir}: run \`npm run demo\` first, or give --data-dir`);
+const isDemo = existsSync(join(dataDir, DEMO_MARKER));
+const accounts = (values.account ?? process.env.ACCOUNT_ADDRESS ?? (isDemo ? DEMO_ACCOUNT : ""))
+  .split(",")
+  .map((account) => account.trim().toLowerCase())
+  .filter((account) => account !== "");
+if (accounts.length === 0) fail("which account? give --account or set ACCOUNT_ADDRESS");
+if (values.now !== undefined && Number.isNaN(Date.parse(values.now))) fail("--now must be an ISO 8601 time");
+
+const embedded = await startEmbeddedDynamo({ dataDir });
+const store = new DynamoCommandStore({
+  tablePrefix: process.env.TABLE_PREFIX || "hl-",
+  clientConfig: {
+    endpoint: embedded.endpoint,
+    region: "local",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  },
+});
+try {
+  let now = values.now !== undefined ? Date.parse(values.now) : Date.now();
+  if (values.now === undefined && isDemo && parsed.command.name !== "status") {
+    // The recorded session is from 2023: periods end at its last fill, as if it had just happened.
+    // (/status keeps the real time: it is about when the demo last wrote.)
+    const newest = await Promise.all(accounts.map((account) => store.latestFills(account, 1)));
+    const times = newest.flat().map((fill) => fill.time);
+    if (times.length > 0) now = Math.max(...times) + 1;
+  }
+  const reply = await runCommand(parsed.command, {
+    accounts,
+    store,
+    platform: "telegram",
+    now,
+    deadlineMs: 10_000,
+    version: "local",
+  });
+  process.stdout.write(`${plainReplyText(reply)}\n`);
+  if (reply.chart) {
+    // Where the chart PNG is drawn and written once the renderer is wired in.
+    const points = reply.chart.cumulativePnl.length;
+    const values = reply.chart.accountValue?.length ?? 0;
+    process.stdout.write(`chart data: ${points} cumulative PnL point(s), ${values} account value point(s)\n`);
+  }
+} finally {
+  await embedded.close();
+}

@@ -1,0 +1,130 @@
+/**
+ * The chat commands Lambda (lambda-commands/): one Function URL that Telegram's webhook and Discord's
+ * interactions endpoint both call (`/telegram`, `/discord`), answering from a read-only view of the store.
+ *
+ * The URL's auth type is NONE: Telegram and Discord cannot sign AWS requests. The function authenticates
+ * every request itself before doing anything (Telegram's secret token, Discord's Ed25519 signature).
+ * Reserved concurrency 2 bounds what a flood of requests can run up, and makes the per-instance rate
+ * limit meaningful (at most two instances, each with its own buckets).
+ *
+ * It reads the alerts secret (chat settings, and in supabase mode the read-only Supabase key) and the
+ * credentials secret (the accounts), never the Supabase secret with the monitor's service key.
+ */
+import { join } from "node:path";
+import { CfnOutput, Duration, RemovalPolicy } from "aws-cdk-lib";
+import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import { Architecture, FunctionUrlAuthType, Runtime } from "aws-cdk-lib/aws-lambda";
+import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
+import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
+import { Construct } from "constructs";
+import { FILLS_BY_TIME_INDEX, TABLES } from "../monitor/src/storage/dynamodb/tables.ts";
+import type { DbMode } from "./deploymentSettings.ts";
+import type { Naming } from "./naming.ts";
+import { PROJECT_ROOT } from "./paths.ts";
+import type { MonitorTables } from "./tables.ts";
+
+/** What DynamoCommandStore calls: reads only. */
+export const COMMANDS_TABLE_ACTIONS = ["dynamodb:GetItem", "dynamodb:Query"] as const;
+/** At most this many instances at once (see the top of lambda-commands/src/rateLimit.ts). */
+export const COMMANDS_RESERVED_CONCURRENCY = 2;
+export const COMMANDS_MEMORY_MB = 256;
+export const COMMANDS_TIMEOUT_SECONDS = 10;
+
+export interface CommandsProps {
+  naming: Naming;
+  dbMode: DbMode;
+  alertsSecret: ISecret;
+  credentialsSecret: ISecret;
+  tables: MonitorTables | null;
+  version: string;
+}
+
+export class Commands extends Construct {
+  readonly function: NodejsFunction;
+  readonly url: string;
+
+  constructor(scope: Construct, id: string, props: CommandsProps) {
+    super(scope, id);
+    const { naming } = props;
+    const logGroup = new LogGroup(this, "FunctionLogs", {
+      logGroupName: naming.commandsLogGroupName,
+      retention: RetentionDays.TWO_WEEKS,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const role = new Role(this, "FunctionRole", {
+      assumedBy: new ServicePrincipal("lambda.amazonaws.com"),
+      description: "hl-monitor commands Lambda: its log group, the secrets it reads, read-only table access",
+    });
+    logGroup.grantWrite(role);
+
+    this.function = new NodejsFunction(this, "Function", {
+      functionName: naming.commandsFunctionName,
+      description: "hl-monitor: Telegram and Discord commands answered from the monitor's store (read-only)",
+      entry: join(PROJECT_ROOT, "lambda-commands/src/handler.ts"),
+      handler: "handler",
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: join(PROJECT_ROOT, "package-lock.json"),
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      // More memory is more CPU: the cold start and the Ed25519 check fit Discord's 3 s comfortably.
+      memorySize: COMMANDS_MEMORY_MB,
+      timeout: Duration.seconds(COMMANDS_TIMEOUT_SECONDS),
+      reservedConcurrentExecutions: COMMANDS_RESERVED_CONCURRENCY,
+      role,
+      logGroup,
+      // Synchronous (Function URL) invocations are never retried by Lambda.
+      retryAttempts: 0,
+      environment: {
+        ALERTS_SECRET_ID: naming.secretName("alerts"),
+        CREDENTIALS_SECRET_ID: naming.secretName("credentials"),
+        DB_MODE: props.dbMode,
+        TABLE_PREFIX: naming.tablePrefix,
+        COMMANDS_VERSION: props.version,
+        LOG_LEVEL: "info",
+      },
+      bundling: {
+        format: OutputFormat.CJS,
+        target: "node24",
+        minify: true,
+        sourceMap: false,
+        externalModules: ["@aws-sdk/*"],
+        forceDockerBundling: false,
+      },
+    });
+    props.alertsSecret.grantRead(this.function);
+    props.credentialsSecret.grantRead(this.function);
+    if (props.tables) {
+      const resources: string[] = [];
+      for (const definition of TABLES) {
+        if (definition.role === "cvd") continue; // the commands never read CVD
+        const table = props.tables.tables.get(definition.role)!;
+        resources.push(table.tableArn);
+        if (definition.role === "fills") resources.push(`${table.tableArn}/index/${FILLS_BY_TIME_INDEX}`);
+      }
+      role.addToPrincipalPolicy(new PolicyStatement({ actions: [...COMMANDS_TABLE_ACTIONS], resources }));
+    }
+
+    const functionUrl = this.function.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
+    this.url = functionUrl.url;
+
+    const out = (outputId: string, value: string, description: string) =>
+      new CfnOutput(scope, outputId, { value, description });
+    out("CommandsUrl", functionUrl.url, "the commands Function URL: /telegram and /discord");
+    out(
+      "TelegramWebhookCommand",
+      `TELEGRAM_BOT_TOKEN=… TELEGRAM_WEBHOOK_SECRET=… npm run telegram:webhook -- --url ${functionUrl.url}telegram`,
+      "register the Telegram webhook (token and secret as in the alerts secret)",
+    );
+    out(
+      "DiscordInteractionsUrl",
+      `${functionUrl.url}discord`,
+      "Discord Developer Portal → your application → Interactions Endpoint URL",
+    );
+    out(
+      "DiscordRegisterCommand",
+      "DISCORD_APPLICATION_ID=… DISCORD_BOT_TOKEN=… npm run discord:register",
+      "register the slash commands (bot token from the Developer Portal, never stored)",
+    );
+  }
+}
