@@ -275,8 +275,16 @@ if (!(await waitInSync(monitor!, 60_000)))
 const runStart = Date.now();
 const end = runStart + minutes * 60_000;
 // Broken channels, never both at once: Telegram refuses (the bot blocked) from 25 % to 45 % of the run,
-// and the Discord webhook is deleted at 60 % and stays deleted.
-const telegramBlocked = { from: runStart + minutes * 15_000, until: runStart + minutes * 27_000 };
+// and the Discord webhook is deleted at 60 % and stays deleted. The block lasts until it has refused a few
+// alerts (up to 55 %): alerts can be held back for a while by the run's other faults (restarts, storage
+// outages, gaps), and a block that refused nothing would have tested nothing.
+const TELEGRAM_REFUSALS_WANTED = 3;
+const telegramBlocked = {
+  from: runStart + minutes * 15_000,
+  until: runStart + minutes * 27_000,
+  latest: runStart + minutes * 33_000,
+};
+const telegramRefusedSoFar = () => alerts.telegram.rejected.filter((answer) => answer.status === 403).length;
 const discordDeletedAt = runStart + minutes * 36_000;
 const channelFaults = { telegramBlocked: false, telegramUnblocked: false, discordDeleted: false };
 let nextFault = Date.now() + 3_000;
@@ -289,9 +297,15 @@ while (Date.now() < end) {
     channelFaults.telegramBlocked = true;
     say("telegram: the bot is blocked (403) until later");
   }
-  if (channelFaults.telegramBlocked && !channelFaults.telegramUnblocked && now >= telegramBlocked.until) {
+  if (
+    channelFaults.telegramBlocked &&
+    !channelFaults.telegramUnblocked &&
+    ((now >= telegramBlocked.until && telegramRefusedSoFar() >= TELEGRAM_REFUSALS_WANTED) ||
+      now >= telegramBlocked.latest)
+  ) {
     alerts.telegram.unblockBot();
     channelFaults.telegramUnblocked = true;
+    telegramBlocked.until = now;
     say("telegram: unblocked");
   }
   if (!channelFaults.discordDeleted && now >= discordDeletedAt) {
