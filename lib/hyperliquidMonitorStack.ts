@@ -18,7 +18,7 @@ import { MonitorAlarms } from "./monitoring/alarms.ts";
 import { MonitorDashboard } from "./monitoring/dashboard.ts";
 import { MetricFactory } from "./monitoring/metricFactory.ts";
 import { TaskStopAlert } from "./monitoring/taskStopAlert.ts";
-import { MonitorService, TASK_NODE_OPTIONS } from "./monitorService.ts";
+import { MonitorService, TASK_MALLOC_TUNABLES, TASK_NODE_OPTIONS } from "./monitorService.ts";
 import { acknowledgeNagFindings } from "./nagAcknowledgements.ts";
 import { Naming } from "./naming.ts";
 import { MonitorNetwork } from "./network.ts";
@@ -100,6 +100,7 @@ export class HyperliquidMonitorStack extends Stack {
         ON_CONFIG_ERROR: "wait",
         LOG_LEVEL: "info",
         NODE_OPTIONS: TASK_NODE_OPTIONS,
+        GLIBC_TUNABLES: TASK_MALLOC_TUNABLES,
       },
     });
     for (const role of this.service.taskRoles) {

@@ -31,6 +31,14 @@ import type { ImageEntry } from "../support/imageEntry.ts";
 import { MemoryStore } from "../support/memoryStore.ts";
 import { startMonitorProcess } from "../support/monitorProcess.ts";
 import { positionFills, tradeFrame, userFillsFrame } from "./generate.ts";
+import {
+  cpuSeconds,
+  type HeapAfterGc,
+  heapAfterFullGc,
+  type ResidentSplit,
+  residentSplit,
+} from "./processMemory.ts";
+import { collectGarbage, pairedRounds, round, summarise } from "./rounds.ts";
 
 const ACCOUNT = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8";
 const T0 = 1_789_407_000_000;
@@ -39,46 +47,85 @@ const T0 = 1_789_407_000_000;
 
 export interface TradeResult {
   frames: number;
+  rounds: number;
+  /** Frames per CPU second of the process: medians of the rounds, with their spreads (lowest, highest). */
   tradesPerSecond: number;
+  tradesPerSecondSpread: [number, number];
   bareParsePerSecond: number;
+  bareParsePerSecondSpread: [number, number];
+  /** The median of the per-round ratios (each round times both sides over the same frames, in CPU time). */
   ingestRatio: number;
+  ingestRatioSpread: [number, number];
+  /** The same ratio from clock time, which a busy machine moves more (for comparison only). */
+  wallRatio: number;
+  wallRatioSpread: [number, number];
   writesPerCvdMinute: number;
 }
 
-export async function measureTrades(frames: number, perFrame = 2): Promise<TradeResult> {
+/**
+ * `frames` generated trade frames, split into `rounds` rounds (plus a warm-up round of the same size that
+ * is not counted); in each round the pipeline (parse, validation, dedupe, CVD) and a bare `JSON.parse`
+ * loop take the same frames, alternately first (rounds.ts).
+ */
+export async function measureTrades(frames: number, rounds = 10, perFrame = 2): Promise<TradeResult> {
+  const perRound = Math.floor(frames / rounds);
   // The floor: generate the same frames and JSON.parse them, nothing else.
   let sink = 0;
-  let started = performance.now();
-  for (let i = 0; i < frames; i++)
-    sink += (JSON.parse(tradeFrame(i, perFrame, T0)) as { data: unknown[] }).data.length;
-  const bareSeconds = (performance.now() - started) / 1000;
+  const bare = (round: number) => {
+    for (let i = round * perRound; i < (round + 1) * perRound; i++)
+      sink += (JSON.parse(tradeFrame(i, perFrame, T0)) as { data: unknown[] }).data.length;
+  };
 
   const store = new MemoryStore();
   const metrics = new Metrics(() => {});
   const feed = new CvdFeed({ store, metrics, logger: silentLogger() });
   await feed.track(["BTC", "ETH", "SOL"]);
-  started = performance.now();
-  for (let i = 0; i < frames; i++) {
-    const frame = classifyFrame(tradeFrame(i, perFrame, T0));
-    metrics.count("FramesReceived");
-    if (frame.kind === "trades") feed.receive(frame.trades);
-    // The monitor flushes every 5 s; here the clock is the trades' own (one frame a millisecond).
-    if (i % 5_000 === 4_999) await feed.flush({ now: T0 + i });
-  }
+  const pipeline = async (round: number) => {
+    for (let i = round * perRound; i < (round + 1) * perRound; i++) {
+      const frame = classifyFrame(tradeFrame(i, perFrame, T0));
+      metrics.count("FramesReceived");
+      if (frame.kind === "trades") feed.receive(frame.trades);
+      // The monitor flushes every 5 s; here the clock is the trades' own (one frame a millisecond).
+      if (i % 5_000 === 4_999) await feed.flush({ now: T0 + i });
+    }
+  };
+  const timings = await pairedRounds(rounds, pipeline, bare);
   await feed.flush({ final: true });
-  const pipelineSeconds = (performance.now() - started) / 1000;
-  if (sink !== frames * perFrame || metrics.total("TradesCounted") !== frames * perFrame) {
+  const taken = (rounds + 1) * perRound;
+  if (sink !== taken * perFrame || metrics.total("TradesCounted") !== taken * perFrame) {
     throw new Error("trade benchmark lost trades: the measurement is void");
   }
   const coinMinutes = new Set<string>();
-  for (let i = 0; i < frames; i++) coinMinutes.add(`${i % 3}|${bucketOf(T0 + i)}`);
-  const bare = frames / bareSeconds;
-  const pipeline = frames / pipelineSeconds;
+  for (let i = 0; i < taken; i++) coinMinutes.add(`${i % 3}|${bucketOf(T0 + i)}`);
+  // Seconds of the process's CPU, not of the clock: on a shared machine the clock also counts the time
+  // the neighbours had the core (the wall-clock ratio is kept in `wallRatio` for comparison).
+  const pipelineRates = summarise(
+    timings.map((t) => perRound / t.aCpuSeconds),
+    0,
+  );
+  const bareRates = summarise(
+    timings.map((t) => perRound / t.bCpuSeconds),
+    0,
+  );
+  const ratios = summarise(
+    timings.map((t) => t.bCpuSeconds / t.aCpuSeconds),
+    3,
+  );
+  const wallRatios = summarise(
+    timings.map((t) => t.bSeconds / t.aSeconds),
+    3,
+  );
   return {
-    frames,
-    tradesPerSecond: Math.round(pipeline),
-    bareParsePerSecond: Math.round(bare),
-    ingestRatio: round(pipeline / bare, 3),
+    frames: rounds * perRound,
+    rounds,
+    tradesPerSecond: pipelineRates.median,
+    tradesPerSecondSpread: pipelineRates.spread,
+    bareParsePerSecond: bareRates.median,
+    bareParsePerSecondSpread: bareRates.spread,
+    ingestRatio: ratios.median,
+    ingestRatioSpread: ratios.spread,
+    wallRatio: wallRatios.median,
+    wallRatioSpread: wallRatios.spread,
     writesPerCvdMinute: round((store.counts.items.cvd ?? 0) / coinMinutes.size, 3),
   };
 }
@@ -90,13 +137,20 @@ export interface MemoryResult {
   rssMbAtHalf: number;
   rssMbAfter1M: number;
   rssGrowthMb: number;
+  /** The RSS at the end, split into the process's own (anonymous) pages and mapped files; null off Linux. */
+  rssSplit: ResidentSplit | null;
+  /** Then, after a full GC: the live heap and the rest of the breakdown. */
+  afterGc: HeapAfterGc;
+  /** CPU seconds the monitor used to take the frames (from the first sent to the last taken); null off Linux. */
+  cpuSeconds: number | null;
 }
 
 /**
  * The real monitor as the image runs it (its entry point, see measureImageEntry, with the task
- * definition's NODE_OPTIONS) subscribed to
- * BTC, ETH and SOL trades; the stand-in sends it `frames` generated trade frames at about 100,000 a
- * second, and its resident memory is read from its own `/health` at the half and at the end.
+ * definition's NODE_OPTIONS and environment) subscribed to BTC, ETH and SOL trades; the stand-in sends it `frames` generated trade frames at about 100,000 a
+ * second, and its resident memory is read from its own `/health` at the half and at the end. Then its
+ * inspector is opened for a full GC and the live heap (processMemory.ts); `--inspect-port=0` beside the
+ * task's options only says where that inspector would listen, and opens nothing before the signal.
  */
 const isTrades = (subscription: { type: string }) => subscription.type === "trades";
 
@@ -104,6 +158,8 @@ export async function measureMonitorMemory(
   entry: ImageEntry,
   frames: number,
   nodeOptions: string,
+  /** The task's other runtime settings (its allocator's, GLIBC_TUNABLES). */
+  environment: Record<string, string> = {},
 ): Promise<MemoryResult> {
   const standIn = new HyperliquidStandIn();
   const urls = await standIn.start();
@@ -119,7 +175,8 @@ export async function measureMonitorMemory(
       AWS_SECRET_ACCESS_KEY: "local",
       HEALTH_PORT: "0",
       CVD_COINS: "BTC,ETH,SOL",
-      NODE_OPTIONS: nodeOptions,
+      NODE_OPTIONS: `${nodeOptions} --inspect-port=0`,
+      ...environment,
     },
     { cwd: entry.workdir, args: entry.args },
   );
@@ -150,13 +207,25 @@ export async function measureMonitorMemory(
       // Until the monitor has taken every frame sent (bounded: two minutes).
       for (let i = 0; i < 4_800 && (await health()).framesReceived < framesBefore + end; i++) await sleep(25);
     };
+    const cpuBefore = cpuSeconds(child.child.pid!);
     const half = Math.floor(frames / 2);
     await sendUntil(half, 0);
     const rssMbAtHalf = (await health()).rssMb;
     await sendUntil(frames, half);
     const end = await health();
     if (end.framesReceived < framesBefore + frames) throw new Error("the monitor did not take every frame");
-    return { frames, rssMbAtHalf, rssMbAfter1M: end.rssMb, rssGrowthMb: round(end.rssMb - rssMbAtHalf, 1) };
+    const cpuAfter = cpuSeconds(child.child.pid!);
+    const rssSplit = residentSplit(child.child.pid!);
+    const afterGc = await heapAfterFullGc(child.child.pid!, child.output);
+    return {
+      frames,
+      rssMbAtHalf,
+      rssMbAfter1M: end.rssMb,
+      rssGrowthMb: round(end.rssMb - rssMbAtHalf, 1),
+      rssSplit,
+      afterGc,
+      cpuSeconds: cpuBefore === null || cpuAfter === null ? null : round(cpuAfter - cpuBefore, 2),
+    };
   } finally {
     child.child.kill("SIGTERM");
     await child.exited;
@@ -169,18 +238,27 @@ export async function measureMonitorMemory(
 
 export interface FillResult {
   fills: number;
+  rounds: number;
+  /** Fills per CPU second of the process: the median of the rounds, and the lowest and highest round. */
   fillsPerSecond: number;
+  fillsPerSecondSpread: [number, number];
   writesPerFill: number;
   requestsPerFill: number;
   positionWritesPerFill: number;
   cursorWritesPerFill: number;
 }
 
-export async function measureFills(count: number, perFrame = 10): Promise<FillResult> {
+/**
+ * `count` fills in frames of `perFrame`, through one live FillSync, timed in `rounds` rounds (after an
+ * uncounted warm-up round of the same size): a round ends when its fills are applied and their writes
+ * settled.
+ */
+export async function measureFills(count: number, rounds = 10, perFrame = 10): Promise<FillResult> {
   const store = new MemoryStore();
   const retrying = new RetryingStore(store);
   const metrics = new Metrics(() => {});
   const positions = new PositionBook();
+  let applied = 0;
   const sync = new FillSync({
     account: ACCOUNT,
     store: retrying,
@@ -192,35 +270,57 @@ export async function measureFills(count: number, perFrame = 10): Promise<FillRe
     // What Monitor does with ordered fills, minus alerts (measured on their own below).
     applyInOrder: async (fills) => {
       for (const fill of fills) positions.apply(fill);
+      applied += fills.length;
       const { states, closed } = positions.drainChanges();
       await retrying.savePositions(states, closed);
     },
   });
   await sync.start();
   await sync.requestSync();
-  const wires = positionFills(count, T0);
+  // Whole frames per round, and an even number of fills (every second fill closes the position).
+  const framesPerRound = Math.max(1, Math.floor(count / rounds / perFrame / 2) * 2);
+  const total = (rounds + 1) * framesPerRound * perFrame;
+  const wires = positionFills(total, T0);
   const frames: string[] = [];
-  for (let i = 0; i < count; i += perFrame)
+  for (let i = 0; i < total; i += perFrame)
     frames.push(userFillsFrame(ACCOUNT, wires.slice(i, i + perFrame)));
 
-  const started = performance.now();
-  for (let i = 0; i < frames.length; i++) {
-    const frame = classifyFrame(frames[i]!);
-    if (frame.kind === "userFills") sync.receive(frame.fills.map((wire) => normalizeFill(ACCOUNT, wire)));
-    // Frames arrive from a socket: let the writes and the domain work in between, as the event loop does.
-    if (i % 100 === 99) await new Promise((resolve) => setImmediate(resolve));
+  const oneRound = async (round: number) => {
+    for (let i = round * framesPerRound; i < (round + 1) * framesPerRound; i++) {
+      const frame = classifyFrame(frames[i]!);
+      if (frame.kind === "userFills") sync.receive(frame.fills.map((wire) => normalizeFill(ACCOUNT, wire)));
+      // Frames arrive from a socket: let the writes and the domain work in between, as the event loop does.
+      if (i % 100 === 99) await new Promise((resolve) => setImmediate(resolve));
+    }
+    const due = (round + 1) * framesPerRound * perFrame;
+    for (let i = 0; i < 100_000 && applied < due; i++) await new Promise((resolve) => setImmediate(resolve));
+    await retrying.flush();
+  };
+  // CPU seconds of the process per round (see measureTrades).
+  const seconds: number[] = [];
+  for (let round = 0; round <= rounds; round++) {
+    collectGarbage();
+    const cpu = process.cpuUsage();
+    await oneRound(round);
+    const used = process.cpuUsage(cpu);
+    if (round > 0) seconds.push((used.user + used.system) / 1e6);
   }
   await sync.stop();
   await retrying.flush();
-  const seconds = (performance.now() - started) / 1000;
-  if (store.fillCount !== count) throw new Error(`fill benchmark stored ${store.fillCount} of ${count}`);
+  if (store.fillCount !== total) throw new Error(`fill benchmark stored ${store.fillCount} of ${total}`);
+  const rates = summarise(
+    seconds.map((s) => (framesPerRound * perFrame) / s),
+    0,
+  );
   return {
-    fills: count,
-    fillsPerSecond: Math.round(count / seconds),
-    writesPerFill: round((store.counts.items.fills ?? 0) / count, 3),
-    requestsPerFill: round((store.counts.calls.fills ?? 0) / count, 3),
-    positionWritesPerFill: round((store.counts.items.positions ?? 0) / count, 3),
-    cursorWritesPerFill: round((store.counts.items.cursor ?? 0) / count, 3),
+    fills: rounds * framesPerRound * perFrame,
+    rounds,
+    fillsPerSecond: rates.median,
+    fillsPerSecondSpread: rates.spread,
+    writesPerFill: round((store.counts.items.fills ?? 0) / total, 3),
+    requestsPerFill: round((store.counts.calls.fills ?? 0) / total, 3),
+    positionWritesPerFill: round((store.counts.items.positions ?? 0) / total, 3),
+    cursorWritesPerFill: round((store.counts.items.cursor ?? 0) / total, 3),
   };
 }
 
@@ -443,11 +543,6 @@ async function startToReady(entry: ImageEntry, nodeOptions: string): Promise<num
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
-}
-
-function round(value: number, decimals: number): number {
-  const factor = 10 ** decimals;
-  return Math.round(value * factor) / factor;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { classifySnsMessage } from "../../lambda-alerts/src/snsMessage.ts";
 import { alarmCount } from "../../lib/monitoring/alarms.ts";
 import { TRADER_QUERIES } from "../../lib/monitoring/dashboard.ts";
+import { TASK_MALLOC_TUNABLES, TASK_NODE_OPTIONS } from "../../lib/monitorService.ts";
 import { SECRET_EXAMPLES, SECRET_INITIAL_VALUE, SECRET_KEYS } from "../../lib/secrets.ts";
 import { loadConfig } from "../../monitor/src/config/config.ts";
 import { CREDENTIALS_SECRET } from "../../monitor/src/config/secretVariables.ts";
@@ -117,6 +118,10 @@ describe("compute: Fargate Spot, ARM64, 0.25 vCPU / 512 MiB, one task per shard"
       container.Environment.map((e: { Name: string; Value: unknown }) => [e.Name, e.Value]),
     );
     expect(env.HEALTH_PORT).toBe("8080");
+    // The memory settings the benchmark measures the monitor with (test/bench).
+    expect(env.NODE_OPTIONS).toBe(TASK_NODE_OPTIONS);
+    expect(env.GLIBC_TUNABLES).toBe(TASK_MALLOC_TUNABLES);
+    expect(env.GLIBC_TUNABLES).toContain("glibc.malloc.arena_max=1");
     expect(container.LogConfiguration.Options["awslogs-stream-prefix"]).toBe("monitor");
   });
 

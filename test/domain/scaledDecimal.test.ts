@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { CvdAggregator } from "../../monitor/src/domain/cvd.ts";
 import { dec, str } from "../../monitor/src/domain/decimal.ts";
-import { fromScaled, toScaled } from "../../monitor/src/domain/scaledDecimal.ts";
+import { ExactSum, fromScaled, toScaled, toSmallUnits } from "../../monitor/src/domain/scaledDecimal.ts";
 
 const decimalString = fc
   .tuple(
@@ -45,5 +45,58 @@ describe("scaled decimals", () => {
     });
     expect(cvd.ingest([{ ...trade, tid: 2, sz: "0.5" }])).toEqual({ accepted: 1, duplicates: 0, invalid: 0 });
     expect(cvd.drainDirtyBuckets()[0]).toMatchObject({ buyVolume: "0.5", cvd: "0.5", tradeCount: 1 });
+  });
+});
+
+describe("the hot path's small units", () => {
+  it("read exactly what toScaled reads, or defer to it (NaN); sums agree with BigInt sums (property)", () => {
+    const big = fc.bigInt({ min: 0n, max: 2n ** 60n }).map((units) => fromScaled(units * 10n ** 10n));
+    const sized = fc.oneof(
+      decimalString,
+      big,
+      fc.constantFrom(
+        "0",
+        "-0",
+        "0.00016",
+        "5.",
+        ".5",
+        "1e3",
+        "",
+        "-",
+        "90071992.54740991",
+        "90071992.54740992",
+      ),
+    );
+    fc.assert(
+      fc.property(fc.array(sized, { minLength: 1, maxLength: 30 }), (values) => {
+        const sum = new ExactSum();
+        let expected = 0n;
+        for (const value of values) {
+          const small = toSmallUnits(value);
+          const scaled = toScaled(value);
+          if (Number.isNaN(small)) {
+            if (scaled !== null) sum.addScaled(scaled);
+          } else {
+            expect(scaled, value).toBe(BigInt(small) * 10n ** 10n);
+            sum.addSmall(small);
+          }
+          expected += scaled ?? 0n;
+        }
+        expect(sum.scaled).toBe(expected);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it("hold 2⁵³ − 1 units of 10⁻⁸ in a double and defer anything larger or finer", () => {
+    expect(toSmallUnits("90071992.54740991")).toBe(Number.MAX_SAFE_INTEGER);
+    expect(toSmallUnits("90071992.54740992")).toBeNaN();
+    expect(toSmallUnits("0.000000001")).toBeNaN();
+    expect(toSmallUnits("0.10000000000000")).toBe(10_000_000);
+    expect(toSmallUnits("-1.5")).toBe(-150_000_000);
+    const sum = new ExactSum();
+    for (let i = 0; i < 5; i++) sum.addSmall(Number.MAX_SAFE_INTEGER);
+    sum.addSmall(-1);
+    expect(sum.scaled).toBe((5n * BigInt(Number.MAX_SAFE_INTEGER) - 1n) * 10n ** 10n);
   });
 });

@@ -23,7 +23,7 @@
 import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
-import { TASK_NODE_OPTIONS } from "../../lib/monitorService.ts";
+import { TASK_MALLOC_TUNABLES, TASK_NODE_OPTIONS } from "../../lib/monitorService.ts";
 import { parseCommandLine } from "../../monitor/src/commandLine.ts";
 import { normalizeFill, orderFills } from "../../monitor/src/domain/fill.ts";
 import { HyperliquidStandIn } from "../../monitor/src/standin/server.ts";
@@ -109,8 +109,9 @@ const env = {
   HEALTH_PORT: "0",
   CVD_COINS: "BTC",
   SNAPSHOT_INTERVAL_SECONDS: "10",
-  // The deployed task's heap settings, so the peak memory reported is the one the task would see.
+  // The deployed task's heap and allocator settings, so the peak memory reported is the one the task would see.
   NODE_OPTIONS: TASK_NODE_OPTIONS,
+  GLIBC_TUNABLES: TASK_MALLOC_TUNABLES,
 };
 
 // --- the monitor, restarted by the fault injector ----------------------------------------------------------

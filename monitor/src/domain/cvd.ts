@@ -9,23 +9,27 @@
  * Gaps: after a (re)subscription the first batch must overlap the watermark; if its oldest trade is newer
  * than the watermark, trades in between may be lost, and the bucket that receives it is marked `gap`.
  */
-import { fromScaled, toScaled } from "./scaledDecimal.ts";
+import { ExactSum, fromScaled, toScaled, toSmallUnits } from "./scaledDecimal.ts";
 import type { CvdBucket, Trade } from "./types.ts";
 
 export const BUCKET_MS = 60_000;
 
-/** Volumes and CVD in exact units of 10⁻¹⁸ (scaledDecimal.ts), written out as decimal strings. */
+/**
+ * Volumes and CVD as exact sums (scaledDecimal.ts), written out as decimal strings. Counted trades are
+ * never older than the watermark, so they always land in the coin's newest bucket: that bucket's CVD is
+ * the series' own (`cvd` null), and a bucket's CVD is fixed when a newer one opens.
+ */
 interface BucketWork {
   bucket: number;
-  buy: bigint;
-  sell: bigint;
-  cvd: bigint;
+  buy: ExactSum;
+  sell: ExactSum;
+  cvd: bigint | null;
   tradeCount: number;
   gap: boolean;
 }
 
 interface CoinSeries {
-  cvd: bigint;
+  cvd: ExactSum;
   lastTradeTime: number;
   lastTids: Set<number>;
   /** Set after a stream (re)start until the next batch has been checked for overlap. */
@@ -68,14 +72,14 @@ export class CvdAggregator {
     for (const [coin, stored] of latest) {
       if (this.#series.has(coin)) continue;
       const series = this.#seriesOf(coin);
-      series.cvd = scaled(stored.cvd);
+      series.cvd = new ExactSum(scaled(stored.cvd));
       series.lastTradeTime = stored.lastTradeTime;
       series.lastTids = new Set(stored.lastTids);
       series.buckets.set(stored.bucket, {
         bucket: stored.bucket,
-        buy: scaled(stored.buyVolume),
-        sell: scaled(stored.sellVolume),
-        cvd: scaled(stored.cvd),
+        buy: new ExactSum(scaled(stored.buyVolume)),
+        sell: new ExactSum(scaled(stored.sellVolume)),
+        cvd: null,
         tradeCount: stored.tradeCount,
         gap: stored.gap,
       });
@@ -108,16 +112,22 @@ export class CvdAggregator {
           duplicates += 1;
           continue;
         }
-        const size = toScaled(trade.sz);
-        if (size === null || size < 0n) {
+        // Nearly every size is a whole number of 10⁻⁸ (no allocation); any other exact one goes by BigInt.
+        const small = toSmallUnits(trade.sz);
+        const size = Number.isNaN(small) ? toScaled(trade.sz) : null;
+        if (Number.isNaN(small) ? size === null || size < 0n : small < 0) {
           invalid += 1;
           continue;
         }
         const bucket = this.#bucketOf(series, bucketOf(trade.time));
-        if (trade.side === "B") bucket.buy += size;
-        else bucket.sell += size;
-        series.cvd = trade.side === "B" ? series.cvd + size : series.cvd - size;
-        bucket.cvd = series.cvd;
+        const buy = trade.side === "B";
+        if (size === null) {
+          (buy ? bucket.buy : bucket.sell).addSmall(small);
+          series.cvd.addSmall(buy ? small : -small);
+        } else {
+          (buy ? bucket.buy : bucket.sell).addScaled(size);
+          series.cvd.addScaled(buy ? size : -size);
+        }
         bucket.tradeCount += 1;
         if (gapPending) {
           bucket.gap = true;
@@ -125,7 +135,9 @@ export class CvdAggregator {
         }
         if (trade.time > series.lastTradeTime) {
           series.lastTradeTime = trade.time;
-          series.lastTids = new Set([trade.tid]);
+          // Cleared, not replaced: a new Set per trade time would be garbage at the trades' own rate.
+          series.lastTids.clear();
+          series.lastTids.add(trade.tid);
         } else {
           series.lastTids.add(trade.tid);
         }
@@ -142,13 +154,15 @@ export class CvdAggregator {
     for (const [coin, series] of this.#series) {
       for (const start of [...series.dirty].sort((a, b) => a - b)) {
         const work = series.buckets.get(start)!;
+        const buy = work.buy.scaled;
+        const sell = work.sell.scaled;
         out.push({
           coin,
           bucket: start,
-          buyVolume: fromScaled(work.buy),
-          sellVolume: fromScaled(work.sell),
-          delta: fromScaled(work.buy - work.sell),
-          cvd: fromScaled(work.cvd),
+          buyVolume: fromScaled(buy),
+          sellVolume: fromScaled(sell),
+          delta: fromScaled(buy - sell),
+          cvd: fromScaled(work.cvd ?? series.cvd.scaled),
           tradeCount: work.tradeCount,
           gap: work.gap,
           lastTradeTime: series.lastTradeTime,
@@ -167,7 +181,7 @@ export class CvdAggregator {
     let series = this.#series.get(coin);
     if (!series) {
       series = {
-        cvd: 0n,
+        cvd: new ExactSum(),
         lastTradeTime: 0,
         lastTids: new Set(),
         checkOverlap: false,
@@ -182,7 +196,17 @@ export class CvdAggregator {
   #bucketOf(series: CoinSeries, start: number): BucketWork {
     let work = series.buckets.get(start);
     if (!work) {
-      work = { bucket: start, buy: 0n, sell: 0n, cvd: series.cvd, tradeCount: 0, gap: false };
+      // The bucket that was newest keeps the CVD it ended with.
+      const ended = series.cvd.scaled;
+      for (const older of series.buckets.values()) older.cvd ??= ended;
+      work = {
+        bucket: start,
+        buy: new ExactSum(),
+        sell: new ExactSum(),
+        cvd: null,
+        tradeCount: 0,
+        gap: false,
+      };
       series.buckets.set(start, work);
     }
     return work;

@@ -6,7 +6,9 @@
 import { z } from "zod";
 import { dec, str } from "../domain/decimal.ts";
 
-export const decimalString = z.string().regex(/^-?\d+(\.\d+)?$/, { message: "expected a decimal string" });
+/** A plain decimal: optional minus, digits, optional fraction; no exponent, no comma. */
+export const DECIMAL_PATTERN = /^-?\d+(\.\d+)?$/;
+export const decimalString = z.string().regex(DECIMAL_PATTERN, { message: "expected a decimal string" });
 
 /**
  * A decimal the docs type as a JSON number but the wire sends as a string today (`liquidation.markPx`,
@@ -156,9 +158,14 @@ export function validateEach<T>(
   for (const value of values) {
     const parsed = schema.safeParse(value);
     if (parsed.success) items.push(parsed.data);
-    else rejected.push({ reason: describeIssue(parsed.error), time: timeOf(value), raw: rawText(value) });
+    else rejected.push(rejectedItem(describeIssue(parsed.error), value));
   }
   return { items, rejected };
+}
+
+/** An invalid item as it is reported: the reason, its time if it has a usable one, its raw text. */
+export function rejectedItem(reason: string, value: unknown): RejectedItem {
+  return { reason, time: timeOf(value), raw: rawText(value) };
 }
 
 function timeOf(value: unknown): number | null {

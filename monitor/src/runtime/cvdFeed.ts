@@ -68,7 +68,7 @@ export class CvdFeed {
 
   receive(wires: readonly WireTrade[]): void {
     // Validated wire trades carry every Trade field; they are passed on as they are (the hot path).
-    const trades: readonly Trade[] = wires.every((wire) => this.#coins.has(wire.coin))
+    const trades: readonly Trade[] = this.#allTracked(wires)
       ? wires
       : wires.filter((wire) => this.#coins.has(wire.coin));
     if (trades.length === 0) return;
@@ -77,6 +77,11 @@ export class CvdFeed {
     this.#metrics.count("TradesDuplicate", duplicates);
     // A size that is not an exact decimal is skipped and counted, like any invalid item of a frame.
     this.#metrics.count("FramesMalformed", invalid);
+  }
+
+  #allTracked(wires: readonly WireTrade[]): boolean {
+    for (let i = 0; i < wires.length; i++) if (!this.#coins.has(wires[i]!.coin)) return false;
+    return true;
   }
 
   /**
