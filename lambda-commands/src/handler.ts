@@ -14,6 +14,8 @@
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { Context } from "aws-lambda";
 import { createLambdaLogger, type Logger } from "../../lambda-alerts/src/logger.ts";
+import { renderChartLazily } from "../../lambda-alerts/src/render/chartLazily.ts";
+import type { PnlChartInput } from "./commands/pnlSeries.ts";
 import { handleDiscordInteraction } from "./discord/interactions.ts";
 import {
   emptyResponse,
@@ -45,6 +47,8 @@ export interface CommandHandlerDependencies {
   now?: () => number;
   fetch?: typeof fetch;
   rateLimiter?: RateLimiter;
+  /** Draws `/pnl`'s chart (default: the alert Lambda's renderer, loaded on the first chart). */
+  renderChart?: (chart: PnlChartInput) => Promise<Uint8Array>;
 }
 
 export type CommandHandler = (
@@ -71,6 +75,7 @@ export function createCommandHandler(deps: CommandHandlerDependencies): CommandH
     return store.store;
   };
   const version = env.COMMANDS_VERSION ?? "dev";
+  const renderChart = deps.renderChart ?? renderChartLazily;
 
   return async (event, context) => {
     const raw = requestBody(event);
@@ -96,6 +101,7 @@ export function createCommandHandler(deps: CommandHandlerDependencies): CommandH
           now,
           deadline,
           command: commandContext(TELEGRAM_READ_DEADLINE_MS),
+          renderChart,
           ...(deps.fetch ? { fetch: deps.fetch } : {}),
         });
       }

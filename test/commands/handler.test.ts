@@ -7,12 +7,14 @@ import { generateKeyPairSync, type KeyObject, sign } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createLambdaLogger } from "../../lambda-alerts/src/logger.ts";
+import type { PnlChartInput } from "../../lambda-commands/src/commands/pnlSeries.ts";
 import { type CommandHandler, createCommandHandler } from "../../lambda-commands/src/handler.ts";
 import type { FunctionUrlEvent } from "../../lambda-commands/src/http.ts";
 import type { CommandStore } from "../../lambda-commands/src/store/commandStore.ts";
 import { DynamoCommandStore } from "../../lambda-commands/src/store/dynamoCommandStore.ts";
 import { DynamoStore } from "../../monitor/src/storage/dynamodb/dynamoStore.ts";
 import { type EmbeddedDynamo, startInMemoryDynamo } from "../../monitor/src/storage/local.ts";
+import { pngSize } from "../support/multipart.ts";
 import { TelegramStandIn } from "../support/telegramStandIn.ts";
 import { ACCOUNT, closedPosition, positionState, snapshot } from "./records.ts";
 
@@ -98,7 +100,9 @@ function rawPublicKeyHex(key: KeyObject): string {
   return key.export({ format: "der", type: "spki" }).subarray(-32).toString("hex");
 }
 
-function makeHandler(options: { store?: CommandStore | null } = {}): CommandHandler {
+function makeHandler(
+  options: { store?: CommandStore | null; renderChart?: (chart: PnlChartInput) => Promise<Uint8Array> } = {},
+): CommandHandler {
   return createCommandHandler({
     env: {
       TELEGRAM_BOT_TOKEN: telegram.botToken,
@@ -112,6 +116,7 @@ function makeHandler(options: { store?: CommandStore | null } = {}): CommandHand
     store: () => (options.store === undefined ? store : options.store),
     logger: createLambdaLogger({ level: "silent" }),
     now: () => NOW,
+    ...(options.renderChart ? { renderChart: options.renderChart } : {}),
   });
 }
 
@@ -169,6 +174,45 @@ describe("Telegram webhook", () => {
     expect(message!.text).toContain("PnL last 7d: +10.25");
     expect(message!.text).toContain("1 won, 1 lost");
     expect(store.reads).toBeGreaterThan(0);
+  });
+
+  it("answers /pnl with the text, then the chart as a photo (PNG, 1080×720) in the same chat", async () => {
+    const result = await makeHandler()(telegramEvent(withText("/pnl 30d")));
+    expect(result.statusCode).toBe(200);
+    expect(telegram.messages).toHaveLength(1);
+    expect(telegram.messages[0]!.text).toContain("PnL last 30d: +10.25");
+    expect(telegram.photos).toHaveLength(1);
+    const [photo] = telegram.photos;
+    expect(photo!.chatId).toBe(telegram.chatId);
+    expect(photo!.caption).toBe("PnL last 30d: +10.25");
+    expect(pngSize(photo!.bytes)).toEqual({ width: 1080, height: 720 });
+    // The text first: a chat shows the figures, then the picture of them.
+    expect(telegram.messages[0]!.messageId).toBeLessThan(photo!.messageId);
+  });
+
+  it("answers /pnl with the text alone when the chart cannot be drawn", async () => {
+    const result = await makeHandler({
+      renderChart: () => Promise.reject(new Error("resvg.wasm missing")),
+    })(telegramEvent(withText("/pnl 30d")));
+    expect(result.statusCode).toBe(200);
+    expect(telegram.messages).toHaveLength(1);
+    expect(telegram.messages[0]!.text).toContain("PnL last 30d: +10.25");
+    expect(telegram.photos).toHaveLength(0);
+  });
+
+  it("keeps the /pnl text when Telegram refuses the photo", async () => {
+    const handler = makeHandler({
+      // Telegram answers the photo's upload with a 502 (the text before it went through).
+      renderChart: async (chart) => {
+        telegram.failNext(2);
+        const { renderPnlChartPng } = await import("../../lambda-alerts/src/render/pnlChart.ts");
+        return renderPnlChartPng(chart);
+      },
+    });
+    const result = await handler(telegramEvent(withText("/pnl 30d")));
+    expect(result.statusCode).toBe(200);
+    expect(telegram.messages).toHaveLength(1);
+    expect(telegram.photos).toHaveLength(0);
   });
 
   it("takes a base64-encoded body as the Function URL may deliver it", async () => {
