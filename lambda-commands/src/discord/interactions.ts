@@ -14,12 +14,13 @@
  * only by the user who asked.
  *
  * `/pnl` with its chart: an HTTP response cannot carry a file (an interaction answered with
- * multipart/form-data fails), so the same answer, embed and PNG, goes multipart to the Create Interaction
- * Response endpoint (`POST /interactions/{id}/{token}/callback`, which "supports file attachments similar
- * to the webhook endpoints"), and the HTTP request is answered as the docs say for that case: "respond to
- * the original HTTP request with a 202 and no body" (…/receiving-and-responding#interaction-callback).
- * When there is too little of the three seconds left to draw and upload the chart, when it cannot be
- * drawn, or when the callback fails, the text embed goes in the HTTP response as for any other command.
+ * multipart/form-data in the response fails: discord/discord-api-docs#5933), so the same answer, embed
+ * and PNG, goes multipart to the Create Interaction Response endpoint (`POST /interactions/{id}/{token}/
+ * callback`, which "supports file attachments similar to the webhook endpoints"), and the HTTP request is
+ * answered as the docs say for that case: "respond to the original HTTP request with a 202 and no body"
+ * (…/receiving-and-responding#interaction-callback). When too little of the three seconds is left to
+ * draw and upload the chart, when it cannot be drawn, or when the callback fails, the text embed goes in
+ * the HTTP response as for any other command.
  */
 import { type KeyObject, verify } from "node:crypto";
 import {
