@@ -1,10 +1,14 @@
 /**
  * `npm run commands -- /pnl 30d`: runs a chat command with the commands Lambda's own code against a local
  * store (by default the one `npm run demo` fills, in ./data/demo) and prints the reply as a chat would
- * show it. Nothing is sent anywhere.
+ * show it; `/pnl` also draws its chart with the Lambda's renderer and writes the PNG. Nothing is sent
+ * anywhere.
  */
 import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { renderChartLazily } from "../lambda-alerts/src/render/chartLazily.ts";
+import { CHART_HEIGHT, CHART_WIDTH } from "../lambda-alerts/src/render/pnlChart.ts";
 import { parseCommandText } from "../lambda-commands/src/commands/parse.ts";
 import { plainReplyText } from "../lambda-commands/src/commands/render.ts";
 import { runCommand } from "../lambda-commands/src/commands/runCommand.ts";
@@ -23,14 +27,17 @@ const { values, positionals } = parseCommandLineWithArguments({
     "data-dir": { type: "string", default: DEMO_DIR },
     account: { type: "string" },
     now: { type: "string" },
+    chart: { type: "string" },
   },
   describe: {
     "data-dir": "the embedded store's folder (a DATA_DIR of `DB_MODE=local`)",
     account: "the monitored account(s), comma-separated (default ACCOUNT_ADDRESS, or the demo's account)",
     now: "the time the command runs at, ISO 8601 (default now; for the demo store, the end of its session)",
+    // Beside the store's folder rather than in it: that folder is the embedded store's LevelDB.
+    chart: "where /pnl's chart PNG is written (default ./data/pnl-<period>.png)",
   },
   notes: [
-    "example: npm run commands -- /pnl 30d",
+    "example: npm run commands -- /pnl 30d --chart docs/images/pnl-chart.png",
     "environment: TABLE_PREFIX (default hl-), ACCOUNT_ADDRESS",
   ],
 });
@@ -43,6 +50,11 @@ function fail(message: string): never {
 const parsed = parseCommandText(positionals.join(" "));
 if (!parsed.ok) fail(parsed.usage ?? "give a command, e.g. /pnl 30d (see --help)");
 if (parsed.command.name === "chatid") fail("/chatid answers in a Telegram chat only");
+if (values.chart !== undefined && parsed.command.name !== "pnl") fail("--chart: only /pnl draws a chart");
+const chartFile =
+  parsed.command.name === "pnl"
+    ? resolve(values.chart ?? join("data", `pnl-${parsed.command.period}.png`))
+    : null;
 
 const dataDir = resolve(values["data-dir"]);
 if (!existsSync(dataDir)) fail(`no store in ${dataDir}: run \`npm run demo\` first, or give --data-dir`);
@@ -81,11 +93,17 @@ try {
     version: "local",
   });
   process.stdout.write(`${plainReplyText(reply)}\n`);
-  if (reply.chart) {
-    // Where the chart PNG is drawn and written once the renderer is wired in.
+  if (reply.chart && chartFile !== null) {
+    // Drawn as the Lambda draws it for Telegram and Discord.
+    const png = await renderChartLazily(reply.chart);
+    await mkdir(dirname(chartFile), { recursive: true });
+    await writeFile(chartFile, png);
+    const shown = relative(process.cwd(), chartFile);
     const points = reply.chart.cumulativePnl.length;
     const values = reply.chart.accountValue?.length ?? 0;
-    process.stdout.write(`chart data: ${points} cumulative PnL point(s), ${values} account value point(s)\n`);
+    process.stdout.write(
+      `chart: ${shown.startsWith("..") || isAbsolute(shown) ? chartFile : shown} (${CHART_WIDTH}×${CHART_HEIGHT} PNG, ${points} cumulative PnL point(s), ${values} account value point(s))\n`,
+    );
   }
 } finally {
   await embedded.close();

@@ -19,7 +19,7 @@ import { Topic } from "aws-cdk-lib/aws-sns";
 import { EmailSubscription, LambdaSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
-import { CHART_ASSETS } from "../lambda-alerts/src/render/chartAssets.ts";
+import { CHART_ASSETS_ENVIRONMENT, chartAssetsBundling } from "./chartAssetsBundling.ts";
 import type { Naming } from "./naming.ts";
 import { PROJECT_ROOT } from "./paths.ts";
 
@@ -30,9 +30,6 @@ export const LEDGER_ACTIONS = [
   "dynamodb:PutItem",
   "dynamodb:UpdateItem",
 ] as const;
-
-/** Where the chart assets sit in the Lambda package (CHART_ASSETS_DIR points there). */
-export const CHART_ASSETS_FOLDER = "chart-assets";
 
 export interface AlertingProps {
   naming: Naming;
@@ -119,7 +116,7 @@ export class Alerting extends Construct {
         METRIC_NAMESPACE: naming.metricNamespace,
         LOG_LEVEL: "info",
         // The chart renderer's WebAssembly module and fonts, copied beside the bundle (below).
-        CHART_ASSETS_DIR: `/var/task/${CHART_ASSETS_FOLDER}`,
+        ...CHART_ASSETS_ENVIRONMENT,
       },
       bundling: {
         format: OutputFormat.CJS,
@@ -129,21 +126,8 @@ export class Alerting extends Construct {
         // The Node 24 runtime provides AWS SDK v3; bundling it would triple the package.
         externalModules: ["@aws-sdk/*"],
         forceDockerBundling: false,
-        // chartAssets.ts reads import.meta only when CHART_ASSETS_DIR is unset, which it never is here.
-        esbuildArgs: { "--log-override:empty-import-meta": "silent" },
-        commandHooks: {
-          beforeBundling: () => [],
-          beforeInstall: () => [],
-          // resvg's WebAssembly build and the Inter TTFs are files, not modules: they go into the package
-          // next to index.js (same bytes on ARM64 and x86: nothing native to pick per platform).
-          afterBundling: (inputDir: string, outputDir: string) => [
-            `mkdir -p "${outputDir}/${CHART_ASSETS_FOLDER}"`,
-            ...Object.values(CHART_ASSETS).map(
-              ({ file, packagePath }) =>
-                `cp "${inputDir}/node_modules/${packagePath}" "${outputDir}/${CHART_ASSETS_FOLDER}/${file}"`,
-            ),
-          ],
-        },
+        // The chart renderer's WebAssembly module and fonts, copied beside index.js.
+        ...chartAssetsBundling(),
       },
     });
     props.alertsSecret.grantRead(this.function);

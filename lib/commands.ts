@@ -19,6 +19,7 @@ import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
 import { Construct } from "constructs";
 import { FILLS_BY_TIME_INDEX, TABLES } from "../monitor/src/storage/dynamodb/tables.ts";
+import { CHART_ASSETS_ENVIRONMENT, chartAssetsBundling } from "./chartAssetsBundling.ts";
 import type { DbMode } from "./deploymentSettings.ts";
 import type { Naming } from "./naming.ts";
 import { PROJECT_ROOT } from "./paths.ts";
@@ -68,6 +69,7 @@ export class Commands extends Construct {
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       // More memory is more CPU: the cold start and the Ed25519 check fit Discord's 3 s comfortably.
+      // Drawing /pnl's chart (resvg in WebAssembly) adds ~85 MB to the process at most: 256 MB holds it.
       memorySize: COMMANDS_MEMORY_MB,
       timeout: Duration.seconds(COMMANDS_TIMEOUT_SECONDS),
       reservedConcurrentExecutions: COMMANDS_RESERVED_CONCURRENCY,
@@ -82,6 +84,8 @@ export class Commands extends Construct {
         TABLE_PREFIX: naming.tablePrefix,
         COMMANDS_VERSION: props.version,
         LOG_LEVEL: "info",
+        // `/pnl`'s chart: the renderer's WebAssembly module and fonts, beside the bundle (as the alert Lambda).
+        ...CHART_ASSETS_ENVIRONMENT,
       },
       bundling: {
         format: OutputFormat.CJS,
@@ -90,6 +94,7 @@ export class Commands extends Construct {
         sourceMap: false,
         externalModules: ["@aws-sdk/*"],
         forceDockerBundling: false,
+        ...chartAssetsBundling(),
       },
     });
     props.alertsSecret.grantRead(this.function);

@@ -19,15 +19,11 @@ import type { AlertChart, AlertEvent } from "./alertEvent.ts";
 import { ChannelError, type ChannelName, redactSecrets } from "./channels/channelError.ts";
 import { postDiscordWebhook } from "./channels/discord.ts";
 import type { DeliveryTiming } from "./channels/httpDelivery.ts";
-import {
-  sendTelegramMessage,
-  sendTelegramPhoto,
-  TELEGRAM_CAPTION_LIMIT,
-  type TelegramTarget,
-} from "./channels/telegram.ts";
+import { sendTelegramMessage, sendTelegramPhoto, type TelegramTarget } from "./channels/telegram.ts";
 import type { DeliveryLedger } from "./deliveryLedger.ts";
+import { CHART_FILENAME, renderChartLazily } from "./render/chartLazily.ts";
 import { discordPayload } from "./render/discord.ts";
-import { escapeHtml, telegramMessages } from "./render/telegram.ts";
+import { telegramCaptionHtml, telegramMessages } from "./render/telegram.ts";
 import { cutAt } from "./render/truncate.ts";
 
 export interface ChannelSettings {
@@ -103,17 +99,7 @@ export interface DeliverOptions {
   renderChart?: (chart: AlertChart) => Promise<Uint8Array>;
 }
 
-/** The file name the chart goes by in Discord (`attachment://pnl.png`) and Telegram. */
-export const CHART_FILENAME = "pnl.png";
-
-/**
- * The chart module (d3, the resvg WebAssembly module and the fonts) is imported on first use only, so
- * alerts without a chart never load it.
- */
-async function renderChartLazily(chart: AlertChart): Promise<Uint8Array> {
-  const { renderPnlChartPng } = await import("./render/pnlChart.ts");
-  return renderPnlChartPng(chart);
-}
+export { CHART_FILENAME };
 
 /**
  * Telegram's flood limits per chat (core.telegram.org/bots/faq "My bot is hitting limits"): about one
@@ -243,7 +229,7 @@ export async function deliverAlert(input: AlertEvent, options: DeliverOptions): 
       const claim = await ledger.claim(id, timing.deadline + 1_000, now()).catch(() => "failed" as const);
       if (claim === "claimed") {
         try {
-          const result = await sendTelegramPhoto(target, photo, captionHtml(event.title), timing);
+          const result = await sendTelegramPhoto(target, photo, telegramCaptionHtml(event.title), timing);
           report.rateLimitedMs += result.rateLimitedMs;
           if (result.migratedTo !== null) {
             memory.telegramChatMoves.set(configured.chatId, result.migratedTo);
@@ -311,11 +297,6 @@ export async function deliverAlert(input: AlertEvent, options: DeliverOptions): 
   else if (event.chart) report.chart = "text_only";
   if (report.errors.length > 0) throw new DeliveryError(report);
   return report;
-}
-
-/** The photo's caption: the title in bold, cut to Telegram's caption limit (counted on the plain text). */
-function captionHtml(title: string): string {
-  return `<b>${escapeHtml(cutAt(title, TELEGRAM_CAPTION_LIMIT - 10))}</b>`;
 }
 
 function errorMessage(error: unknown): string {

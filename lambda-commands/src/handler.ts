@@ -8,12 +8,15 @@
  *
  * Environment: ALERTS_SECRET_ID, CREDENTIALS_SECRET_ID (AWS; locally the same keys as
  * variables: TELEGRAM_BOT_TOKEN, TELEGRAM_CHAT_ID, TELEGRAM_WEBHOOK_SECRET, DISCORD_PUBLIC_KEY,
- * DISCORD_APPLICATION_ID, ACCOUNT_ADDRESS, SUPABASE_URL, SUPABASE_ANON_KEY, SUPABASE_READ_KEY), TELEGRAM_API_URL, DB_MODE
- * (dynamodb or supabase), TABLE_PREFIX, DYNAMODB_ENDPOINT (tests), LOG_LEVEL, COMMANDS_VERSION.
+ * DISCORD_APPLICATION_ID, ACCOUNT_ADDRESS, SUPABASE_URL, SUPABASE_ANON_KEY, SUPABASE_READ_KEY), TELEGRAM_API_URL,
+ * DISCORD_API_URL, DB_MODE (dynamodb or supabase), TABLE_PREFIX, DYNAMODB_ENDPOINT (tests), LOG_LEVEL,
+ * COMMANDS_VERSION, CHART_ASSETS_DIR (the chart renderer's files; the stack copies them beside the bundle).
  */
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { Context } from "aws-lambda";
 import { createLambdaLogger, type Logger } from "../../lambda-alerts/src/logger.ts";
+import { renderChartLazily } from "../../lambda-alerts/src/render/chartLazily.ts";
+import type { PnlChartInput } from "./commands/pnlSeries.ts";
 import { handleDiscordInteraction } from "./discord/interactions.ts";
 import {
   emptyResponse,
@@ -33,6 +36,11 @@ import { handleTelegramUpdate, TELEGRAM_SECRET_HEADER } from "./telegram/webhook
 export const TELEGRAM_READ_DEADLINE_MS = 5_000;
 /** Discord wants the interaction answered within 3 s, cold start and signature check included. */
 export const DISCORD_READ_DEADLINE_MS = 2_000;
+/**
+ * The interaction's answer must be out this long after the handler starts: Discord's 3 s, less what
+ * comes before the handler (the way to the Function URL, a cold start's module loading).
+ */
+export const DISCORD_ANSWER_WITHIN_MS = 2_500;
 /** Kept back from the function's remaining time to return cleanly. */
 const SAFETY_MARGIN_MS = 1_000;
 
@@ -45,6 +53,8 @@ export interface CommandHandlerDependencies {
   now?: () => number;
   fetch?: typeof fetch;
   rateLimiter?: RateLimiter;
+  /** Draws `/pnl`'s chart (default: the alert Lambda's renderer, loaded on the first chart). */
+  renderChart?: (chart: PnlChartInput) => Promise<Uint8Array>;
 }
 
 export type CommandHandler = (
@@ -71,8 +81,10 @@ export function createCommandHandler(deps: CommandHandlerDependencies): CommandH
     return store.store;
   };
   const version = env.COMMANDS_VERSION ?? "dev";
+  const renderChart = deps.renderChart ?? renderChartLazily;
 
   return async (event, context) => {
+    const started = now();
     const raw = requestBody(event);
     if (raw === null) return emptyResponse(413);
     const method = event.requestContext?.http?.method ?? "POST";
@@ -96,6 +108,7 @@ export function createCommandHandler(deps: CommandHandlerDependencies): CommandH
           now,
           deadline,
           command: commandContext(TELEGRAM_READ_DEADLINE_MS),
+          renderChart,
           ...(deps.fetch ? { fetch: deps.fetch } : {}),
         });
       }
@@ -110,7 +123,10 @@ export function createCommandHandler(deps: CommandHandlerDependencies): CommandH
           rateLimiter,
           logger,
           now,
+          answerBy: Math.min(started + DISCORD_ANSWER_WITHIN_MS, deadline),
           command: commandContext(DISCORD_READ_DEADLINE_MS),
+          renderChart,
+          ...(deps.fetch ? { fetch: deps.fetch } : {}),
         },
       );
     };

@@ -9,7 +9,7 @@
  *   SUPABASE_URL, SUPABASE_ANON_KEY and SUPABASE_READ_KEY. Not the Supabase secret: that one holds the
  *   monitor's service key, which this function must not be able to read.
  * - the credentials secret (`CREDENTIALS_SECRET_ID`): ACCOUNT_ADDRESS, the accounts the commands cover.
- * TELEGRAM_API_URL always comes from the environment (the loopback stand-in in tests).
+ * TELEGRAM_API_URL and DISCORD_API_URL always come from the environment (the loopback stand-ins in tests).
  *
  * A value present but unusable is a SettingsError naming the variable, never echoing the value.
  */
@@ -17,6 +17,7 @@ import { createPublicKey, type KeyObject } from "node:crypto";
 import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { TELEGRAM_PUBLIC_API } from "../../lambda-alerts/src/channels/telegram.ts";
 import { SettingsError } from "../../lambda-alerts/src/settings.ts";
+import { DISCORD_API } from "./discord/register.ts";
 
 export { SettingsError };
 
@@ -40,6 +41,8 @@ export interface TelegramCommandSettings {
 export interface DiscordCommandSettings {
   publicKey: KeyObject;
   applicationId: string | null;
+  /** Discord's API base (DISCORD_API_URL, default https://discord.com/api/v10): the interaction callbacks. */
+  apiUrl: string;
 }
 
 export interface CommandSettings {
@@ -60,7 +63,7 @@ export interface SupabaseReadSettings {
 export function commandSettingsFrom(alerts: Source, credentials: Source, env: Source): CommandSettings {
   return {
     telegram: telegramSettings(alerts, env),
-    discord: discordSettings(alerts),
+    discord: discordSettings(alerts, env),
     accounts: accountsFrom(credentials.ACCOUNT_ADDRESS),
     supabase: supabaseSettings(alerts),
   };
@@ -91,14 +94,15 @@ function telegramSettings(source: Source, env: Source): TelegramCommandSettings 
   return { apiUrl, botToken: token, webhookSecret: secret, chatIds: new Set(chatIds) };
 }
 
-function discordSettings(source: Source): DiscordCommandSettings | null {
+function discordSettings(source: Source, env: Source): DiscordCommandSettings | null {
   const key = clean(source.DISCORD_PUBLIC_KEY);
   if (key === null) return null;
   const applicationId = clean(source.DISCORD_APPLICATION_ID);
   if (applicationId !== null && !/^\d{1,20}$/.test(applicationId)) {
     throw new SettingsError("DISCORD_APPLICATION_ID must be the application id (digits)");
   }
-  return { publicKey: ed25519PublicKey(key), applicationId };
+  const apiUrl = clean(env.DISCORD_API_URL) ?? DISCORD_API;
+  return { publicKey: ed25519PublicKey(key), applicationId, apiUrl };
 }
 
 /** The application's public key as Discord shows it (64 hex digits), wrapped as SPKI DER for node:crypto. */

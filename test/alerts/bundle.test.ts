@@ -12,7 +12,7 @@ import { build } from "esbuild";
 import { afterAll, describe, expect, it } from "vitest";
 import { ALERT_SCHEMA } from "../../lambda-alerts/src/alertEvent.ts";
 import { CHART_ASSETS } from "../../lambda-alerts/src/render/chartAssets.ts";
-import { CHART_ASSETS_FOLDER } from "../../lib/alerting.ts";
+import { CHART_ASSETS_FOLDER } from "../../lib/chartAssetsBundling.ts";
 import { DiscordStandIn } from "../support/discordStandIn.ts";
 import { pngSize } from "../support/multipart.ts";
 

@@ -4,7 +4,13 @@
  * on the tables (dynamodb mode) or the Supabase secret (supabase mode), and outputs that say what to run.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { COMMANDS_RESERVED_CONCURRENCY, COMMANDS_TIMEOUT_SECONDS } from "../../lib/commands.ts";
+import { CHART_ASSETS } from "../../lambda-alerts/src/render/chartAssets.ts";
+import { CHART_ASSETS_FOLDER, chartAssetsBundling } from "../../lib/chartAssetsBundling.ts";
+import {
+  COMMANDS_MEMORY_MB,
+  COMMANDS_RESERVED_CONCURRENCY,
+  COMMANDS_TIMEOUT_SECONDS,
+} from "../../lib/commands.ts";
 import { resourcesOfType, type Synthesized, synthesize } from "../support/cdkApp.ts";
 
 let dynamo: Synthesized;
@@ -45,6 +51,24 @@ describe("commands Lambda", () => {
       DB_MODE: "dynamodb",
       TABLE_PREFIX: "hl-",
     });
+  });
+
+  it("draws /pnl's chart: the chart assets beside the bundle as in the alert Lambda, CHART_ASSETS_DIR pointing there", () => {
+    const [, fn] = commandsFunction(dynamo);
+    const alerts = resourcesOfType(dynamo, "AWS::Lambda::Function").find(
+      ([, f]) => f.Properties.FunctionName === "hl-monitor-alerts",
+    )!;
+    expect(fn.Properties.Environment.Variables.CHART_ASSETS_DIR).toBe(`/var/task/${CHART_ASSETS_FOLDER}`);
+    expect(alerts[1].Properties.Environment.Variables.CHART_ASSETS_DIR).toBe(
+      fn.Properties.Environment.Variables.CHART_ASSETS_DIR,
+    );
+    // resvg rendering measured at ~85 MB over the handler's own (docs/commands.md): 256 MB holds both.
+    expect(fn.Properties.MemorySize).toBe(COMMANDS_MEMORY_MB);
+    // The hook both functions bundle with: every asset copied from node_modules into the folder.
+    const hook = chartAssetsBundling().commandHooks.afterBundling("/in", "/out");
+    for (const { file, packagePath } of Object.values(CHART_ASSETS)) {
+      expect(hook).toContain(`cp "/in/node_modules/${packagePath}" "/out/${CHART_ASSETS_FOLDER}/${file}"`);
+    }
   });
 
   it("has one Function URL with auth type NONE, and the URL and registration commands as outputs", () => {

@@ -7,12 +7,19 @@ import { generateKeyPairSync, type KeyObject, sign } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createLambdaLogger } from "../../lambda-alerts/src/logger.ts";
-import { type CommandHandler, createCommandHandler } from "../../lambda-commands/src/handler.ts";
+import type { PnlChartInput } from "../../lambda-commands/src/commands/pnlSeries.ts";
+import {
+  type CommandHandler,
+  createCommandHandler,
+  DISCORD_ANSWER_WITHIN_MS,
+} from "../../lambda-commands/src/handler.ts";
 import type { FunctionUrlEvent } from "../../lambda-commands/src/http.ts";
 import type { CommandStore } from "../../lambda-commands/src/store/commandStore.ts";
 import { DynamoCommandStore } from "../../lambda-commands/src/store/dynamoCommandStore.ts";
 import { DynamoStore } from "../../monitor/src/storage/dynamodb/dynamoStore.ts";
 import { type EmbeddedDynamo, startInMemoryDynamo } from "../../monitor/src/storage/local.ts";
+import { DiscordStandIn } from "../support/discordStandIn.ts";
+import { pngSize } from "../support/multipart.ts";
 import { TelegramStandIn } from "../support/telegramStandIn.ts";
 import { ACCOUNT, closedPosition, positionState, snapshot } from "./records.ts";
 
@@ -50,6 +57,7 @@ class CountingStore implements CommandStore {
 
 let dynamo: EmbeddedDynamo;
 let telegram: TelegramStandIn;
+let discord: DiscordStandIn;
 let store: CountingStore;
 let discordKeys: { publicKey: KeyObject; privateKey: KeyObject };
 const tablePrefix = `cmd${process.pid}-`;
@@ -82,6 +90,7 @@ afterAll(async () => {
 
 beforeEach(async () => {
   telegram = await TelegramStandIn.start();
+  discord = await DiscordStandIn.start();
   store = new CountingStore(
     new DynamoCommandStore({
       tablePrefix,
@@ -91,6 +100,7 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   await telegram.close();
+  await discord.close();
 });
 
 function rawPublicKeyHex(key: KeyObject): string {
@@ -98,7 +108,13 @@ function rawPublicKeyHex(key: KeyObject): string {
   return key.export({ format: "der", type: "spki" }).subarray(-32).toString("hex");
 }
 
-function makeHandler(options: { store?: CommandStore | null } = {}): CommandHandler {
+function makeHandler(
+  options: {
+    store?: CommandStore | null;
+    renderChart?: (chart: PnlChartInput) => Promise<Uint8Array>;
+    now?: () => number;
+  } = {},
+): CommandHandler {
   return createCommandHandler({
     env: {
       TELEGRAM_BOT_TOKEN: telegram.botToken,
@@ -107,11 +123,13 @@ function makeHandler(options: { store?: CommandStore | null } = {}): CommandHand
       TELEGRAM_API_URL: telegram.url,
       DISCORD_PUBLIC_KEY: rawPublicKeyHex(discordKeys.publicKey),
       DISCORD_APPLICATION_ID: "1187654321098765432",
+      DISCORD_API_URL: discord.apiUrl,
       ACCOUNT_ADDRESS: ACCOUNT,
     },
     store: () => (options.store === undefined ? store : options.store),
     logger: createLambdaLogger({ level: "silent" }),
-    now: () => NOW,
+    now: options.now ?? (() => NOW),
+    ...(options.renderChart ? { renderChart: options.renderChart } : {}),
   });
 }
 
@@ -143,6 +161,9 @@ const withText = (text: string, chatId: number = Number(TELEGRAM_UPDATE.message.
   message: { ...TELEGRAM_UPDATE.message, text, chat: { ...TELEGRAM_UPDATE.message.chat, id: chatId } },
 });
 
+const withCommand = (name: string, options: unknown[] = []) =>
+  JSON.stringify({ ...JSON.parse(DISCORD_COMMAND), data: { type: 1, name, id: "1", options } });
+
 function discordEvent(
   body: string,
   options: { timestamp?: number; key?: KeyObject; signature?: string | null } = {},
@@ -169,6 +190,45 @@ describe("Telegram webhook", () => {
     expect(message!.text).toContain("PnL last 7d: +10.25");
     expect(message!.text).toContain("1 won, 1 lost");
     expect(store.reads).toBeGreaterThan(0);
+  });
+
+  it("answers /pnl with the text, then the chart as a photo (PNG, 1080×720) in the same chat", async () => {
+    const result = await makeHandler()(telegramEvent(withText("/pnl 30d")));
+    expect(result.statusCode).toBe(200);
+    expect(telegram.messages).toHaveLength(1);
+    expect(telegram.messages[0]!.text).toContain("PnL last 30d: +10.25");
+    expect(telegram.photos).toHaveLength(1);
+    const [photo] = telegram.photos;
+    expect(photo!.chatId).toBe(telegram.chatId);
+    expect(photo!.caption).toBe("PnL last 30d: +10.25");
+    expect(pngSize(photo!.bytes)).toEqual({ width: 1080, height: 720 });
+    // The text first: a chat shows the figures, then the picture of them.
+    expect(telegram.messages[0]!.messageId).toBeLessThan(photo!.messageId);
+  });
+
+  it("answers /pnl with the text alone when the chart cannot be drawn", async () => {
+    const result = await makeHandler({
+      renderChart: () => Promise.reject(new Error("resvg.wasm missing")),
+    })(telegramEvent(withText("/pnl 30d")));
+    expect(result.statusCode).toBe(200);
+    expect(telegram.messages).toHaveLength(1);
+    expect(telegram.messages[0]!.text).toContain("PnL last 30d: +10.25");
+    expect(telegram.photos).toHaveLength(0);
+  });
+
+  it("keeps the /pnl text when Telegram refuses the photo", async () => {
+    const handler = makeHandler({
+      // Telegram answers the photo's upload with a 502 (the text before it went through).
+      renderChart: async (chart) => {
+        telegram.failNext(2);
+        const { renderPnlChartPng } = await import("../../lambda-alerts/src/render/pnlChart.ts");
+        return renderPnlChartPng(chart);
+      },
+    });
+    const result = await handler(telegramEvent(withText("/pnl 30d")));
+    expect(result.statusCode).toBe(200);
+    expect(telegram.messages).toHaveLength(1);
+    expect(telegram.photos).toHaveLength(0);
   });
 
   it("takes a base64-encoded body as the Function URL may deliver it", async () => {
@@ -264,14 +324,93 @@ describe("Discord interactions", () => {
   });
 
   it("answers a documented slash command with an ephemeral embed and no mentions", async () => {
-    const result = await makeHandler()(discordEvent(DISCORD_COMMAND));
+    const result = await makeHandler()(discordEvent(withCommand("positions")));
     expect(result.statusCode).toBe(200);
     const body = JSON.parse(result.body!);
     expect(body.type).toBe(4);
     expect(body.data.flags).toBe(64);
     expect(body.data.allowed_mentions).toEqual({ parse: [] });
-    expect(body.data.embeds[0].title).toBe("PnL last 7d: +10.25");
+    expect(body.data.embeds[0].title).toBe("1 open position(s)");
     expect(store.reads).toBeGreaterThan(0);
+    expect(discord.requests).toBe(0);
+  });
+
+  it("answers /pnl through the interaction callback with the chart as a multipart PNG, and 202 with no body", async () => {
+    discord.openInteraction(JSON.parse(DISCORD_COMMAND));
+    const result = await makeHandler()(discordEvent(DISCORD_COMMAND));
+    // receiving-and-responding#interaction-callback: "If you send this request for an interaction
+    // received over HTTP, respond to the original HTTP request with a 202 and no body."
+    expect(result).toEqual({ statusCode: 202, body: "" });
+    expect(discord.interactionResponses).toHaveLength(1);
+    const [answer] = discord.interactionResponses;
+    expect(answer!.interactionId).toBe(JSON.parse(DISCORD_COMMAND).id);
+    expect(answer!.type).toBe(4);
+    expect(answer!.data.flags).toBe(64);
+    expect(answer!.data.allowed_mentions).toEqual({ parse: [] });
+    expect(answer!.data.embeds[0]!.title).toBe("PnL last 7d: +10.25");
+    expect(answer!.data.embeds[0]!.image).toEqual({ url: "attachment://pnl.png" });
+    expect(answer!.data.attachments).toEqual([{ id: 0, filename: "pnl.png" }]);
+    expect(answer!.data.files).toHaveLength(1);
+    expect(answer!.data.files![0]).toMatchObject({ field: "files[0]", filename: "pnl.png" });
+    expect(pngSize(answer!.data.files![0]!.bytes)).toEqual({ width: 1080, height: 720 });
+    expect(discord.rejected).toEqual([]);
+  });
+
+  it.each([
+    ["Discord fails the callback", () => discord.failNext(1, 500)],
+    ["the interaction is unknown to Discord (10062)", () => {}],
+  ])("answers /pnl with the text embed in the HTTP response when %s", async (_, arrange) => {
+    discord.openInteraction({ id: "999", token: "other" });
+    arrange();
+    const result = await makeHandler()(discordEvent(DISCORD_COMMAND));
+    expect(result.statusCode).toBe(200);
+    const body = JSON.parse(result.body!);
+    expect(body.type).toBe(4);
+    expect(body.data.flags).toBe(64);
+    expect(body.data.embeds[0].title).toBe("PnL last 7d: +10.25");
+    expect(body.data.embeds[0].image).toBeUndefined();
+    expect(discord.interactionResponses).toHaveLength(0);
+    expect(discord.requests).toBe(1);
+  });
+
+  it("answers /pnl with the text embed in the HTTP response when the chart cannot be drawn", async () => {
+    discord.openInteraction(JSON.parse(DISCORD_COMMAND));
+    const result = await makeHandler({
+      renderChart: () => Promise.reject(new Error("resvg.wasm missing")),
+    })(discordEvent(DISCORD_COMMAND));
+    expect(result.statusCode).toBe(200);
+    expect(JSON.parse(result.body!).data.embeds[0].title).toBe("PnL last 7d: +10.25");
+    expect(discord.requests).toBe(0);
+  });
+
+  it("answers /pnl as text at once when the store read left too little of Discord's 3 s for a chart", async () => {
+    discord.openInteraction(JSON.parse(DISCORD_COMMAND));
+    let clock = NOW;
+    // Reads that take 2.2 s of the budget (the store's read deadline is 2 s from after the settings).
+    const slow = new Proxy(store, {
+      get: (target, key) => {
+        const value = Reflect.get(target, key);
+        if (key !== "closedPositions") return value;
+        return async (...args: unknown[]) => {
+          clock = NOW + 2_200;
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    let drawn = 0;
+    const result = await makeHandler({
+      store: slow,
+      now: () => clock,
+      renderChart: async () => {
+        drawn += 1;
+        return new Uint8Array();
+      },
+    })(discordEvent(DISCORD_COMMAND));
+    expect(DISCORD_ANSWER_WITHIN_MS - 2_200).toBeLessThan(700);
+    expect(result.statusCode).toBe(200);
+    expect(JSON.parse(result.body!).data.embeds[0].title).toBe("PnL last 7d: +10.25");
+    expect(drawn).toBe(0);
+    expect(discord.requests).toBe(0);
   });
 
   it("answers /help publicly", async () => {

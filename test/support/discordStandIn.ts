@@ -20,6 +20,10 @@
  * <token>` replaces the global commands (interactions/application-commands#bulk-overwrite-global-application-commands);
  * a wrong token → 401 `{message: "401: Unauthorized", code: 0}`; names 1-32 lower-case characters,
  * descriptions 1-100 (…#application-command-object-application-command-naming), at most 100 commands.
+ * Interaction responses: `POST /api/v10/interactions/{interaction.id}/{interaction.token}/callback`
+ * (interactions/receiving-and-responding#create-interaction-response), JSON or multipart like a webhook,
+ * for the interactions `openInteraction` made answerable; the behaviours, each with its source, are at
+ * `#interactionCallback`.
  */
 import { type JsonReply, startLoopbackServer } from "./loopbackHttp.ts";
 import { isPng, parseMultipart } from "./multipart.ts";
@@ -59,6 +63,25 @@ export interface DiscordMessageRecord {
   attachments?: { id: number | string; filename?: string }[];
 }
 
+/** One answer through the interaction callback endpoint. */
+export interface DiscordInteractionResponseRecord {
+  interactionId: string;
+  /** The interaction callback type (4 = CHANNEL_MESSAGE_WITH_SOURCE, 5 = deferred). */
+  type: number;
+  /** The message, with the files uploaded with it (multipart), in `files[n]` order. */
+  data: Omit<DiscordMessageRecord, "id" | "threadId"> & { flags?: number };
+}
+
+/** …/receiving-and-responding#interaction-response-object-interaction-callback-type: a message, or deferred. */
+const MESSAGE_CALLBACK_TYPES = new Set([4, 5]);
+/**
+ * …#interaction-response-object-messages: "only SUPPRESS_EMBEDS, EPHEMERAL, IS_COMPONENTS_V2,
+ * IS_VOICE_MESSAGE, and SUPPRESS_NOTIFICATIONS can be set" (resources/message#message-object-message-flags).
+ */
+const CALLBACK_FLAGS = (1 << 2) | (1 << 6) | (1 << 15) | (1 << 13) | (1 << 12);
+/** "you must send an initial response within 3 seconds … the token will be invalidated" (same page). */
+export const INTERACTION_RESPONSE_WINDOW_MS = 3_000;
+
 const codePoints = (value: string) => [...value].length;
 
 export class DiscordStandIn {
@@ -71,6 +94,10 @@ export class DiscordStandIn {
   readonly botToken = "MTE4NzY1NDMyMTA5ODc2NTQzMg.Gx-secret-bot-token_abcdefghijklmnop";
   /** The global commands last registered, or null. */
   applicationCommands: { name: string; description: string; options?: unknown[] }[] | null = null;
+  /** Answers received through the interaction callback endpoint, accepted ones only. */
+  readonly interactionResponses: DiscordInteractionResponseRecord[] = [];
+  readonly #interactions = new Map<string, { token: string; openedAt: number; acknowledged: boolean }>();
+  #clock: () => number = Date.now;
   #rateLimits: { count: number; retryAfterSeconds: number; headerOnly: boolean } = {
     count: 0,
     retryAfterSeconds: 0,
@@ -84,17 +111,30 @@ export class DiscordStandIn {
 
   static async start(): Promise<DiscordStandIn> {
     const standIn = new DiscordStandIn();
-    const server = await startLoopbackServer((request, body, raw) =>
-      request.url?.startsWith("/api/v10/applications/")
-        ? standIn.#applicationCommands(request.method ?? "", request.url, request.headers.authorization, body)
-        : standIn.#handle(
-            request.method ?? "",
-            request.url ?? "",
-            request.headers["content-type"],
-            body,
-            raw,
-          ),
-    );
+    const server = await startLoopbackServer((request, body, raw) => {
+      if (request.url?.startsWith("/api/v10/applications/"))
+        return standIn.#applicationCommands(
+          request.method ?? "",
+          request.url,
+          request.headers.authorization,
+          body,
+        );
+      if (request.url?.startsWith("/api/v10/interactions/"))
+        return standIn.#interactionCallback(
+          request.method ?? "",
+          request.url,
+          request.headers["content-type"],
+          body,
+          raw,
+        );
+      return standIn.#handle(
+        request.method ?? "",
+        request.url ?? "",
+        request.headers["content-type"],
+        body,
+        raw,
+      );
+    });
     standIn.#close = server.close;
     standIn.#url = server.url;
     return standIn;
@@ -125,6 +165,21 @@ export class DiscordStandIn {
 
   async close(): Promise<void> {
     await this.#close?.();
+  }
+
+  /**
+   * Discord sends an interaction (to the app's endpoint): from now, its id and token may be answered
+   * through the callback endpoint, once, within INTERACTION_RESPONSE_WINDOW_MS on `clock`.
+   */
+  openInteraction(
+    interaction: { id?: string; token?: string } = {},
+    clock: () => number = this.#clock,
+  ): { id: string; token: string } {
+    this.#clock = clock;
+    const id = interaction.id ?? String(1_200_000_000_000_000_000n + BigInt(this.#interactions.size));
+    const token = interaction.token ?? `aW50ZXJhY3Rpb246${id}:secret-interaction-token_AbCdEf`;
+    this.#interactions.set(id, { token, openedAt: clock(), acknowledged: false });
+    return { id, token };
   }
 
   get apiUrl(): string {
@@ -218,47 +273,12 @@ export class DiscordStandIn {
       this.#failures.count -= 1;
       return { status: this.#failures.status, body: { message: "500: Internal Server Error", code: 0 } };
     }
-    let files: DiscordAttachmentRecord[] = [];
-    let json = body;
-    if (contentType?.startsWith("multipart/form-data")) {
-      const upload = await this.#readUpload(contentType, raw);
-      if ("reply" in upload) return upload.reply;
-      files = upload.files;
-      json = upload.json;
-    } else if (!contentType?.startsWith("application/json")) {
-      return this.#reject(400, {
-        code: 50035,
-        message: "Invalid Form Body",
-        errors: { _errors: ["content-type"] },
-      });
-    }
-    let payload: DiscordMessageRecord;
-    try {
-      payload = JSON.parse(json);
-    } catch {
-      return this.#reject(400, { code: 50109, message: "The request body contains invalid JSON." });
-    }
-    // reference#uploading-files: each `files[n]` is described in `attachments` by `id: n`, and an embed
-    // refers to it as `attachment://<filename>`.
-    const fileErrors = attachmentErrors(payload, files);
-    if (fileErrors.length > 0) {
-      return this.#reject(400, { code: 50035, message: "Invalid Form Body", errors: fileErrors });
-    }
-    // Discord stores text as UTF-8, where an unpaired surrogate is not representable, and refuses it
-    // (discord/discord-api-docs#6561: "these aren't valid unicode strings"; the expected answer is a 400).
-    const malformed = malformedStrings(payload, "");
-    if (malformed.length > 0) {
-      return this.#reject(400, {
-        code: 50035,
-        message: "Invalid Form Body",
-        errors: Object.fromEntries(malformed.map((path) => [path, "not a valid unicode string"])),
-      });
-    }
-    const errors = validateDiscordPayload(payload);
-    if (errors.length > 0) return this.#reject(400, { code: 50035, message: "Invalid Form Body", errors });
-    if (!payload.content && (payload.embeds ?? []).length === 0) {
-      return this.#reject(400, { code: 50006, message: "Cannot send an empty message" });
-    }
+    const body_ = await this.#readBody(contentType, body, raw);
+    if ("reply" in body_) return body_.reply;
+    const { files } = body_;
+    const payload = body_.json as DiscordMessageRecord;
+    const refused = this.#refuseMessage(payload, files);
+    if (refused) return refused;
     const message = {
       ...payload,
       embeds: payload.embeds ?? [],
@@ -279,6 +299,151 @@ export class DiscordStandIn {
           },
         }
       : { status: 204 };
+  }
+
+  /**
+   * `POST /api/v10/interactions/{id}/{token}/callback` (interactions/receiving-and-responding#create-interaction-response).
+   */
+  async #interactionCallback(
+    method: string,
+    rawUrl: string,
+    contentType: string | undefined,
+    body: string,
+    raw: Buffer,
+  ): Promise<JsonReply> {
+    this.requests += 1;
+    const url = new URL(rawUrl, "http://127.0.0.1");
+    const match = /^\/api\/v10\/interactions\/([^/]+)\/([^/]+)\/callback$/.exec(url.pathname);
+    if (method !== "POST" || !match)
+      return { status: 405, body: { message: "405: Method Not Allowed", code: 0 } };
+    const interaction = this.#interactions.get(decodeURIComponent(match[1]!));
+    // topics/opcodes-and-status-codes, JSON error codes: 10062 "Unknown interaction"; a token past the 3 s
+    // for the initial response "will be invalidated" (receiving-and-responding#interaction-callback).
+    if (
+      !interaction ||
+      interaction.token !== decodeURIComponent(match[2]!) ||
+      this.#clock() - interaction.openedAt > INTERACTION_RESPONSE_WINDOW_MS
+    ) {
+      return this.#reject(404, { message: "Unknown interaction", code: 10062 });
+    }
+    // topics/opcodes-and-status-codes, JSON error codes: 40060 "Interaction has already been acknowledged".
+    if (interaction.acknowledged) {
+      return this.#reject(400, { message: "Interaction has already been acknowledged", code: 40060 });
+    }
+    // The same server errors on demand as the webhook (`failNext`).
+    if (this.#failures.count > 0) {
+      this.#failures.count -= 1;
+      return { status: this.#failures.status, body: { message: "500: Internal Server Error", code: 0 } };
+    }
+    // "This endpoint also supports file attachments similar to the webhook endpoints" (same section):
+    // JSON, or multipart with the interaction response in `payload_json` and the files in `files[n]`.
+    const read = await this.#readBody(contentType, body, raw);
+    if ("reply" in read) return read.reply;
+    const response = read.json as { type?: unknown; data?: DiscordInteractionResponseRecord["data"] };
+    // …#interaction-response-object: `type` is a callback type; a command is answered with a message (4)
+    // or deferred (5). (Discord's wording of this refusal is not documented; 50035 "Invalid form body".)
+    if (typeof response?.type !== "number" || !MESSAGE_CALLBACK_TYPES.has(response.type)) {
+      return this.#reject(400, {
+        code: 50035,
+        message: "Invalid Form Body",
+        errors: { type: "not a message response" },
+      });
+    }
+    const data = response.data ?? { embeds: [] };
+    const flags = data.flags ?? 0;
+    if (!Number.isInteger(flags) || (flags & ~CALLBACK_FLAGS) !== 0) {
+      return this.#reject(400, {
+        code: 50035,
+        message: "Invalid Form Body",
+        errors: { "data.flags": "not allowed" },
+      });
+    }
+    // reference#uploading-files: `attachments` goes "in payload_json (or Callback Data Payloads)", so
+    // a callback's files are described in `data.attachments`; the message limits are a message's.
+    const refused =
+      response.type === 4 ? this.#refuseMessage(data as DiscordMessageRecord, read.files) : null;
+    if (refused) return refused;
+    interaction.acknowledged = true;
+    this.interactionResponses.push({
+      interactionId: match[1]!,
+      type: response.type,
+      data: { ...data, embeds: data.embeds ?? [], ...(read.files.length > 0 ? { files: read.files } : {}) },
+    });
+    // create-interaction-response: "Returns 204 unless with_response is set to true which returns 200
+    // with the body as interaction callback response".
+    if (url.searchParams.get("with_response") !== "true") return { status: 204 };
+    return {
+      status: 200,
+      body: {
+        interaction: {
+          id: match[1],
+          type: 2,
+          response_message_id: String(1_100_000_000_000_000_000n + BigInt(this.interactionResponses.length)),
+          response_message_loading: response.type === 5,
+          response_message_ephemeral: (flags & (1 << 6)) !== 0,
+        },
+      },
+    };
+  }
+
+  /** The JSON body, or from a multipart body `payload_json` and the files (reference#uploading-files). */
+  async #readBody(
+    contentType: string | undefined,
+    body: string,
+    raw: Buffer,
+  ): Promise<{ json: unknown; files: DiscordAttachmentRecord[] } | { reply: JsonReply }> {
+    let files: DiscordAttachmentRecord[] = [];
+    let json = body;
+    if (contentType?.startsWith("multipart/form-data")) {
+      const upload = await this.#readUpload(contentType, raw);
+      if ("reply" in upload) return upload;
+      files = upload.files;
+      json = upload.json;
+    } else if (!contentType?.startsWith("application/json")) {
+      // topics/opcodes-and-status-codes: 50035 "Invalid form body … or invalid Content-Type provided".
+      return {
+        reply: this.#reject(400, {
+          code: 50035,
+          message: "Invalid Form Body",
+          errors: { _errors: ["content-type"] },
+        }),
+      };
+    }
+    try {
+      return { json: JSON.parse(json), files };
+    } catch {
+      // topics/opcodes-and-status-codes: 50109 "The request body contains invalid JSON."
+      return {
+        reply: this.#reject(400, { code: 50109, message: "The request body contains invalid JSON." }),
+      };
+    }
+  }
+
+  /** The refusal Discord would give this message and its files, or null when it takes them. */
+  #refuseMessage(payload: DiscordMessageRecord, files: DiscordAttachmentRecord[]): JsonReply | null {
+    // reference#uploading-files: each `files[n]` is described in `attachments` by `id: n`, and an embed
+    // refers to it as `attachment://<filename>`.
+    const fileErrors = attachmentErrors(payload, files);
+    if (fileErrors.length > 0) {
+      return this.#reject(400, { code: 50035, message: "Invalid Form Body", errors: fileErrors });
+    }
+    // Discord stores text as UTF-8, where an unpaired surrogate is not representable, and refuses it
+    // (discord/discord-api-docs#6561: "these aren't valid unicode strings"; the expected answer is a 400).
+    const malformed = malformedStrings(payload, "");
+    if (malformed.length > 0) {
+      return this.#reject(400, {
+        code: 50035,
+        message: "Invalid Form Body",
+        errors: Object.fromEntries(malformed.map((path) => [path, "not a valid unicode string"])),
+      });
+    }
+    const errors = validateDiscordPayload(payload);
+    if (errors.length > 0) return this.#reject(400, { code: 50035, message: "Invalid Form Body", errors });
+    // topics/opcodes-and-status-codes: 50006 "Cannot send an empty message".
+    if (!payload.content && (payload.embeds ?? []).length === 0) {
+      return this.#reject(400, { code: 50006, message: "Cannot send an empty message" });
+    }
+    return null;
   }
 
   async #readUpload(

@@ -8,6 +8,7 @@
  * tags do not count; a line longer than that is split inside its text, never inside a tag or entity).
  */
 import type { AlertEvent } from "../alertEvent.ts";
+import { TELEGRAM_CAPTION_LIMIT } from "../channels/telegram.ts";
 import { cutAt } from "./truncate.ts";
 
 export const TELEGRAM_MESSAGE_LIMIT = 4_096;
@@ -51,6 +52,11 @@ export function telegramMessages(event: AlertEvent, limit = TELEGRAM_MESSAGE_LIM
   }
   lines.push([{ text: new Date(event.time).toISOString().replace("T", " ").slice(0, 19), style: "italic" }]);
   return splitIntoMessages(lines, limit).map((message) => message.map(renderLine).join("\n"));
+}
+
+/** A photo's caption: the title in bold, cut to Telegram's caption limit (counted on the plain text). */
+export function telegramCaptionHtml(title: string): string {
+  return `<b>${escapeHtml(cutAt(title, TELEGRAM_CAPTION_LIMIT - 10))}</b>`;
 }
 
 export function escapeHtml(value: string): string {

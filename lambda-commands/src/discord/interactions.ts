@@ -12,11 +12,26 @@
  * so the store reads get a deadline shorter than that. `allowed_mentions: {parse: []}` keeps any name in a
  * reply from pinging; commands that show balances, positions or PnL answer with flag 64 (EPHEMERAL), seen
  * only by the user who asked.
+ *
+ * `/pnl` with its chart: an HTTP response cannot carry a file (an interaction answered with
+ * multipart/form-data in the response fails: discord/discord-api-docs#5933), so the same answer, embed
+ * and PNG, goes multipart to the Create Interaction Response endpoint (`POST /interactions/{id}/{token}/
+ * callback`, which "supports file attachments similar to the webhook endpoints"), and the HTTP request is
+ * answered as the docs say for that case: "respond to the original HTTP request with a 202 and no body"
+ * (…/receiving-and-responding#interaction-callback). When too little of the three seconds is left to
+ * draw and upload the chart, when it cannot be drawn, or when the callback fails, the text embed goes in
+ * the HTTP response as for any other command.
  */
 import { type KeyObject, verify } from "node:crypto";
+import {
+  type DiscordInteractionResponse,
+  postDiscordInteractionResponse,
+} from "../../../lambda-alerts/src/channels/discord.ts";
 import type { Logger } from "../../../lambda-alerts/src/logger.ts";
+import { CHART_FILENAME } from "../../../lambda-alerts/src/render/chartLazily.ts";
 import { type CommandReply, isSensitive, usageReply } from "../commands/answers.ts";
 import { parseCommand } from "../commands/parse.ts";
+import type { PnlChartInput } from "../commands/pnlSeries.ts";
 import { discordReplyEmbed } from "../commands/render.ts";
 import { type CommandContext, runCommand } from "../commands/runCommand.ts";
 import {
@@ -42,13 +57,25 @@ const PONG = 1;
 const CHANNEL_MESSAGE_WITH_SOURCE = 4;
 /** discord.com/developers/docs/resources/message#message-object-message-flags: EPHEMERAL = 1 << 6. */
 const EPHEMERAL = 64;
+/**
+ * What a chart needs of the time left after the store read: drawing takes 0.1-0.6 s (the first one loads
+ * the WebAssembly module and fonts), then the ~80 KB upload to Discord. With less, the text goes alone.
+ */
+export const DISCORD_CHART_MIN_MS = 700;
+/** Left after drawing for the upload; with less, the text goes in the HTTP response instead. */
+const DISCORD_UPLOAD_MIN_MS = 150;
 
 export interface DiscordContext {
   settings: DiscordCommandSettings | null;
   rateLimiter: RateLimiter;
   logger: Logger;
   now: () => number;
+  /** Epoch ms (on `now`) by which the interaction must be answered. */
+  answerBy: number;
   command: Omit<CommandContext, "platform" | "now">;
+  /** Draws `/pnl`'s chart as a PNG. */
+  renderChart: (chart: PnlChartInput) => Promise<Uint8Array>;
+  fetch?: typeof fetch;
 }
 
 /** Ed25519 over timestamp + body; false for anything malformed. */
@@ -123,16 +150,80 @@ export async function handleDiscordInteraction(
     reply = await runCommand(parsed.command, { ...context.command, platform: "discord", now: context.now() });
 
   const sensitive = parsed.ok ? isSensitive(parsed.command.name) : true;
-  // The seam for the `/pnl` chart: with `reply.chart` set, this response becomes multipart with the PNG as
-  // `files[0]` and the embed's image `attachment://pnl.png` (wired in with the chart renderer).
-  return jsonResponse(200, {
+  const answer: DiscordInteractionResponse = {
     type: CHANNEL_MESSAGE_WITH_SOURCE,
     data: {
       embeds: [discordReplyEmbed(reply, context.now())],
       allowed_mentions: { parse: [] },
       ...(sensitive ? { flags: EPHEMERAL } : {}),
     },
-  });
+  };
+  if (
+    reply.chart !== null &&
+    (await answeredWithChart(interaction, answer, reply.chart, settings, context))
+  ) {
+    return emptyResponse(202);
+  }
+  return jsonResponse(200, answer);
+}
+
+/**
+ * Draws the chart and sends `answer` with it through the interaction's callback endpoint; false when it
+ * did not go (no time, not drawn, refused), and the caller answers in the HTTP response instead.
+ */
+async function answeredWithChart(
+  interaction: Record<string, unknown>,
+  answer: DiscordInteractionResponse,
+  chart: PnlChartInput,
+  settings: DiscordCommandSettings,
+  context: DiscordContext,
+): Promise<boolean> {
+  const { id, token } = interaction;
+  // …/receiving-and-responding#interaction-object: `id` a snowflake, `token` a string.
+  if (typeof id !== "string" || !/^\d{1,20}$/.test(id) || typeof token !== "string" || token === "") {
+    return false;
+  }
+  if (context.answerBy - context.now() < DISCORD_CHART_MIN_MS) {
+    context.logger.warn("too little time left for the chart; answered with text");
+    return false;
+  }
+  try {
+    const started = Date.now();
+    const png = await context.renderChart(chart);
+    context.logger.info({ chartMs: Date.now() - started, bytes: png.length }, "chart drawn");
+    const timeLeft = context.answerBy - context.now();
+    if (timeLeft < DISCORD_UPLOAD_MIN_MS) {
+      context.logger.warn({ timeLeft }, "no time left to upload the chart; answered with text");
+      return false;
+    }
+    const [first, ...rest] = answer.data.embeds ?? [];
+    await postDiscordInteractionResponse(
+      { apiUrl: settings.apiUrl, interactionId: id, interactionToken: token },
+      {
+        ...answer,
+        data: {
+          ...answer.data,
+          embeds: first ? [{ ...first, image: { url: `attachment://${CHART_FILENAME}` } }, ...rest] : rest,
+        },
+      },
+      // One try: a retried callback after a lost answer would be a second acknowledgement (code 40060).
+      {
+        deadline: context.answerBy,
+        now: context.now,
+        attempts: 1,
+        requestTimeoutMs: timeLeft,
+        ...(context.fetch ? { fetch: context.fetch } : {}),
+      },
+      { filename: CHART_FILENAME, contentType: "image/png", bytes: png },
+    );
+    return true;
+  } catch (error) {
+    context.logger.warn(
+      { err: error instanceof Error ? error.message : String(error) },
+      "chart not sent through the interaction callback; answered with text",
+    );
+    return false;
+  }
 }
 
 /** Slash command options in registration order (period, count, account), as words for the parser. */

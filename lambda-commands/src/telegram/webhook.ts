@@ -7,18 +7,22 @@
  * Replies go out with `sendMessage` (HTML, the alert renderer's escaping and 4,096-character split), not
  * as a method in the webhook's response (core.telegram.org/bots/api#making-requests-when-getting-updates):
  * a response-borne call's outcome is never known, and a `/pnl` chart needs a second call (sendPhoto)
- * anyway. The webhook is answered 200 once the reply is out, so Telegram does not send the update again;
- * a failed send is logged, and still answered 200 (a retried update would run the command twice).
+ * anyway. `/pnl`'s chart follows its text as a photo; a chart that cannot be drawn or sent in time costs
+ * the photo only, never the text. The webhook is answered 200 once the reply is out, so Telegram does not
+ * send the update again; a failed send is logged, and still answered 200 (a retried update would run the
+ * command twice).
  *
  * Who gets answers: the chats in TELEGRAM_CHAT_ID. Any other chat is ignored silently, except `/chatid`,
  * which answers any chat with its own id (rate-limited like every command): once a webhook is set,
  * getUpdates no longer works, so this is how the operator finds the id.
  */
 import { timingSafeEqual } from "node:crypto";
-import { sendTelegramMessage } from "../../../lambda-alerts/src/channels/telegram.ts";
+import { sendTelegramMessage, sendTelegramPhoto } from "../../../lambda-alerts/src/channels/telegram.ts";
 import type { Logger } from "../../../lambda-alerts/src/logger.ts";
+import { telegramCaptionHtml } from "../../../lambda-alerts/src/render/telegram.ts";
 import { type CommandReply, chatIdReply, usageReply } from "../commands/answers.ts";
 import { parseCommandText } from "../commands/parse.ts";
+import type { PnlChartInput } from "../commands/pnlSeries.ts";
 import { telegramReplyTexts } from "../commands/render.ts";
 import type { CommandContext } from "../commands/runCommand.ts";
 import { runCommand } from "../commands/runCommand.ts";
@@ -37,8 +41,16 @@ export interface TelegramWebhookContext {
   deadline: number;
   /** Everything a command needs but the platform (store, accounts, read deadline). */
   command: Omit<CommandContext, "platform" | "now">;
+  /** Draws `/pnl`'s chart as a PNG. */
+  renderChart: (chart: PnlChartInput) => Promise<Uint8Array>;
   fetch?: typeof fetch;
 }
+
+/**
+ * Time a chart needs to be worth starting: drawing takes 0.1-0.6 s (the first one loads the WebAssembly
+ * module and fonts), the upload of ~80 KB well under a second. With less left, the text goes alone.
+ */
+export const TELEGRAM_CHART_MIN_MS = 2_000;
 
 /** Constant-time comparison of the header with the configured secret (equal-length buffers only). */
 export function secretMatches(given: string | undefined, expected: string): boolean {
@@ -98,8 +110,9 @@ export async function handleTelegramUpdate(
 }
 
 /**
- * Sends the reply's messages. The seam for the `/pnl` chart: when `reply.chart` is set, its PNG goes out
- * after the text with `sendPhoto` (wired in with the chart renderer).
+ * Sends the reply's messages, then, for `/pnl`, its chart with `sendPhoto` (the reply's title as caption).
+ * The photo comes after the text and only once the text is out: whatever happens to the chart (not drawn,
+ * refused, no time left), the figures have been answered.
  */
 async function sendReply(
   settings: TelegramCommandSettings,
@@ -120,9 +133,24 @@ async function sendReply(
       await sendTelegramMessage(target, html, timing);
     }
   } catch (error) {
-    context.logger.warn(
-      { chat, err: error instanceof Error ? error.message : String(error) },
-      "command reply not delivered",
-    );
+    context.logger.warn({ chat, err: errorText(error) }, "command reply not delivered");
+    return;
   }
+  if (reply.chart === null) return;
+  if (context.deadline - context.now() < TELEGRAM_CHART_MIN_MS) {
+    context.logger.warn({ chat }, "no time left for the chart; the reply went as text");
+    return;
+  }
+  try {
+    const started = Date.now();
+    const png = await context.renderChart(reply.chart);
+    context.logger.info({ chat, chartMs: Date.now() - started, bytes: png.length }, "chart drawn");
+    await sendTelegramPhoto(target, png, telegramCaptionHtml(reply.title), timing);
+  } catch (error) {
+    context.logger.warn({ chat, err: errorText(error) }, "chart not delivered; the reply went as text");
+  }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
