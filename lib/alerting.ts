@@ -24,6 +24,9 @@ import type { Naming } from "./naming.ts";
 import { PROJECT_ROOT } from "./paths.ts";
 
 /** What the delivery ledger (lambda-alerts/src/dynamoDeliveryLedger.ts) calls. */
+/** Memory of the alert Lambda (also used by the cost estimate). */
+export const ALERT_LAMBDA_MEMORY_MB = 256;
+
 export const LEDGER_ACTIONS = [
   "dynamodb:DeleteItem",
   "dynamodb:GetItem",
@@ -101,7 +104,9 @@ export class Alerting extends Construct {
       depsLockFilePath: join(PROJECT_ROOT, "package-lock.json"),
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
-      memorySize: 128,
+      // The daily summary's chart (resvg's WebAssembly and the fonts) takes the function from about 77 MB to
+      // 137 MB at the first chart and 184 MB at most; 128 MB would end the invocation out of memory.
+      memorySize: ALERT_LAMBDA_MEMORY_MB,
       // Long enough to wait out a Discord/Telegram 429 (the handler keeps within the remaining time).
       timeout: Duration.seconds(30),
       role,

@@ -5,6 +5,7 @@
  */
 import { QUIET_PERIOD_MS } from "../../lambda-alerts/src/capacity/capacityDecision.ts";
 import { ESSENTIAL_METRICS } from "../../monitor/src/telemetry/metrics.ts";
+import { ALERT_LAMBDA_MEMORY_MB } from "../alerting.ts";
 import { COMMANDS_MEMORY_MB } from "../commands.ts";
 import type { DbMode } from "../deploymentSettings.ts";
 import { alarmCount } from "../monitoring/alarms.ts";
@@ -233,7 +234,7 @@ export function estimateMonthlyCost(input: CostInput): { items: CostItem[]; tota
   }
 
   const invocations = (input.alertsPerDay + 1) * DAYS_PER_MONTH; // + alarm notifications
-  const gbSeconds = invocations * 0.125 * 1;
+  const gbSeconds = invocations * (ALERT_LAMBDA_MEMORY_MB / 1024) * 1;
   add(
     "Lambda (alert delivery, ARM)",
     `${count(invocations)} invocations, ${count(gbSeconds)} GB-s (free tier 1 M / 400k GB-s)`,

@@ -513,6 +513,9 @@ describe("alerting", () => {
       Runtime: "nodejs24.x",
       Architectures: ["arm64"],
       Handler: "index.handler",
+      // It draws the daily summary's chart: resvg's WebAssembly and the fonts took the bundle from 77 MB to
+      // 137 MB at the first chart and 184 MB at most over five (test/commands/bundle.test.ts measures it).
+      MemorySize: 256,
       DeadLetterConfig: {
         TargetArn: { "Fn::GetAtt": [Match.stringLikeRegexp("^AlertingDeadLetterQueue"), "Arn"] },
       },
