@@ -7,21 +7,17 @@
  * event into the dead-letter queue (an alarm watches it). Its delivery ledger table makes those retries
  * safe: a channel that already got an alert is not posted to again.
  */
-import { join } from "node:path";
 import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import { AttributeType, BillingMode, Table } from "aws-cdk-lib/aws-dynamodb";
-import { Effect, PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
-import { Architecture, Runtime } from "aws-cdk-lib/aws-lambda";
-import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
-import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
+import { Effect, PolicyStatement, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
 import { Topic } from "aws-cdk-lib/aws-sns";
 import { EmailSubscription, LambdaSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
-import { CHART_ASSETS_ENVIRONMENT, chartAssetsBundling } from "./chartAssetsBundling.ts";
+import { createBundledFunction } from "./bundledFunction.ts";
 import type { Naming } from "./naming.ts";
-import { PROJECT_ROOT } from "./paths.ts";
 
 /** What the delivery ledger (lambda-alerts/src/dynamoDeliveryLedger.ts) calls. */
 /** Memory of the alert Lambda (also used by the cost estimate). */
@@ -83,36 +79,20 @@ export class Alerting extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
 
-    const logGroup = new LogGroup(this, "FunctionLogs", {
-      logGroupName: naming.alertLogGroupName,
-      retention: RetentionDays.TWO_WEEKS,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    // Our own role instead of the managed AWSLambdaBasicExecutionRole: logs to this one group only.
-    const role = new Role(this, "FunctionRole", {
-      assumedBy: new ServicePrincipal("lambda.amazonaws.com"),
-      description: "hl-monitor alert Lambda: its log group, the alerts secret, the delivery ledger, the DLQ",
-    });
-    logGroup.grantWrite(role);
-
-    this.function = new NodejsFunction(this, "Function", {
+    this.function = createBundledFunction(this, {
       functionName: naming.alertFunctionName,
+      logGroupName: naming.alertLogGroupName,
       description: "hl-monitor: monitor events and CloudWatch alarms to Discord and Telegram",
-      entry: join(PROJECT_ROOT, "lambda-alerts/src/handler.ts"),
-      handler: "handler",
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: join(PROJECT_ROOT, "package-lock.json"),
-      runtime: Runtime.NODEJS_24_X,
-      architecture: Architecture.ARM_64,
+      roleDescription:
+        "hl-monitor alert Lambda: its log group, the alerts secret, the delivery ledger, the DLQ",
+      entry: "lambda-alerts/src/handler.ts",
       // The daily summary's chart (resvg's WebAssembly and the fonts) takes the function from about 77 MB to
       // 137 MB at the first chart and 184 MB at most; 128 MB would end the invocation out of memory.
       memorySize: ALERT_LAMBDA_MEMORY_MB,
       // Long enough to wait out a Discord/Telegram 429 (the handler keeps within the remaining time).
       timeout: Duration.seconds(30),
-      role,
-      logGroup,
       retryAttempts: 2,
-      deadLetterQueue: this.deadLetterQueue,
+      extra: { deadLetterQueue: this.deadLetterQueue },
       environment: {
         // The name (not the ARN with its random suffix), so the value is readable in the console.
         ALERTS_SECRET_ID: naming.secretName("alerts"),
@@ -120,21 +100,9 @@ export class Alerting extends Construct {
         DASHBOARD_URL: props.dashboardUrl,
         METRIC_NAMESPACE: naming.metricNamespace,
         LOG_LEVEL: "info",
-        // The chart renderer's WebAssembly module and fonts, copied beside the bundle (below).
-        ...CHART_ASSETS_ENVIRONMENT,
       },
-      bundling: {
-        format: OutputFormat.CJS,
-        target: "node24",
-        minify: true,
-        sourceMap: false,
-        // The Node 24 runtime provides AWS SDK v3; bundling it would triple the package.
-        externalModules: ["@aws-sdk/*"],
-        forceDockerBundling: false,
-        // The chart renderer's WebAssembly module and fonts, copied beside index.js.
-        ...chartAssetsBundling(),
-      },
-    });
+      drawsCharts: true,
+    }).function;
     props.alertsSecret.grantRead(this.function);
     this.deliveryTable.grant(this.function, ...LEDGER_ACTIONS);
 

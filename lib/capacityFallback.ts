@@ -22,20 +22,17 @@
  * alarm still pages if the service stays without a task, so no alarm of its own is added (the free tier's
  * ten alarms are counted in lib/cost).
  */
-import { join } from "node:path";
-import { Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
+import { Duration, Stack } from "aws-cdk-lib";
 import type { Alarm } from "aws-cdk-lib/aws-cloudwatch";
 import type { IBaseService, ICluster } from "aws-cdk-lib/aws-ecs";
 import { Rule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
-import { Effect, PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
-import { Architecture, Runtime } from "aws-cdk-lib/aws-lambda";
-import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
-import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
+import { Effect, PolicyStatement } from "aws-cdk-lib/aws-iam";
+import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import type { ITopic } from "aws-cdk-lib/aws-sns";
 import { Construct } from "constructs";
+import { createBundledFunction } from "./bundledFunction.ts";
 import type { Naming } from "./naming.ts";
-import { PROJECT_ROOT } from "./paths.ts";
 
 /** The ECS service action events the Lambda acts on (lambda-alerts/src/capacity/capacityEvents.ts). */
 export const CAPACITY_SERVICE_EVENTS = ["SERVICE_TASK_PLACEMENT_FAILURE", "SERVICE_STEADY_STATE"] as const;
@@ -63,44 +60,19 @@ export class CapacityFallback extends Construct {
     super(scope, id);
     const { naming } = props;
 
-    const logGroup = new LogGroup(this, "FunctionLogs", {
-      logGroupName: naming.capacityLogGroupName,
-      retention: RetentionDays.TWO_WEEKS,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    // Our own role instead of the managed AWSLambdaBasicExecutionRole: logs to this one group only.
-    const role = new Role(this, "FunctionRole", {
-      assumedBy: new ServicePrincipal("lambda.amazonaws.com"),
-      description:
-        "hl-monitor capacity Lambda: describe and update the monitor's services, publish to the topic",
-    });
-    logGroup.grantWrite(role);
-    role.addToPolicy(
-      new PolicyStatement({
-        effect: Effect.ALLOW,
-        actions: [...CAPACITY_ECS_ACTIONS],
-        resources: props.services.map((service) => service.serviceArn),
-      }),
-    );
-    props.topic.grantPublish(role);
-
     const noTaskAlarms = Object.fromEntries(
       props.noRunningTaskAlarms.map((alarm, shard) => [alarm.alarmName, props.serviceNames[shard]]),
     );
-    this.function = new NodejsFunction(this, "Function", {
+    const { function: fn, role } = createBundledFunction(this, {
       functionName: naming.capacityFunctionName,
+      logGroupName: naming.capacityLogGroupName,
       description: "hl-monitor: moves the monitor to on-demand Fargate when Spot has no capacity, and back",
-      entry: join(PROJECT_ROOT, "lambda-alerts/src/capacity/handler.ts"),
-      handler: "handler",
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: join(PROJECT_ROOT, "package-lock.json"),
-      runtime: Runtime.NODEJS_24_X,
-      architecture: Architecture.ARM_64,
+      roleDescription:
+        "hl-monitor capacity Lambda: describe and update the monitor's services, publish to the topic",
+      entry: "lambda-alerts/src/capacity/handler.ts",
       memorySize: 128,
       // Two ECS calls and one publish, each with the SDK's retries on throttling.
       timeout: Duration.seconds(30),
-      role,
-      logGroup,
       retryAttempts: 2,
       environment: {
         CLUSTER_NAME: naming.clusterName,
@@ -110,16 +82,16 @@ export class CapacityFallback extends Construct {
         DASHBOARD_URL: props.dashboardUrl,
         LOG_LEVEL: "info",
       },
-      bundling: {
-        format: OutputFormat.CJS,
-        target: "node24",
-        minify: true,
-        sourceMap: false,
-        // The Node 24 runtime provides AWS SDK v3.
-        externalModules: ["@aws-sdk/*"],
-        forceDockerBundling: false,
-      },
     });
+    this.function = fn;
+    role.addToPolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: [...CAPACITY_ECS_ACTIONS],
+        resources: props.services.map((service) => service.serviceArn),
+      }),
+    );
+    props.topic.grantPublish(role);
 
     // Names left to CloudFormation (`HyperliquidMonitor-…`), the prefix the deploy policy allows.
     const target = new LambdaFunction(this.function);

@@ -10,19 +10,16 @@
  * It reads the alerts secret (chat settings, and in supabase mode the read-only Supabase key) and the
  * credentials secret (the accounts), never the Supabase secret with the monitor's service key.
  */
-import { join } from "node:path";
-import { CfnOutput, Duration, RemovalPolicy } from "aws-cdk-lib";
-import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
-import { Architecture, FunctionUrlAuthType, Runtime } from "aws-cdk-lib/aws-lambda";
-import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
-import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
+import { CfnOutput, Duration } from "aws-cdk-lib";
+import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { FunctionUrlAuthType } from "aws-cdk-lib/aws-lambda";
+import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
 import { Construct } from "constructs";
 import { FILLS_BY_TIME_INDEX, TABLES } from "../monitor/src/storage/dynamodb/tables.ts";
-import { CHART_ASSETS_ENVIRONMENT, chartAssetsBundling } from "./chartAssetsBundling.ts";
+import { createBundledFunction } from "./bundledFunction.ts";
 import type { DbMode } from "./deploymentSettings.ts";
 import type { Naming } from "./naming.ts";
-import { PROJECT_ROOT } from "./paths.ts";
 import type { MonitorTables } from "./tables.ts";
 
 /** What DynamoCommandStore calls: reads only. */
@@ -48,35 +45,20 @@ export class Commands extends Construct {
   constructor(scope: Construct, id: string, props: CommandsProps) {
     super(scope, id);
     const { naming } = props;
-    const logGroup = new LogGroup(this, "FunctionLogs", {
-      logGroupName: naming.commandsLogGroupName,
-      retention: RetentionDays.TWO_WEEKS,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    const role = new Role(this, "FunctionRole", {
-      assumedBy: new ServicePrincipal("lambda.amazonaws.com"),
-      description: "hl-monitor commands Lambda: its log group, the secrets it reads, read-only table access",
-    });
-    logGroup.grantWrite(role);
-
-    this.function = new NodejsFunction(this, "Function", {
+    const { function: fn, role } = createBundledFunction(this, {
       functionName: naming.commandsFunctionName,
+      logGroupName: naming.commandsLogGroupName,
       description: "hl-monitor: Telegram and Discord commands answered from the monitor's store (read-only)",
-      entry: join(PROJECT_ROOT, "lambda-commands/src/handler.ts"),
-      handler: "handler",
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: join(PROJECT_ROOT, "package-lock.json"),
-      runtime: Runtime.NODEJS_24_X,
-      architecture: Architecture.ARM_64,
+      roleDescription:
+        "hl-monitor commands Lambda: its log group, the secrets it reads, read-only table access",
+      entry: "lambda-commands/src/handler.ts",
       // More memory is more CPU: the cold start and the Ed25519 check fit Discord's 3 s comfortably.
       // Drawing /pnl's chart (resvg in WebAssembly) adds ~85 MB to the process at most: 256 MB holds it.
       memorySize: COMMANDS_MEMORY_MB,
       timeout: Duration.seconds(COMMANDS_TIMEOUT_SECONDS),
-      reservedConcurrentExecutions: COMMANDS_RESERVED_CONCURRENCY,
-      role,
-      logGroup,
       // Synchronous (Function URL) invocations are never retried by Lambda.
       retryAttempts: 0,
+      extra: { reservedConcurrentExecutions: COMMANDS_RESERVED_CONCURRENCY },
       environment: {
         ALERTS_SECRET_ID: naming.secretName("alerts"),
         CREDENTIALS_SECRET_ID: naming.secretName("credentials"),
@@ -84,19 +66,11 @@ export class Commands extends Construct {
         TABLE_PREFIX: naming.tablePrefix,
         COMMANDS_VERSION: props.version,
         LOG_LEVEL: "info",
-        // `/pnl`'s chart: the renderer's WebAssembly module and fonts, beside the bundle (as the alert Lambda).
-        ...CHART_ASSETS_ENVIRONMENT,
       },
-      bundling: {
-        format: OutputFormat.CJS,
-        target: "node24",
-        minify: true,
-        sourceMap: false,
-        externalModules: ["@aws-sdk/*"],
-        forceDockerBundling: false,
-        ...chartAssetsBundling(),
-      },
+      // `/pnl`'s chart, as the alert Lambda's daily summary.
+      drawsCharts: true,
     });
+    this.function = fn;
     props.alertsSecret.grantRead(this.function);
     props.credentialsSecret.grantRead(this.function);
     if (props.tables) {
