@@ -275,21 +275,24 @@ if (!(await waitInSync(monitor!, 60_000)))
 const runStart = Date.now();
 const end = runStart + minutes * 60_000;
 // Broken channels, never both at once: Telegram refuses (the bot blocked) from 25 % to 45 % of the run,
-// and the Discord webhook is deleted at 60 % and stays deleted. The block lasts until it has refused a few
-// alerts (up to 55 %): alerts can be held back for a while by the run's other faults (restarts, storage
-// outages, gaps), and a block that refused nothing would have tested nothing.
+// and the Discord webhook is deleted at 60 % (or when Telegram is unblocked, if later) and stays deleted.
+// Alerts can be held back for a while by the run's other faults (two restarts in a row meet Hyperliquid's
+// REST weight limit, and the next start waits it out), and a block that refused nothing would have tested
+// nothing: the block lasts until it has refused a few alerts (at least one after 75 %), and trading goes on
+// past the end, up to 40 s, until it has. Alerts still pending at the end reach the deleted webhook.
 const TELEGRAM_REFUSALS_WANTED = 3;
 const telegramBlocked = {
   from: runStart + minutes * 15_000,
   until: runStart + minutes * 27_000,
-  latest: runStart + minutes * 33_000,
+  latest: runStart + minutes * 45_000,
+  last: end + 40_000,
 };
 const telegramRefusedSoFar = () => alerts.telegram.rejected.filter((answer) => answer.status === 403).length;
-const discordDeletedAt = runStart + minutes * 36_000;
+let discordDeletedAt = runStart + minutes * 36_000;
 const channelFaults = { telegramBlocked: false, telegramUnblocked: false, discordDeleted: false };
 let nextFault = Date.now() + 3_000;
 let nextHealth = Date.now();
-while (Date.now() < end) {
+while (Date.now() < end || (!channelFaults.discordDeleted && Date.now() < telegramBlocked.last + 5_000)) {
   exchange.step();
   const now = Date.now();
   if (!channelFaults.telegramBlocked && now >= telegramBlocked.from) {
@@ -301,14 +304,16 @@ while (Date.now() < end) {
     channelFaults.telegramBlocked &&
     !channelFaults.telegramUnblocked &&
     ((now >= telegramBlocked.until && telegramRefusedSoFar() >= TELEGRAM_REFUSALS_WANTED) ||
-      now >= telegramBlocked.latest)
+      (now >= telegramBlocked.latest && telegramRefusedSoFar() >= 1) ||
+      now >= telegramBlocked.last)
   ) {
     alerts.telegram.unblockBot();
     channelFaults.telegramUnblocked = true;
     telegramBlocked.until = now;
     say("telegram: unblocked");
   }
-  if (!channelFaults.discordDeleted && now >= discordDeletedAt) {
+  if (!channelFaults.discordDeleted && channelFaults.telegramUnblocked && now >= discordDeletedAt) {
+    discordDeletedAt = now;
     alerts.discord.deleteWebhook();
     channelFaults.discordDeleted = true;
     say("discord: the webhook is deleted (404, code 10015) for the rest of the run");
@@ -544,7 +549,7 @@ if (values.json) {
     `positions compared ${result.positionsCompared}  mismatched ${positionMismatches};  closed positions expected ${result.closedPositionsExpected}  PnL mismatches ${pnlMismatches}`,
     `alerts   expected ${result.alertsExpected}  sent ${result.alertsSent}  duplicated ${alertsDuplicated}  missing ${alertsMissing}  unexpected ${alertsUnexpected}  (SNS publishes ${result.snsPublishes}, dead letters ${result.lambdaDeadLetters})`,
     `liquidations own ${exchange.ownLiquidations} (LIQUIDATION alerts ${liquidationAlerts}, false ${falseLiquidations}), counterparty ${exchange.counterpartyLiquidations};  invalid fills ${result.invalidFills} (stored ${invalidTidsStored}, accounts without their alert ${skippedAlertsMissing.length})`,
-    `channels: Telegram blocked for ${Math.round((telegramBlocked.until - telegramBlocked.from) / 1000)} s (refusals ${refusals.telegram}), Discord webhook deleted for the last ${Math.round((end - discordDeletedAt) / 1000)} s (refusals ${refusals.discord}); posts Discord ${posts.discord.size}, Telegram ${posts.telegram.size}; invocations retried for a refusal ${retriedForRefusal}`,
+    `channels: Telegram blocked for ${Math.round((telegramBlocked.until - telegramBlocked.from) / 1000)} s (refusals ${refusals.telegram}), Discord webhook deleted at ${Math.round((discordDeletedAt - runStart) / 1000)} s (refusals ${refusals.discord}); posts Discord ${posts.discord.size}, Telegram ${posts.telegram.size}; invocations retried for a refusal ${retriedForRefusal}`,
     `resubscribes refused ${resubscribeFaults.refused}, unacknowledged ${resubscribeFaults.unacknowledged};  HIP-3 ${HIP3_COIN} followed ${hip3Followed}, in the stored snapshot ${hip3InSnapshot}`,
     `restarts ${result.restarts} (SIGTERM ${restarts.SIGTERM}, SIGKILL ${restarts.SIGKILL});  /info 429s ${result.rest429};  faults ${Object.entries(
       faults,
