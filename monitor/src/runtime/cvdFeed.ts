@@ -61,6 +61,17 @@ export class CvdFeed {
     }
   }
 
+  /**
+   * Stops counting coins (delisted): no more subscription; buckets not written yet are still written by
+   * the next flush.
+   */
+  untrack(coins: readonly string[]): void {
+    for (const coin of coins) {
+      if (!this.#coins.delete(coin)) continue;
+      this.#connection?.unsubscribe(tradesSubscription(coin));
+    }
+  }
+
   /** The trade stream restarts on every reconnect: the next batch tells whether trades were missed. */
   reconnected(): void {
     for (const coin of this.#coins) this.#aggregator.streamRestarted(coin);
