@@ -197,6 +197,9 @@ export class Monitor {
         () => ({
           rssMb: Math.round(process.memoryUsage().rss / 1024 / 102.4) / 10,
           framesReceived: this.#metrics.total("FramesReceived"),
+          // Since start: a frame's newest trade (exchange time) to its trades counted in the CVD buckets.
+          cvdLag: this.#cvd.lag.figures(),
+          cvdCoins: this.#cvd.coins.length,
         }),
       );
       this.#healthPort = await this.#health.listen(config.healthPort);
