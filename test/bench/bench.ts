@@ -117,6 +117,8 @@ const result = {
       framesSent: market.framesSent,
       lagP50Ms: market.marketLagP50Ms,
       lagMaxMs: market.marketLagMaxMs,
+      rssSplit: market.rssSplit,
+      afterGc: market.afterGc,
     },
     tradeFrames: trades.frames,
     tradeRounds: trades.rounds,

@@ -25,7 +25,13 @@ import { startEmbeddedDynamo } from "../../monitor/src/storage/local.ts";
 import { legacyFills, mainnetMarket } from "../support/fixtures.ts";
 import type { ImageEntry } from "../support/imageEntry.ts";
 import { startMonitorProcess } from "../support/monitorProcess.ts";
-import { cpuSeconds } from "./processMemory.ts";
+import {
+  cpuSeconds,
+  type HeapAfterGc,
+  heapAfterFullGc,
+  type ResidentSplit,
+  residentSplit,
+} from "./processMemory.ts";
 
 const ACCOUNT = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8";
 /** The task's CPU (lib/monitorService.ts TASK_CPU 256 units). */
@@ -47,6 +53,9 @@ export interface MarketResult {
   marketLagP50Ms: number;
   marketLagMaxMs: number;
   marketRssMb: number;
+  /** Where the RSS is: anonymous and file pages, and the heap after a full GC (taken after the figures). */
+  rssSplit: ResidentSplit | null;
+  afterGc: HeapAfterGc;
 }
 
 /** Trades a second per listed coin at the bench's rate, from the samples (see the top of this file). */
@@ -103,7 +112,7 @@ export async function measureMarket(
       AWS_SECRET_ACCESS_KEY: "local",
       HEALTH_PORT: "0",
       CVD_COINS: "all",
-      NODE_OPTIONS: nodeOptions,
+      NODE_OPTIONS: `${nodeOptions} --inspect-port=0`,
       ...environment,
     },
     { cwd: entry.workdir, args: entry.args },
@@ -172,6 +181,8 @@ export async function measureMarket(
     const end = await health();
     if (end.framesReceived < framesBefore + framesSent)
       throw new Error("the monitor did not take every frame");
+    const rssSplit = residentSplit(child.child.pid!);
+    const afterGc = await heapAfterFullGc(child.child.pid!, child.output);
     const cpu = cpuBefore === null || cpuAfter === null ? Number.NaN : cpuAfter - cpuBefore;
     return {
       marketCoins: end.cvdCoins,
@@ -184,6 +195,8 @@ export async function measureMarket(
       marketLagP50Ms: end.cvdLag?.p50Ms ?? Number.NaN,
       marketLagMaxMs: round(end.cvdLag?.maxMs ?? Number.NaN, 1),
       marketRssMb: end.rssMb,
+      rssSplit,
+      afterGc,
     };
   } finally {
     child.child.kill("SIGTERM");

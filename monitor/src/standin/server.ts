@@ -6,7 +6,8 @@
  *   `isSnapshot:true` (newest fills first, up to `snapshotSize`), the full clearinghouseState, the last 30
  *   trades of the coin replayed unflagged with their original tids; nothing for orderUpdates. Bad
  *   requests, duplicate subscribes and unknown unsubscribes get the real `error` frames; ping → pong;
- *   more than 10 users or 1000 subscriptions per IP are refused with the real error texts;
+ *   more than 10 users or 1000 subscriptions per IP are refused with the real error texts, more than 2000
+ *   messages a minute per IP with an error frame of ours (the refusal is undocumented; PROTOCOL.md §6);
  * - more than 10 open connections, or 30 new connections within a minute, from one IP are refused at the
  *   upgrade with HTTP 429 (the limits are documented, the form of the refusal is not: see #connectionRefusal);
  * - it closes a connection it has not sent anything to for `idleTimeoutMs` (60 s on the real service);
@@ -66,14 +67,20 @@ export interface StandInOptions {
   weightWindowMs?: number;
   /** Distinct users in user subscriptions per IP (DOCS: 10). */
   maxUsersPerIp?: number;
-  /** Subscriptions per IP (DOCS: 1000). */
+  /** Subscriptions per IP (DOCS rate-limits-and-user-limits, PROTOCOL.md §6 lines 229–230: 1000). */
   maxSubscriptionsPerIp?: number;
   /** Open WebSocket connections per IP (DOCS rate-limits-and-user-limits: 10). */
   maxConnectionsPerIp?: number;
-  /** Messages a client IP may send within `messageWindowMs` (DOCS rate-limits-and-user-limits: 2000 per minute). */
+  /**
+   * Messages a client IP may send within `messageWindowMs` (DOCS rate-limits-and-user-limits, PROTOCOL.md
+   * §6 lines 230–231: 2000 per minute across all connections).
+   */
   maxMessagesPerWindow?: number;
   messageWindowMs?: number;
-  /** The default dex's perpetuals in `meta` before a test lists more (default: samples/info-meta-1.json's 28). */
+  /**
+   * The default dex's perpetuals in `meta` before a test lists more (default: samples/info-meta-1.json's
+   * 28; tests of the whole market pass the mainnet universe of ws-webData2-frames-1.json, 199 with 28 delisted).
+   */
   universe?: readonly ListedAsset[];
   /** New WebSocket connections per IP within `newConnectionWindowMs` (DOCS: 30 per minute). */
   maxNewConnectionsPerWindow?: number;
