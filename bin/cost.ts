@@ -1,7 +1,8 @@
 /**
  * `npm run cost -- [--mode dynamodb|supabase] [--activity quiet|moderate|busy] [--fills-per-day N]
  *                  [--accounts N] [--shards N] [--spot true|false] [--fallback-hours N] [--json]
- *                  [--stages prod|prod,staging] [--releases-per-month N] [--check-minutes N]`
+ *                  [--stages prod|prod,staging] [--releases-per-month N] [--check-minutes N]
+ *                  [--cvd-coins all|N]`
  * prints the itemised monthly estimate of a deployment, with the unit prices it assumed and their date;
  * with `--stages prod,staging`, also the staging stage as the deploy pipeline runs it (deployed stopped,
  * a task only during each release's smoke check) and the total of both.
@@ -10,6 +11,8 @@
 import {
   ACTIVITY_LEVELS,
   type ActivityLevel,
+  CVD_ALL_LISTED_COINS,
+  CVD_ALL_TRADED_SHARE,
   estimateMonthlyCost,
   FALLBACK_HOURS_PER_MONTH,
 } from "../lib/cost/estimate.ts";
@@ -52,6 +55,7 @@ const values = parseCommandLine({
     stages: "prod, or prod,staging to add staging as the deploy pipeline runs it (stopped between checks)",
     "releases-per-month": `releases whose smoke check runs staging (default ${STAGING_RELEASES_PER_MONTH})`,
     "check-minutes": `minutes staging's task runs per smoke check (default ${STAGING_CHECK_MINUTES})`,
+    "cvd-coins": `coins with CVD: N, or all (CVD_COINS=all: ${CVD_ALL_LISTED_COINS} listed perps, ${CVD_ALL_TRADED_SHARE * 100} % of their minutes with a trade); default 3`,
   },
   options: {
     mode: { type: "string", default: "dynamodb" },
@@ -65,6 +69,7 @@ const values = parseCommandLine({
     stages: { type: "string", default: "prod" },
     "releases-per-month": { type: "string" },
     "check-minutes": { type: "string" },
+    "cvd-coins": { type: "string" },
   },
 });
 
@@ -90,6 +95,12 @@ if (values.stages === "prod" && (values["releases-per-month"] ?? values["check-m
   fail("--releases-per-month and --check-minutes describe staging: add --stages prod,staging");
 }
 const activity = ACTIVITY_LEVELS[values.activity as ActivityLevel];
+// CVD_COINS=all writes one bucket per coin-minute with a trade (see CVD_ALL_TRADED_SHARE); named coins
+// are counted as trading every minute (an upper bound).
+const cvd =
+  values["cvd-coins"] === "all"
+    ? { cvdCoins: CVD_ALL_LISTED_COINS, cvdTradedShare: CVD_ALL_TRADED_SHARE }
+    : { cvdCoins: wholeNumber("cvd-coins", values["cvd-coins"], 3, 1000) };
 const accounts = wholeNumber("accounts", values.accounts, 1, ACCOUNTS_PER_SHARD.cvdOff * MAX_SHARDS);
 const input = {
   mode: values.mode,
@@ -100,7 +111,7 @@ const input = {
   // The estimate counts CVD coins, so CVD is on: 9 accounts per task.
   shards: wholeNumber("shards", values.shards, Math.ceil(accounts / ACCOUNTS_PER_SHARD.cvdOn), MAX_SHARDS),
   spot: values.spot === "true",
-  cvdCoins: 3,
+  ...cvd,
   ...(fallbackHours === undefined ? {} : { fallbackHours: Number(fallbackHours) }),
 } as const;
 const { items, totalUsd } = estimateMonthlyCost(input);
@@ -167,7 +178,7 @@ if (values.json) {
   const rowsOf = (list: typeof items) =>
     list.map((item) => [item.item, item.quantity, item.unitPrice, money(item.monthlyUsd)]);
   const out = [
-    `hl-monitor monthly estimate: db_mode=${input.mode}, ${input.accounts} account(s), ${input.fillsPerDay} fills/day, ${input.shards} task(s) on ${input.spot ? "Fargate Spot" : "Fargate"}`,
+    `hl-monitor monthly estimate: db_mode=${input.mode}, ${input.accounts} account(s), ${input.fillsPerDay} fills/day, ${input.shards} task(s) on ${input.spot ? "Fargate Spot" : "Fargate"}, CVD of ${values["cvd-coins"] === "all" ? `all ${input.cvdCoins} listed coins` : `${input.cvdCoins} coins`}`,
     `unit prices: AWS ${PRICES_REGION}, as of ${PRICES_AS_OF} (lib/cost/prices.ts)`,
     "",
     ...table(rowsOf(items), staging ? "total prod" : "total", totalUsd),

@@ -239,6 +239,15 @@ describe("accounts per shard (Hyperliquid: 10 users and 10 connections per IP)",
     );
   });
 
+  it("reads CVD_COINS=all as every listed coin of the default dex, alone only", () => {
+    expect(loadConfig({ ACCOUNT_ADDRESS: addresses(1), CVD_COINS: " ALL " }).cvdCoins).toBe("all");
+    expect(errorOf({ ACCOUNT_ADDRESS: addresses(2), CVD_COINS: "BTC,all" })).toBe(
+      'CVD_COINS mixes "all" with coins: set it to all (every coin of the default dex) or to a list of coins',
+    );
+    // The market connection counts against the IP's connections like any CVD set.
+    expect(errorOf({ ACCOUNT_ADDRESS: addresses(10), CVD_COINS: "all" })).toContain("shards=2");
+  });
+
   it("accepts 10 accounts with CVD_COINS=none (CVD off) and 9 with CVD on", () => {
     const off = loadConfig({ ACCOUNT_ADDRESS: addresses(10), CVD_COINS: "none" });
     expect(off.accounts).toHaveLength(10);

@@ -31,6 +31,11 @@ export interface CostInput {
   spot: boolean;
   /** Coins whose CVD is recorded (default: BTC, ETH and about one more with an open position). */
   cvdCoins: number;
+  /**
+   * Share of those coins' minutes with at least one trade: a minute without trades writes nothing
+   * (default 1: the default coins trade every minute). CVD_COINS=all: CVD_ALL_TRADED_SHARE.
+   */
+  cvdTradedShare?: number;
   /** Hours a month each task runs on on-demand FARGATE after a Spot shortage (default FALLBACK_HOURS_PER_MONTH). */
   fallbackHours?: number;
 }
@@ -50,6 +55,18 @@ export const FALLBACK_HOURS_PER_MONTH = FALLBACK_SHORTAGES_PER_MONTH * (QUIET_PE
  * the interval is not documented) and the switches' own events; far inside Lambda's free tier.
  */
 const CAPACITY_INVOCATIONS_PER_SERVICE_MONTH = 4 * 31 + 10;
+
+/**
+ * CVD_COINS=all, from the real mainnet market of June 2025 (test/fixtures/hyperliquid/ws-webData2-frames-1.json,
+ * `meta` and `assetCtxs`; test/cdk/cost.test.ts derives both figures from it again): 171 listed perps
+ * (199 less 28 delisted), $7.03 B traded a day. A coin's trades a minute = its day volume / 1440 / the
+ * mean trade notional, taken as $458 (the mean of the 500 real fills in info-userFills-1.json, for want
+ * of a published figure); a minute has a trade with probability 1 − e^(−rate) (trades as a Poisson
+ * stream). Summed: ~96 of the 171 coins trade in a given minute. Real trades come in bursts, so fewer
+ * minutes have one: an upper estimate of the writes.
+ */
+export const CVD_ALL_LISTED_COINS = 171;
+export const CVD_ALL_TRADED_SHARE = 0.56;
 
 export interface CostItem {
   item: string;
@@ -198,11 +215,12 @@ export function estimateMonthlyCost(input: CostInput): { items: CostItem[]; tota
     secrets * p.secretMonth + (secretCalls / 10_000) * p.secretApiCalls10k,
   );
 
+  const cvdCoinMinutesPerDay = input.cvdCoins * (input.cvdTradedShare ?? 1) * 1440;
   if (input.mode === "dynamodb") {
     const writesPerDay =
       input.fillsPerDay * WRITES_PER_FILL +
       input.accounts * 1440 + // one account snapshot a minute
-      input.cvdCoins * 1440 + // one CVD bucket per coin-minute
+      cvdCoinMinutesPerDay + // one CVD bucket per coin-minute with a trade
       input.alertsPerDay * 2; // claim and mark sent
     const writesMonth = writesPerDay * DAYS_PER_MONTH;
     add(
@@ -224,7 +242,7 @@ export function estimateMonthlyCost(input: CostInput): { items: CostItem[]; tota
     );
     // A year of fills (~700 B with the index entry) plus 30 days of snapshots and CVD buckets.
     const storedGb =
-      (input.fillsPerDay * 365 * 700 + (input.accounts + input.cvdCoins) * 1440 * 30 * 450) / GB;
+      (input.fillsPerDay * 365 * 700 + (input.accounts * 1440 + cvdCoinMinutesPerDay) * 30 * 450) / GB;
     add(
       "DynamoDB storage + point-in-time recovery",
       `${storedGb.toFixed(3)} GB (storage free tier ${p.freeDynamoStoreGb} GB)`,

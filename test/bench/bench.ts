@@ -12,6 +12,7 @@ import { cpus, loadavg, totalmem } from "node:os";
 import { TASK_MALLOC_TUNABLES, TASK_NODE_OPTIONS } from "../../lib/monitorService.ts";
 import { parseCommandLine } from "../../monitor/src/commandLine.ts";
 import { buildImageEntry } from "../support/imageEntry.ts";
+import { type MarketResult, measureMarket } from "./market.ts";
 import {
   type MemoryResult,
   measureAlertLatency,
@@ -53,6 +54,7 @@ const entry = await buildImageEntry();
 const imageCommand = ["node", ...entry.args].join(" ");
 const taskEnvironment = { GLIBC_TUNABLES: TASK_MALLOC_TUNABLES };
 let image: Awaited<ReturnType<typeof measureImageEntry>>;
+let market: MarketResult;
 const memoryRuns: MemoryResult[] = [];
 const trades = await measureTrades(quick ? 100_000 : 1_000_000, quick ? 7 : 10);
 try {
@@ -62,6 +64,9 @@ try {
     );
   }
   image = await measureImageEntry(entry, TASK_NODE_OPTIONS, quick ? 1 : 5);
+  // The whole market at ten times a busy hour (market.ts): 75 s crosses a minute's end, so the buckets'
+  // writes are in the figure; --quick replays 5 s (a smoke check of the path, not a figure).
+  market = await measureMarket(entry, quick ? 5 : 75, TASK_NODE_OPTIONS, taskEnvironment);
 } finally {
   entry.remove();
 }
@@ -99,7 +104,22 @@ const result = {
   monitorBundleKb: image.monitorBundleKb,
   imageOwnFilesKb: image.imageOwnFilesKb,
   lambdaBundleKb: image.lambdaBundleKb,
+  marketCpuShare: market.marketCpuShare,
+  marketLagP99Ms: market.marketLagP99Ms,
+  marketRssMb: market.marketRssMb,
+  marketCoins: market.marketCoins,
   detail: {
+    /** CVD_COINS=all: seconds of market replayed, trades and frames sent, lag p50 and max. */
+    market: {
+      seconds: market.seconds,
+      tradesPerSecond: market.tradesPerSecond,
+      tradesSent: market.tradesSent,
+      framesSent: market.framesSent,
+      lagP50Ms: market.marketLagP50Ms,
+      lagMaxMs: market.marketLagMaxMs,
+      rssSplit: market.rssSplit,
+      afterGc: market.afterGc,
+    },
     tradeFrames: trades.frames,
     tradeRounds: trades.rounds,
     /** The ingest ratio from clock time instead of CPU time: what a busy machine does to it. */
@@ -188,6 +208,21 @@ if (values.json) {
       "position + cursor writes per fill",
       `${fills.positionWritesPerFill} + ${fills.cursorWritesPerFill}`,
       "",
+    ],
+    [
+      `CVD_COINS=all: ${result.marketCoins} coins at ${fmt(market.tradesPerSecond)} trades/s (10× a busy hour), CPU share of 0.25 vCPU`,
+      `${Math.round(result.marketCpuShare * 1000) / 10} %`,
+      verdict(result.marketCpuShare <= 0.25, "≤ 25 %"),
+    ],
+    [
+      "  lag, newest trade of a frame to its bucket current: p99 (p50)",
+      `${result.marketLagP99Ms} (${market.marketLagP50Ms}) ms`,
+      "",
+    ],
+    [
+      `  monitor RSS after ${market.seconds} s of it`,
+      `${result.marketRssMb} MB`,
+      verdict(result.marketRssMb <= 100, "≤ 100 MB"),
     ],
     ["backfill of 10,000 fills (local store)", `${result.backfill10kSeconds} s`, ""],
     [

@@ -4,6 +4,8 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import {
+  CVD_ALL_LISTED_COINS,
+  CVD_ALL_TRADED_SHARE,
   customMetricCount,
   estimateMonthlyCost,
   FALLBACK_HOURS_PER_MONTH,
@@ -13,6 +15,7 @@ import {
 import { PRICES } from "../../lib/cost/prices.ts";
 import { alarmCount } from "../../lib/monitoring/alarms.ts";
 import { resourcesOfType, synthesize } from "../support/cdkApp.ts";
+import { legacyFills, mainnetMarket } from "../support/fixtures.ts";
 
 function cost(args: string[]) {
   const result = spawnSync(process.execPath, ["bin/cost.ts", ...args], { encoding: "utf8", timeout: 30_000 });
@@ -20,6 +23,38 @@ function cost(args: string[]) {
 }
 
 describe("npm run cost", () => {
+  it("--cvd-coins all prices one write per coin-minute with a trade, the share derived from the real market", () => {
+    // The listed coins and the share of their minutes with a trade, from the recorded samples again.
+    const listed = mainnetMarket().filter((asset) => !asset.isDelisted);
+    expect(listed).toHaveLength(CVD_ALL_LISTED_COINS);
+    const fills = legacyFills();
+    const meanNotional = fills.reduce((sum, f) => sum + Number(f.px) * Number(f.sz), 0) / fills.length;
+    expect(Math.round(meanNotional)).toBe(458);
+    const tradedCoinsPerMinute = listed.reduce(
+      (sum, asset) => sum + 1 - Math.exp(-Number(asset.dayNtlVlm) / meanNotional / 1440),
+      0,
+    );
+    expect(tradedCoinsPerMinute / listed.length).toBeCloseTo(CVD_ALL_TRADED_SHARE, 2);
+
+    const three = JSON.parse(cost(["--json"]).stdout);
+    const all = cost(["--cvd-coins", "all", "--json"]);
+    expect(all.status).toBe(0);
+    const report = JSON.parse(all.stdout);
+    expect(report.input).toMatchObject({ cvdCoins: 171, cvdTradedShare: 0.56 });
+    const writes = (r: { items: { item: string; quantity: string }[] }) =>
+      Number(
+        /\(([\d,]+)\/day\)/
+          .exec(r.items.find((i) => i.item.startsWith("DynamoDB writes"))!.quantity)![1]!
+          .replaceAll(",", ""),
+      );
+    // 171 × 0.56 × 1440 coin-minutes a day in place of 3 × 1440.
+    expect(writes(report) - writes(three)).toBe(Math.round(171 * 0.56 * 1440) - 3 * 1440);
+    expect(report.totalUsd).toBeLessThan(11);
+    expect(cost(["--cvd-coins", "x"]).stderr).toBe(
+      "cost: --cvd-coins=x is not allowed: use a whole number from 1 to 1000\n",
+    );
+  });
+
   it("one account at moderate activity (200 fills a day), dynamodb mode: itemised, under $10", () => {
     const { status, stdout } = cost(["--mode", "dynamodb", "--activity", "moderate", "--json"]);
     expect(status).toBe(0);

@@ -46,4 +46,18 @@ describe("CvdFeed writes", () => {
     ]);
     expect(store.counts.items.cvd).toBe(3); // one write per coin-minute
   });
+
+  it("writes nothing for a tracked coin with no trades in a minute (CVD_COINS=all follows many silent coins)", async () => {
+    const store = new MemoryStore();
+    const feed = new CvdFeed({ store, metrics: new Metrics(() => {}), logger: silentLogger() });
+    await feed.track(["BTC", "ETH", "SOPH"]);
+    feed.receive([trade(T0 + 1_000, 1)]);
+    feed.receive([{ ...trade(T0 + MINUTE + 1_000, 2), coin: "ETH" }]);
+    await feed.flush({ now: T0 + 3 * MINUTE });
+    await feed.flush({ final: true });
+    expect((await store.listCvdBuckets("BTC")).map((b) => b.bucket)).toEqual([T0]);
+    expect((await store.listCvdBuckets("ETH")).map((b) => b.bucket)).toEqual([T0 + MINUTE]);
+    expect(await store.listCvdBuckets("SOPH")).toEqual([]);
+    expect(store.counts.items.cvd).toBe(2); // two coin-minutes traded, two writes
+  });
 });

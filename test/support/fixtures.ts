@@ -56,3 +56,40 @@ export const realPerpDexs = (): unknown[] => fixture<unknown[]>("info-perpDexs-1
 /** An isolated `xyz:XYZ100` long on HIP-3 dex `xyz`, ~4 % from liquidation (derived from the docs' example). */
 export const hip3State = (): WireClearinghouseState =>
   fixture<WireClearinghouseState>("info-clearinghouseState-hip3-1.json");
+
+/**
+ * The default dex's real perp universe and each asset's day volume, from the mainnet `webData2` frame
+ * (ws-webData2-frames-1.json, June 2025): 199 assets, 28 of them delisted; `assetCtxs` is in the order
+ * of `meta.universe`.
+ */
+export function mainnetMarket(): {
+  name: string;
+  szDecimals: number;
+  maxLeverage: number;
+  isDelisted?: boolean;
+  dayNtlVlm: string;
+  markPx: string;
+}[] {
+  const frame =
+    fixture<
+      {
+        data: {
+          meta: {
+            universe: { name: string; szDecimals: number; maxLeverage: number; isDelisted?: boolean }[];
+          };
+          assetCtxs: { dayNtlVlm: string; markPx: string }[];
+        };
+      }[]
+    >("ws-webData2-frames-1.json")[1]!.data;
+  return frame.meta.universe.map((asset, index) => ({
+    name: asset.name,
+    szDecimals: asset.szDecimals,
+    maxLeverage: asset.maxLeverage,
+    ...(asset.isDelisted ? { isDelisted: true } : {}),
+    dayNtlVlm: frame.assetCtxs[index]!.dayNtlVlm,
+    markPx: frame.assetCtxs[index]!.markPx,
+  }));
+}
+
+/** The mainnet universe as `meta` lists it (no volumes). */
+export const mainnetUniverse = () => mainnetMarket().map(({ dayNtlVlm: _v, markPx: _p, ...asset }) => asset);

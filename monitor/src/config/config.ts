@@ -33,9 +33,10 @@ export interface MonitorConfig {
   dataDir: string;
   /**
    * Explicit CVD coins, or null for the default: BTC, ETH and every coin with an open position; empty
-   * with `CVD_COINS=none` (CVD off: no market-data connection, which leaves room for a tenth account).
+   * with `CVD_COINS=none` (CVD off: no market-data connection, which leaves room for a tenth account);
+   * `"all"` with `CVD_COINS=all`: every listed perp of the default dex, as `meta` lists it (refreshed hourly).
    */
-  cvdCoins: string[] | null;
+  cvdCoins: string[] | typeof CVD_ALL | null;
   snapshotIntervalMs: number;
   healthPort: number;
   /** Lower bound of the first backfill of an empty store (ms), or null for as far back as the API allows. */
@@ -61,6 +62,9 @@ export const DEFAULT_CVD_COINS = ["BTC", "ETH"] as const;
 
 /** `CVD_COINS` value that turns CVD off. */
 export const CVD_OFF = "none";
+
+/** `CVD_COINS` value that follows every listed perp of the default dex. */
+export const CVD_ALL = "all";
 
 /**
  * Hyperliquid's per-IP WebSocket limits (DOCS rate-limits-and-user-limits): 10 unique users across user
@@ -161,6 +165,16 @@ const schema = z.object({
         }
         return [];
       }
+      if (coins.some((coin) => coin.toLowerCase() === CVD_ALL)) {
+        if (coins.length > 1) {
+          ctx.addIssue({
+            code: "custom",
+            message: `mixes "${CVD_ALL}" with coins: set it to ${CVD_ALL} (every coin of the default dex) or to a list of coins`,
+          });
+          return z.NEVER;
+        }
+        return CVD_ALL;
+      }
       // Blank (or only commas) means the default, like an unset variable.
       return coins.length > 0 ? coins : null;
     })
@@ -197,7 +211,11 @@ export function accountsOfShard(accounts: readonly string[], index: number, coun
  * With the default CVD set (null) any shard may follow a coin (shard 0 the defaults, every shard the coins
  * of its open positions), so every shard keeps room for the market connection.
  */
-function checkShardFitsOneIp(totalAccounts: number, shardCount: number, cvdCoins: string[] | null): void {
+function checkShardFitsOneIp(
+  totalAccounts: number,
+  shardCount: number,
+  cvdCoins: MonitorConfig["cvdCoins"],
+): void {
   const cvdOn = cvdCoins === null || cvdCoins.length > 0;
   const perShard = maxAccountsPerShard(cvdOn);
   const largestShard = Math.ceil(totalAccounts / shardCount);

@@ -26,6 +26,11 @@ export class ListedCoins {
     }
   }
 
+  /** Every listed coin that is not delisted, in the listing's order (the exchange's asset order). */
+  get active(): string[] {
+    return [...this.#active];
+  }
+
   isActive(coin: string): boolean {
     return this.#active.has(coin);
   }

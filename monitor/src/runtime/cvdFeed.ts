@@ -14,6 +14,7 @@ import type { Logger } from "../telemetry/logger.ts";
 import type { Metrics } from "../telemetry/metrics.ts";
 import type { FeedConnection } from "./feedConnection.ts";
 import { errorSummary } from "./fillSync.ts";
+import { LagHistogram } from "./lagHistogram.ts";
 
 /** Trades reach us a little after their minute ends; a minute is written once this much has passed. */
 const SEAL_GRACE_MS = 5_000;
@@ -30,6 +31,8 @@ export class CvdFeed {
   #flushing: Promise<void> = Promise.resolve();
   /** Buckets whose write failed, by coin+bucket: written with the next flush unless a newer one replaces them. */
   readonly #unwritten = new Map<string, CvdBucket>();
+  /** Exchange time of a frame's newest trade → its trades counted in the buckets (`/health`). */
+  readonly lag = new LagHistogram();
 
   constructor(deps: { store: MonitorStore; metrics: Metrics; logger: Logger }) {
     this.#store = deps.store;
@@ -61,6 +64,17 @@ export class CvdFeed {
     }
   }
 
+  /**
+   * Stops counting coins (delisted): no more subscription; buckets not written yet are still written by
+   * the next flush.
+   */
+  untrack(coins: readonly string[]): void {
+    for (const coin of coins) {
+      if (!this.#coins.delete(coin)) continue;
+      this.#connection?.unsubscribe(tradesSubscription(coin));
+    }
+  }
+
   /** The trade stream restarts on every reconnect: the next batch tells whether trades were missed. */
   reconnected(): void {
     for (const coin of this.#coins) this.#aggregator.streamRestarted(coin);
@@ -73,6 +87,8 @@ export class CvdFeed {
       : wires.filter((wire) => this.#coins.has(wire.coin));
     if (trades.length === 0) return;
     const { accepted, duplicates, invalid } = this.#aggregator.ingest(trades);
+    // The bucket is current now: the frame's trades are in it (a frame's trades come oldest first).
+    this.lag.record(Date.now() - trades[trades.length - 1]!.time);
     this.#metrics.count("TradesCounted", accepted);
     this.#metrics.count("TradesDuplicate", duplicates);
     // A size that is not an exact decimal is skipped and counted, like any invalid item of a frame.

@@ -26,6 +26,7 @@ import { classifyFrame, type Frame } from "../hyperliquid/frames.ts";
 import type { Logger } from "../telemetry/logger.ts";
 import { connectFailureCause, describeEndpoint, watchConnectFailures } from "./connectFailures.ts";
 import { type ConnectionGate, type ConnectionSlot, processConnectionGate } from "./connectionGate.ts";
+import { type MessagePacer, processMessagePacer } from "./messagePacer.ts";
 
 /** A subscription as sent to the server (`{type, user?, coin?, ...}`). */
 export type SubscriptionPayload = { type: string } & Record<string, unknown>;
@@ -79,6 +80,8 @@ export interface FeedConnectionOptions {
   resubscribe?: { baseDelayMs: number; maxDelayMs: number };
   /** Where every (re)connect waits for a slot under the per-IP limits; default: the process-wide gate. */
   gate?: ConnectionGate;
+  /** Where every (un)subscribe waits under the per-IP message limit; default: the process-wide pacer. */
+  pacer?: MessagePacer;
   /** How to match an ack to a subscription; the server normalises the echo, so not by bytes. */
   subscriptionKey: (subscription: Record<string, unknown>) => string;
   /** Every frame, with its classification (control frames have been acted on already). */
@@ -95,6 +98,8 @@ interface SubscriptionState {
   acknowledged: boolean;
   /** Sent on this socket and neither acknowledged nor refused yet. */
   awaitingAnswer: boolean;
+  /** Waiting in the pacer for its turn to be sent. */
+  queued: boolean;
   /** Sends on the current socket since its open. */
   attempts: number;
   timer: NodeJS.Timeout | null;
@@ -117,6 +122,7 @@ export class FeedConnection {
   readonly #subscriptions = new Map<string, SubscriptionState>();
   readonly #ackTimeoutMs: number;
   readonly #resubscribe: { baseDelayMs: number; maxDelayMs: number };
+  readonly #pacer: MessagePacer;
   #opens = 0;
   #open = false;
   #closed = false;
@@ -136,6 +142,7 @@ export class FeedConnection {
     this.#endpoint = describeEndpoint(options.url);
     this.#ackTimeoutMs = options.ackTimeoutMs ?? 10_000;
     this.#resubscribe = options.resubscribe ?? { baseDelayMs: 1_000, maxDelayMs: 60_000 };
+    this.#pacer = options.pacer ?? processMessagePacer;
     const keepAlive = options.keepAlive ?? { intervalMs: 30_000, timeoutMs: 10_000 };
     const backoff = options.reconnect ?? { baseDelayMs: 500, maxDelayMs: 30_000 };
     watchConnectFailures();
@@ -203,6 +210,7 @@ export class FeedConnection {
       payload: subscription,
       acknowledged: false,
       awaitingAnswer: false,
+      queued: false,
       attempts: 0,
       timer: null,
       pendingSince: null,
@@ -210,6 +218,21 @@ export class FeedConnection {
     };
     this.#subscriptions.set(key, state);
     this.#send(state);
+  }
+
+  /** Forgets a subscription and tells the server so (if the socket is open); unknown keys are ignored. */
+  unsubscribe(subscription: SubscriptionPayload): void {
+    const key = this.#options.subscriptionKey(subscription);
+    const state = this.#subscriptions.get(key);
+    if (!state) return;
+    this.#clearTimer(state);
+    this.#subscriptions.delete(key);
+    const message = JSON.stringify({ method: "unsubscribe", subscription: state.payload });
+    this.#pacer.run(() => {
+      if (!this.#open || this.#closed) return false; // a new socket starts without it
+      this.#transport.socket.send(message);
+      return true;
+    });
   }
 
   get subscriptionCount(): number {
@@ -331,8 +354,19 @@ export class FeedConnection {
 
   // --- subscriptions ----------------------------------------------------------------------------------
 
+  /** Sends the subscribe when the pacer allows (once per state at a time). */
   #send(state: SubscriptionState): void {
-    if (!this.#open || this.#closed || state.acknowledged) return;
+    if (!this.#open || this.#closed || state.acknowledged || state.queued) return;
+    state.queued = true;
+    this.#pacer.run(() => {
+      state.queued = false;
+      return this.#sendNow(state);
+    });
+  }
+
+  #sendNow(state: SubscriptionState): boolean {
+    if (!this.#open || this.#closed || state.acknowledged) return false;
+    if (this.#subscriptions.get(state.key) !== state) return false; // unsubscribed meanwhile
     this.#clearTimer(state);
     this.#transport.socket.send(JSON.stringify({ method: "subscribe", subscription: state.payload }));
     state.attempts += 1;
@@ -347,6 +381,7 @@ export class FeedConnection {
       state.answer ??= `no answer within ${waitMs} ms`;
       this.#logUnacknowledged(state);
     });
+    return true;
   }
 
   #acknowledge(key: string): void {

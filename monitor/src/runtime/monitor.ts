@@ -8,7 +8,7 @@
  */
 import { AlertCenter } from "../alerts/alertCenter.ts";
 import { type AlertPublisher, DirectAlertPublisher, SnsAlertPublisher } from "../alerts/publishers.ts";
-import { DEFAULT_CVD_COINS, type MonitorConfig } from "../config/config.ts";
+import { CVD_ALL, DEFAULT_CVD_COINS, type MonitorConfig } from "../config/config.ts";
 import { marginRatioUnsupported } from "../domain/accountMode.ts";
 import { accountSnapshotFrom } from "../domain/health.ts";
 import { DEFAULT_DEX, dexOfCoin } from "../domain/perpDexes.ts";
@@ -43,6 +43,7 @@ import { type ConnectFailure, FeedConnection } from "./feedConnection.ts";
 import { errorSummary } from "./fillSync.ts";
 import { HealthServer, type Readiness } from "./healthServer.ts";
 import { LogSampler } from "./logSampler.ts";
+import type { MessagePacer } from "./messagePacer.ts";
 import { EndpointReachability, missingCredentialsAtStart, networkErrorCode } from "./startupProblems.ts";
 
 /**
@@ -51,6 +52,16 @@ import { EndpointReachability, missingCredentialsAtStart, networkErrorCode } fro
  */
 const READY_MAX_FRAME_AGE_MS = 60_000;
 const CVD_FLUSH_INTERVAL_MS = 5_000;
+/** With CVD_COINS=all, `meta` is read again this often: a new listing is followed within the hour. */
+const CVD_ALL_REFRESH_MS = 60 * 60_000;
+/**
+ * Hyperliquid allows 1000 subscriptions per IP (DOCS rate-limits-and-user-limits, PROTOCOL.md §6). No
+ * per-connection limit is documented, so the market connection carries every coin; CVD_COINS=all leaves
+ * room for the accounts' subscriptions (the ones they hold, and a few more each for perp dexes they may
+ * yet follow) and follows the first coins in the exchange's order when the rest do not fit.
+ */
+const MAX_SUBSCRIPTIONS_PER_IP = 1000;
+const SUBSCRIPTIONS_KEPT_PER_ACCOUNT = 10;
 const ALERT_TICK_MS = 5_000;
 
 export interface MonitorOptions {
@@ -67,6 +78,8 @@ export interface MonitorOptions {
   resubscribe?: { baseDelayMs: number; maxDelayMs: number };
   /** Where sockets wait under Hyperliquid's per-IP connection limits; default: the process-wide gate. */
   connectionGate?: ConnectionGate;
+  /** Where (un)subscribes wait under the per-IP message limit; default: the process-wide pacer. */
+  messagePacer?: MessagePacer;
   /** Milliseconds between metric flushes; defaults to the snapshot interval. */
   metricsIntervalMs?: number;
   startHealthServer?: boolean;
@@ -81,6 +94,8 @@ export interface MonitorOptions {
   alertLeaseMs?: number;
   /** Delay before a stalled fill sync (a refused write, REST failing) tries again; default 15 s. */
   stallRetryMs?: number;
+  /** CVD_COINS=all: how often `meta` is read again for new listings and delistings (default 1 h). */
+  cvdAllRefreshMs?: number;
   /** Perp dex (HIP-3) discovery: round interval (default 15 min) and REST weight per minute (default 120). */
   dexDiscovery?: { intervalMs?: number; weightPerMinute?: number };
 }
@@ -182,12 +197,15 @@ export class Monitor {
         () => ({
           rssMb: Math.round(process.memoryUsage().rss / 1024 / 102.4) / 10,
           framesReceived: this.#metrics.total("FramesReceived"),
+          // Since start: a frame's newest trade (exchange time) to its trades counted in the CVD buckets.
+          cvdLag: this.#cvd.lag.figures(),
+          cvdCoins: this.#cvd.coins.length,
         }),
       );
       this.#healthPort = await this.#health.listen(config.healthPort);
     }
     // Named CVD coins must exist before anything else happens: a ConfigError here ends the start.
-    if (config.cvdCoins !== null && config.cvdCoins.length > 0) {
+    if (Array.isArray(config.cvdCoins) && config.cvdCoins.length > 0) {
       const coins = config.cvdCoins;
       await this.#untilInfoAnswers("checking CVD_COINS against the listed coins (meta)", () =>
         this.#universe.checkConfigured(coins),
@@ -240,6 +258,10 @@ export class Monitor {
       this.#universe.followable(this.#cvdCoinsNow()),
     );
     await this.#untilStorageAnswers("restoring the CVD", () => this.#cvd.track(cvdCoins));
+    if (this.#followsAllCoins()) {
+      await this.#untilInfoAnswers("reading the listed coins (meta)", () => this.#followAllCoins());
+      this.#every(this.#options.cvdAllRefreshMs ?? CVD_ALL_REFRESH_MS, () => this.#followAllCoins());
+    }
 
     this.#every(config.snapshotIntervalMs, () => this.#takeSnapshots());
     this.#every(this.#options.metricsIntervalMs ?? config.snapshotIntervalMs, () => this.#flushMetrics());
@@ -364,6 +386,7 @@ export class Monitor {
       ackTimeoutMs: this.#options.ackTimeoutMs,
       ...(this.#options.resubscribe ? { resubscribe: this.#options.resubscribe } : {}),
       ...(this.#options.connectionGate ? { gate: this.#options.connectionGate } : {}),
+      ...(this.#options.messagePacer ? { pacer: this.#options.messagePacer } : {}),
       subscriptionKey,
       // An attempt that never opened is a reconnect attempt too: an outage shows in Reconnects.
       onConnectFailed: (failure: ConnectFailure) => {
@@ -527,7 +550,8 @@ export class Monitor {
 
   #reportPositionEvent(event: PositionEvent): void {
     if (event.kind === "opened" || event.kind === "flipped") {
-      if (this.#config.cvdCoins === null) {
+      // Coins of open positions are followed unless CVD_COINS names the coins (or turns CVD off).
+      if (!Array.isArray(this.#config.cvdCoins)) {
         this.#universe
           .followable([event.coin])
           .then((coins) => this.#cvd.track(coins))
@@ -567,8 +591,54 @@ export class Monitor {
     this.#metrics.flush(Date.now(), { heartbeat: this.readiness().ready });
   }
 
+  /**
+   * CVD_COINS=all on shard 0: public trades are the same for every shard, so one shard follows the whole
+   * market; the other shards follow the coins of their open positions, as with the default.
+   */
+  #followsAllCoins(): boolean {
+    return this.#config.cvdCoins === CVD_ALL && this.#config.shard.index === 0;
+  }
+
+  /**
+   * Follows every listed perp of the default dex (fresh `meta`), as many as the IP's subscription limit
+   * leaves room for; stops following the default-dex coins no longer listed (coins of other dexes,
+   * followed for open positions, are left alone).
+   */
+  async #followAllCoins(): Promise<void> {
+    const listing = await this.#universe.listing("", true);
+    const accountSubscriptions = this.#connections.reduce(
+      (sum, connection) => sum + connection.subscriptionCount,
+      0,
+    );
+    const others = this.#cvd.coins.filter((coin) => dexOfCoin(coin) !== DEFAULT_DEX).length;
+    const room =
+      MAX_SUBSCRIPTIONS_PER_IP -
+      Math.max(accountSubscriptions, this.#config.accounts.length * SUBSCRIPTIONS_KEPT_PER_ACCOUNT) -
+      others;
+    const listed = listing.active;
+    const wanted = listed.slice(0, Math.max(0, room));
+    if (wanted.length < listed.length) {
+      this.#logger.warn(
+        { listed: listed.length, followed: wanted.length, limit: MAX_SUBSCRIPTIONS_PER_IP },
+        "CVD_COINS=all follows fewer coins than are listed: the IP's subscription limit leaves no room for the rest",
+      );
+    }
+    const wantedSet = new Set(wanted);
+    const dropped = this.#cvd.coins.filter((coin) => dexOfCoin(coin) === DEFAULT_DEX && !wantedSet.has(coin));
+    const before = new Set(this.#cvd.coins);
+    const added = wanted.filter((coin) => !before.has(coin));
+    this.#cvd.untrack(dropped);
+    await this.#cvd.track(added);
+    if (added.length > 0 || dropped.length > 0) {
+      this.#logger.info(
+        { coins: this.#cvd.coins.length, added: added.slice(0, 20), dropped: dropped.slice(0, 20) },
+        "CVD follows the listed coins",
+      );
+    }
+  }
+
   #cvdCoinsNow(): string[] {
-    if (this.#config.cvdCoins !== null) return this.#config.cvdCoins;
+    if (Array.isArray(this.#config.cvdCoins)) return this.#config.cvdCoins;
     const open = this.#positions.openPositions().map((position) => position.coin);
     // Public trades are the same for every shard: only shard 0 counts the default coins. A coin held in
     // two shards is counted by both from the same trades, so their bucket writes agree.

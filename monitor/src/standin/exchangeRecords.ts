@@ -24,12 +24,15 @@ export class ExchangeRecords {
   readonly #trades = new Map<string, WireTrade[]>();
   readonly #accountModes = new Map<string, string>();
   /** Listed perpetuals by dex ("" = the default dex), by name. */
-  readonly #universes = new Map<string, Map<string, ListedAsset>>([
-    ["", new Map(SAMPLE_UNIVERSE.map((asset) => [asset.name, { ...asset }]))],
-  ]);
+  readonly #universes = new Map<string, Map<string, ListedAsset>>();
 
-  constructor(visibleUntil: () => number = () => Number.POSITIVE_INFINITY) {
+  /** `universe`: the default dex's perpetuals before any are listed (default: the 2023 sample's 28). */
+  constructor(
+    visibleUntil: () => number = () => Number.POSITIVE_INFINITY,
+    universe: readonly ListedAsset[] = SAMPLE_UNIVERSE,
+  ) {
     this.#visibleUntil = visibleUntil;
+    this.#universes.set("", new Map(universe.map((asset) => [asset.name, { ...asset }])));
   }
 
   get horizon(): number {

@@ -6,7 +6,8 @@
  *   `isSnapshot:true` (newest fills first, up to `snapshotSize`), the full clearinghouseState, the last 30
  *   trades of the coin replayed unflagged with their original tids; nothing for orderUpdates. Bad
  *   requests, duplicate subscribes and unknown unsubscribes get the real `error` frames; ping → pong;
- *   more than 10 users or 1000 subscriptions per IP are refused with the real error texts;
+ *   more than 10 users or 1000 subscriptions per IP are refused with the real error texts, more than 2000
+ *   messages a minute per IP with an error frame of ours (the refusal is undocumented; PROTOCOL.md §6);
  * - more than 10 open connections, or 30 new connections within a minute, from one IP are refused at the
  *   upgrade with HTTP 429 (the limits are documented, the form of the refusal is not: see #connectionRefusal);
  * - it closes a connection it has not sent anything to for `idleTimeoutMs` (60 s on the real service);
@@ -66,10 +67,21 @@ export interface StandInOptions {
   weightWindowMs?: number;
   /** Distinct users in user subscriptions per IP (DOCS: 10). */
   maxUsersPerIp?: number;
-  /** Subscriptions per IP (DOCS: 1000). */
+  /** Subscriptions per IP (DOCS rate-limits-and-user-limits, PROTOCOL.md §6 lines 229–230: 1000). */
   maxSubscriptionsPerIp?: number;
   /** Open WebSocket connections per IP (DOCS rate-limits-and-user-limits: 10). */
   maxConnectionsPerIp?: number;
+  /**
+   * Messages a client IP may send within `messageWindowMs` (DOCS rate-limits-and-user-limits, PROTOCOL.md
+   * §6 lines 230–231: 2000 per minute across all connections).
+   */
+  maxMessagesPerWindow?: number;
+  messageWindowMs?: number;
+  /**
+   * The default dex's perpetuals in `meta` before a test lists more (default: samples/info-meta-1.json's
+   * 28; tests of the whole market pass the mainnet universe of ws-webData2-frames-1.json, 199 with 28 delisted).
+   */
+  universe?: readonly ListedAsset[];
   /** New WebSocket connections per IP within `newConnectionWindowMs` (DOCS: 30 per minute). */
   maxNewConnectionsPerWindow?: number;
   newConnectionWindowMs?: number;
@@ -106,7 +118,7 @@ export interface StandInUrls {
 type SubscriptionMatch = (subscription: StandInSubscription) => boolean;
 
 export class HyperliquidStandIn {
-  readonly #options: Required<Omit<StandInOptions, "visibleUntil" | "sendsSnapshot">> &
+  readonly #options: Required<Omit<StandInOptions, "visibleUntil" | "sendsSnapshot" | "universe">> &
     Pick<StandInOptions, "sendsSnapshot">;
   readonly #records: ExchangeRecords;
   readonly #info: InfoEndpoint;
@@ -129,6 +141,13 @@ export class HyperliquidStandIn {
   readonly #recentConnections = new Map<string, number[]>();
   /** `{"method":"ping"}` frames received, answered or not. */
   pingsReceived = 0;
+  /** Client messages' times per IP, within the message window. */
+  readonly #recentMessages = new Map<string, number[]>();
+  /** Most messages one IP sent within one message window, and messages refused over the limit. */
+  peakMessagesPerWindow = 0;
+  messagesOverLimit = 0;
+  /** Most subscriptions one IP held at once. */
+  peakSubscriptionsPerIp = 0;
 
   constructor(options: StandInOptions = {}) {
     this.#options = {
@@ -143,9 +162,11 @@ export class HyperliquidStandIn {
       maxConnectionsPerIp: 10,
       maxNewConnectionsPerWindow: 30,
       newConnectionWindowMs: 60_000,
+      maxMessagesPerWindow: 2000,
+      messageWindowMs: 60_000,
       ...withoutUndefined(options),
     };
-    this.#records = new ExchangeRecords(options.visibleUntil);
+    this.#records = new ExchangeRecords(options.visibleUntil, options.universe);
     this.#info = new InfoEndpoint(this.#records, {
       weightLimit: this.#options.weightPerMinute,
       weightWindowMs: this.#options.weightWindowMs,
@@ -406,6 +427,13 @@ export class HyperliquidStandIn {
     const request = parseClientRequest(text);
     if (request.method === "ping") this.pingsReceived += 1;
     if (this.#silent) return;
+    if (this.#overMessageLimit(connection.remoteAddress)) {
+      // DOCS rate-limits-and-user-limits: max 2000 messages sent to Hyperliquid per minute across all
+      // websocket connections (per IP). How the server refuses one is undocumented: an error frame here.
+      this.messagesOverLimit += 1;
+      connection.send(errorFrame(errorText.tooManyMessages(this.#options.maxMessagesPerWindow)));
+      return;
+    }
     switch (request.method) {
       case "ping":
         connection.send(pongFrame());
@@ -449,6 +477,10 @@ export class HyperliquidStandIn {
       return;
     }
     connection.subscriptions.set(identity, subscription);
+    this.peakSubscriptionsPerIp = Math.max(
+      this.peakSubscriptionsPerIp,
+      this.#subscriptionsOf(connection.remoteAddress),
+    );
     const acknowledge = () => {
       connection.send(ackFrame("subscribe", subscription));
       if (this.#options.sendsSnapshot?.(subscription) ?? true) this.#sendSnapshot(connection, subscription);
@@ -507,6 +539,26 @@ export class HyperliquidStandIn {
     if (recent.length >= this.#options.maxNewConnectionsPerWindow) return true;
     recent.push(now);
     return false;
+  }
+
+  /** Counts a client message; true when it is over the per-IP message limit (not counted then). */
+  #overMessageLimit(remoteAddress: string): boolean {
+    const now = Date.now();
+    const recent = (this.#recentMessages.get(remoteAddress) ?? []).filter(
+      (at) => at > now - this.#options.messageWindowMs,
+    );
+    this.#recentMessages.set(remoteAddress, recent);
+    if (recent.length >= this.#options.maxMessagesPerWindow) return true;
+    recent.push(now);
+    this.peakMessagesPerWindow = Math.max(this.peakMessagesPerWindow, recent.length);
+    return false;
+  }
+
+  #subscriptionsOf(remoteAddress: string): number {
+    let count = 0;
+    for (const c of this.#connections.values())
+      if (c.remoteAddress === remoteAddress) count += c.subscriptions.size;
+    return count;
   }
 
   /** The real server's per-IP limits on distinct users and subscriptions (PROTOCOL.md §6). */

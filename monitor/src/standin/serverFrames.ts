@@ -45,4 +45,6 @@ export const errorText = {
     `Already unsubscribed: ${JSON.stringify(subscription)}`,
   tooManyUsers: (max: number) => `Cannot track more than ${max} total users.`,
   tooManySubscriptions: (max: number) => `Cannot subscribe to more than ${max} channels.`,
+  // The limit is documented (2000 per minute), the refusal's text is not: ours.
+  tooManyMessages: (max: number) => `Too many messages: more than ${max} per minute.`,
 };
