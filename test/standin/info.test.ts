@@ -1,6 +1,7 @@
 /** The stand-in's `POST /info`: paging limits, order views, weights and 429, deserialisation errors. */
-import { afterEach, describe, expect, it } from "vitest";
+
 import { readFileSync } from "node:fs";
+import { afterEach, describe, expect, it } from "vitest";
 import type { WireFill, WireOrder, WireTrade } from "../../monitor/src/domain/wire.ts";
 import type { WireFunding } from "../../monitor/src/hyperliquid/info/userFunding.ts";
 import { HyperliquidStandIn, type StandInOptions } from "../../monitor/src/standin/server.ts";
