@@ -2,7 +2,7 @@
  * `npm run commands -- /pnl 30d`: runs a chat command with the commands Lambda's own code against a local
  * store (by default the one `npm run demo` fills, in ./data/demo) and prints the reply as a chat would
  * show it; `/pnl` also draws its chart with the Lambda's renderer and writes the PNG. Nothing is sent
- * anywhere.
+ * anywhere, and nothing is asked of the network unless `--api-url` names where `/pnl`'s funding comes from.
  */
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
@@ -12,6 +12,7 @@ import { CHART_HEIGHT, CHART_WIDTH } from "../lambda-alerts/src/render/pnlChart.
 import { parseCommandText } from "../lambda-commands/src/commands/parse.ts";
 import { plainReplyText } from "../lambda-commands/src/commands/render.ts";
 import { runCommand } from "../lambda-commands/src/commands/runCommand.ts";
+import { FetchInfo } from "../lambda-commands/src/hyperliquid/fetchInfo.ts";
 import { DynamoCommandStore } from "../lambda-commands/src/store/dynamoCommandStore.ts";
 import { parseCommandLineWithArguments } from "../monitor/src/commandLine.ts";
 import { DEMO_ACCOUNT, DEMO_DIR, DEMO_MARKER } from "../monitor/src/demoSession.ts";
@@ -28,6 +29,7 @@ const { values, positionals } = parseCommandLineWithArguments({
     account: { type: "string" },
     now: { type: "string" },
     chart: { type: "string" },
+    "api-url": { type: "string" },
   },
   describe: {
     "data-dir": "the embedded store's folder (a DATA_DIR of `DB_MODE=local`)",
@@ -35,6 +37,9 @@ const { values, positionals } = parseCommandLineWithArguments({
     now: "the time the command runs at, ISO 8601 (default now; for the demo store, the end of its session)",
     // Beside the store's folder rather than in it: that folder is the embedded store's LevelDB.
     chart: "where /pnl's chart PNG is written (default ./data/pnl-<period>.png)",
+    // Offline by default: the demo's account is a recorded one, and the demo runs without network.
+    "api-url":
+      "Hyperliquid's REST endpoint to ask /pnl's funding of (e.g. https://api.hyperliquid.xyz); without it the reply says funding is unavailable offline",
   },
   notes: [
     "example: npm run commands -- /pnl 30d --chart docs/images/pnl-chart.png",
@@ -64,6 +69,9 @@ const accounts = (values.account ?? process.env.ACCOUNT_ADDRESS ?? (isDemo ? DEM
   .map((account) => account.trim().toLowerCase())
   .filter((account) => account !== "");
 if (accounts.length === 0) fail("which account? give --account or set ACCOUNT_ADDRESS");
+const apiUrl = values["api-url"];
+if (apiUrl !== undefined && !/^https?:\/\/[^/]/.test(apiUrl))
+  fail("--api-url must be an http:// or https:// URL");
 if (values.now !== undefined && Number.isNaN(Date.parse(values.now))) fail("--now must be an ISO 8601 time");
 
 const embedded = await startEmbeddedDynamo({ dataDir });
@@ -91,6 +99,7 @@ try {
     now,
     deadlineMs: 10_000,
     version: "local",
+    hyperliquid: apiUrl === undefined ? null : new FetchInfo(apiUrl),
   });
   process.stdout.write(`${plainReplyText(reply)}\n`);
   if (reply.chart && chartFile !== null) {

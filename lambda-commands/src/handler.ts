@@ -9,7 +9,7 @@
  * Environment: ALERTS_SECRET_ID, CREDENTIALS_SECRET_ID (AWS; locally the same keys as
  * variables: TELEGRAM_BOT_TOKEN, TELEGRAM_CHAT_ID, TELEGRAM_WEBHOOK_SECRET, DISCORD_PUBLIC_KEY,
  * DISCORD_APPLICATION_ID, ACCOUNT_ADDRESS, SUPABASE_URL, SUPABASE_ANON_KEY, SUPABASE_READ_KEY), TELEGRAM_API_URL,
- * DISCORD_API_URL, DB_MODE (dynamodb or supabase), TABLE_PREFIX, DYNAMODB_ENDPOINT (tests), LOG_LEVEL,
+ * DISCORD_API_URL, HYPERLIQUID_API_URL (`/pnl`'s funding; default mainnet), DB_MODE (dynamodb or supabase), TABLE_PREFIX, DYNAMODB_ENDPOINT (tests), LOG_LEVEL,
  * COMMANDS_VERSION, CHART_ASSETS_DIR (the chart renderer's files; the stack copies them beside the bundle).
  */
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
@@ -26,6 +26,7 @@ import {
   isSettingsMiss,
   requestBody,
 } from "./http.ts";
+import { DEFAULT_HYPERLIQUID_API_URL, FetchInfo } from "./hyperliquid/fetchInfo.ts";
 import { RateLimiter } from "./rateLimit.ts";
 import { type CommandSettings, CommandSettingsProvider, type SupabaseReadSettings } from "./settings.ts";
 import type { CommandStore } from "./store/commandStore.ts";
@@ -82,6 +83,8 @@ export function createCommandHandler(deps: CommandHandlerDependencies): CommandH
   };
   const version = env.COMMANDS_VERSION ?? "dev";
   const renderChart = deps.renderChart ?? renderChartLazily;
+  // `/pnl`'s funding comes from Hyperliquid's API: the store records none.
+  const hyperliquid = new FetchInfo(env.HYPERLIQUID_API_URL || DEFAULT_HYPERLIQUID_API_URL);
 
   return async (event, context) => {
     const started = now();
@@ -99,6 +102,7 @@ export function createCommandHandler(deps: CommandHandlerDependencies): CommandH
         store: storeFor(settings),
         deadlineMs: Math.max(0, Math.min(readDeadlineMs, remaining - 2 * SAFETY_MARGIN_MS)),
         version,
+        hyperliquid,
       });
       if (path === "/telegram") {
         return handleTelegramUpdate(header(event, TELEGRAM_SECRET_HEADER), raw, {

@@ -5,6 +5,8 @@
  */
 import { generateKeyPairSync, type KeyObject, sign } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createLambdaLogger } from "../../lambda-alerts/src/logger.ts";
 import type { PnlChartInput } from "../../lambda-commands/src/commands/pnlSeries.ts";
@@ -16,6 +18,8 @@ import {
 import type { FunctionUrlEvent } from "../../lambda-commands/src/http.ts";
 import type { CommandStore } from "../../lambda-commands/src/store/commandStore.ts";
 import { DynamoCommandStore } from "../../lambda-commands/src/store/dynamoCommandStore.ts";
+import type { WireFunding } from "../../monitor/src/hyperliquid/info/userFunding.ts";
+import { HyperliquidStandIn } from "../../monitor/src/standin/server.ts";
 import { DynamoStore } from "../../monitor/src/storage/dynamodb/dynamoStore.ts";
 import { type EmbeddedDynamo, startInMemoryDynamo } from "../../monitor/src/storage/local.ts";
 import { DiscordStandIn } from "../support/discordStandIn.ts";
@@ -31,6 +35,10 @@ const DISCORD_COMMAND = fixture("discord-interaction-command.json");
 const WEBHOOK_SECRET = "hook_secret-0123456789abcdefABCDEF";
 const NOW = Date.parse("2026-12-02T12:00:00Z");
 const credentials = { accessKeyId: "local", secretAccessKey: "local" };
+// samples/info-userFunding-1.json: 13 recorded payments, Σ usdc = +11.897859 exactly.
+const FUNDING_SAMPLE = JSON.parse(
+  readFileSync(new URL("../fixtures/hyperliquid/info-userFunding-1.json", import.meta.url), "utf8"),
+) as WireFunding[];
 
 /** Counts every read the commands make, whichever method. */
 class CountingStore implements CommandStore {
@@ -60,6 +68,9 @@ let telegram: TelegramStandIn;
 let discord: DiscordStandIn;
 let store: CountingStore;
 let discordKeys: { publicKey: KeyObject; privateKey: KeyObject };
+/** The Hyperliquid stand-in answering `userFunding` for the account. */
+let hyperliquid: HyperliquidStandIn;
+let hyperliquidUrl: string;
 const tablePrefix = `cmd${process.pid}-`;
 
 beforeAll(async () => {
@@ -83,9 +94,21 @@ beforeAll(async () => {
   await writer.putAccountSnapshot(snapshot(NOW - 60_000, "1000.5"));
   await writer.close();
   discordKeys = generateKeyPairSync("ed25519");
+  hyperliquid = new HyperliquidStandIn({ statePushIntervalMs: 0 });
+  hyperliquidUrl = (await hyperliquid.start()).apiUrl;
+  // The sample's payments one hour apart up to NOW, and one 40 days old that no period but `all` holds.
+  hyperliquid.addFunding(ACCOUNT, [
+    {
+      ...FUNDING_SAMPLE[0]!,
+      time: NOW - 40 * 86_400_000,
+      delta: { ...FUNDING_SAMPLE[0]!.delta, usdc: "-1000" },
+    },
+    ...FUNDING_SAMPLE.map((item, i) => ({ ...item, time: NOW - (13 - i) * 3_600_000 })),
+  ]);
 });
 afterAll(async () => {
   await dynamo.close();
+  await hyperliquid.stop();
 });
 
 beforeEach(async () => {
@@ -113,6 +136,7 @@ function makeHandler(
     store?: CommandStore | null;
     renderChart?: (chart: PnlChartInput) => Promise<Uint8Array>;
     now?: () => number;
+    hyperliquidUrl?: string;
   } = {},
 ): CommandHandler {
   return createCommandHandler({
@@ -125,6 +149,7 @@ function makeHandler(
       DISCORD_APPLICATION_ID: "1187654321098765432",
       DISCORD_API_URL: discord.apiUrl,
       ACCOUNT_ADDRESS: ACCOUNT,
+      HYPERLIQUID_API_URL: options.hyperliquidUrl ?? hyperliquidUrl,
     },
     store: () => (options.store === undefined ? store : options.store),
     logger: createLambdaLogger({ level: "silent" }),
@@ -204,6 +229,45 @@ describe("Telegram webhook", () => {
     expect(pngSize(photo!.bytes)).toEqual({ width: 1080, height: 720 });
     // The text first: a chat shows the figures, then the picture of them.
     expect(telegram.messages[0]!.messageId).toBeLessThan(photo!.messageId);
+  });
+
+  it("answers /pnl with the period's funding from Hyperliquid, summed exactly", async () => {
+    const requestsBefore = hyperliquid.requests.length;
+    await makeHandler()(telegramEvent(withText("/pnl 30d")));
+    expect(telegram.messages[0]!.text).toContain("funding: +11.897859 (13 payments)");
+    expect(hyperliquid.requests.slice(requestsBefore)).toEqual([
+      { type: "userFunding", user: ACCOUNT, startTime: NOW - 30 * 86_400_000, endTime: NOW },
+    ]);
+    await makeHandler()(telegramEvent(withText("/pnl all")));
+    expect(telegram.messages[1]!.text).toContain("funding: -988.102141 (14 payments)");
+  });
+
+  it("says funding unavailable when Hyperliquid does not answer in time, and answers the rest", async () => {
+    await withSilentServer(async (url) => {
+      const started = Date.now();
+      await makeHandler({ hyperliquidUrl: url })(telegramEvent(withText("/pnl 30d")), {
+        getRemainingTimeInMillis: () => 3_000,
+      });
+      // The read deadline is 1 s here (3 s left less the margins).
+      expect(Date.now() - started).toBeLessThan(2_000);
+      const text = telegram.messages[0]!.text;
+      expect(text).toContain("PnL last 30d: +10.25");
+      expect(text).toContain("funding: unavailable");
+      expect(text).toContain("1 won, 1 lost");
+      expect(telegram.photos).toHaveLength(1);
+    });
+  });
+
+  it("says funding unavailable when Hyperliquid fails, and answers the rest", async () => {
+    hyperliquid.failNextRestRequests(5);
+    try {
+      await makeHandler()(telegramEvent(withText("/pnl 7d")));
+    } finally {
+      hyperliquid.failNextRestRequests(0);
+    }
+    const text = telegram.messages[0]!.text;
+    expect(text).toContain("PnL last 7d: +10.25");
+    expect(text).toContain("funding: unavailable");
   });
 
   it("answers /pnl with the text alone when the chart cannot be drawn", async () => {
@@ -413,6 +477,25 @@ describe("Discord interactions", () => {
     expect(discord.requests).toBe(0);
   });
 
+  it("answers /pnl within Discord's time with funding unavailable when Hyperliquid does not answer", async () => {
+    await withSilentServer(async (url) => {
+      discord.openInteraction(JSON.parse(DISCORD_COMMAND));
+      const started = Date.now();
+      const result = await makeHandler({ hyperliquidUrl: url })(discordEvent(DISCORD_COMMAND));
+      expect(Date.now() - started).toBeLessThan(DISCORD_ANSWER_WITHIN_MS);
+      const embed =
+        result.statusCode === 202
+          ? discord.interactionResponses[0]!.data.embeds[0]!
+          : JSON.parse(result.body!).data.embeds[0];
+      expect(embed.title).toBe("PnL last 7d: +10.25");
+      const fields = Object.fromEntries(
+        (embed.fields as { name: string; value: string }[]).map((field) => [field.name, field.value]),
+      );
+      expect(fields.funding).toBe("unavailable");
+      expect(fields.trades).toBe("2 (1 won, 1 lost)");
+    });
+  });
+
   it("answers /help publicly", async () => {
     const help = JSON.stringify({ ...JSON.parse(DISCORD_COMMAND), data: { type: 1, name: "help", id: "1" } });
     const body = JSON.parse((await makeHandler()(discordEvent(help))).body!);
@@ -467,3 +550,17 @@ describe("routing", () => {
     expect(telegram.requests).toBe(0);
   });
 });
+
+/** A loopback HTTP server that accepts requests and never answers them (a Hyperliquid that hangs). */
+async function withSilentServer(run: (url: string) => Promise<void>): Promise<void> {
+  const held = new Set<import("node:http").ServerResponse>();
+  const server: Server = createServer((_request, response) => held.add(response));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  try {
+    await run(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  } finally {
+    for (const response of held) response.destroy();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}

@@ -5,6 +5,8 @@ import { execFile } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import type { WireFunding } from "../../monitor/src/hyperliquid/info/userFunding.ts";
+import { HyperliquidStandIn } from "../../monitor/src/standin/server.ts";
 import { DynamoStore } from "../../monitor/src/storage/dynamodb/dynamoStore.ts";
 import { startEmbeddedDynamo } from "../../monitor/src/storage/local.ts";
 import { pngSize } from "../support/multipart.ts";
@@ -68,6 +70,8 @@ describe("npm run commands", () => {
     expect(result.status).toBe(0);
     expect(result.stdout).toContain("PnL last 30d: +6.01");
     expect(result.stdout).toContain("trades: 2 (1 won, 1 lost)");
+    // No network unless asked: the funding line says why it is missing.
+    expect(result.stdout).toContain("funding: unavailable offline (give --api-url to ask Hyperliquid)");
     expect(result.stdout).toContain(
       `chart: ${chart} (1080×720 PNG, 3 cumulative PnL point(s), 1 account value point(s))`,
     );
@@ -78,6 +82,24 @@ describe("npm run commands", () => {
     expect(byDefault.status).toBe(0);
     expect(byDefault.stdout).toContain(`chart: ${join("data", "pnl-7d.png")} (1080×720 PNG`);
     expect(pngSize(readFileSync(join(dir, "data", "pnl-7d.png")))).toEqual({ width: 1080, height: 720 });
+
+    // --api-url: funding from that API (here the loopback stand-in serving the recorded sample).
+    const hyperliquid = new HyperliquidStandIn({ statePushIntervalMs: 0 });
+    const { apiUrl } = await hyperliquid.start();
+    try {
+      const sample = JSON.parse(
+        readFileSync(new URL("../fixtures/hyperliquid/info-userFunding-1.json", import.meta.url), "utf8"),
+      ) as WireFunding[];
+      hyperliquid.addFunding(
+        ACCOUNT,
+        sample.map((payment) => ({ ...payment, time: T0 - 3_600_000 })),
+      );
+      const online = await run(["/pnl", "30d", ...base, "--api-url", apiUrl], dir);
+      expect(online.stderr).toBe("");
+      expect(online.stdout).toContain("funding: +11.897859 (13 payments)");
+    } finally {
+      await hyperliquid.stop();
+    }
 
     const notPnl = await run(["/orders", ...base, "--chart", join(dir, "orders.png")]);
     expect(notPnl.status).toBe(2);

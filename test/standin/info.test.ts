@@ -1,6 +1,9 @@
 /** The stand-in's `POST /info`: paging limits, order views, weights and 429, deserialisation errors. */
+
+import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import type { WireFill, WireOrder, WireTrade } from "../../monitor/src/domain/wire.ts";
+import type { WireFunding } from "../../monitor/src/hyperliquid/info/userFunding.ts";
 import { HyperliquidStandIn, type StandInOptions } from "../../monitor/src/standin/server.ts";
 import {
   fixture,
@@ -95,6 +98,36 @@ describe("fills", () => {
     expect(await info<WireFill[]>({ type: "userFillsByTime", user: USER, startTime: 0 })).toHaveLength(5);
     now = T0 + 100;
     expect(await info<WireFill[]>({ type: "userFills", user: USER })).toHaveLength(10);
+  });
+});
+
+describe("funding", () => {
+  // samples/info-userFunding-1.json: 13 payments of one account, all at 1681948800000.
+  const sample = JSON.parse(
+    readFileSync(new URL("../fixtures/hyperliquid/info-userFunding-1.json", import.meta.url), "utf8"),
+  ) as WireFunding[];
+  /** The sample's first payment, one per hour from T0 (funding is hourly). */
+  const hourly = (count: number): WireFunding[] =>
+    Array.from({ length: count }, (_, i) => ({ ...sample[0]!, time: T0 + i * 3_600_000 }));
+
+  it("userFunding: the recorded sample's shape, oldest first, inclusive bounds, at most 500 per answer", async () => {
+    const { info, standIn } = await start();
+    standIn.addFunding(USER, sample);
+    const recorded = await info<WireFunding[]>({ type: "userFunding", user: USER, startTime: 0 });
+    expect(recorded).toEqual(sample);
+    standIn.addFunding(USER, hourly(700));
+    const first = await info<WireFunding[]>({ type: "userFunding", user: USER, startTime: T0 });
+    expect(first).toHaveLength(500);
+    expect(first.at(-1)!.time).toBe(T0 + 499 * 3_600_000);
+    const window = await info<WireFunding[]>({
+      type: "userFunding",
+      user: USER,
+      startTime: T0 + 3_600_000,
+      endTime: T0 + 3 * 3_600_000,
+    });
+    expect(window.map((item) => item.time)).toEqual([1, 2, 3].map((h) => T0 + h * 3_600_000));
+    // Weight: 20 per request plus 1 per 20 items returned.
+    expect(standIn.weightUsed).toBe(20 + (20 + 25) + 20);
   });
 });
 

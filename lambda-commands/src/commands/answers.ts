@@ -14,6 +14,7 @@ import type {
   PositionState,
 } from "../../../monitor/src/domain/types.ts";
 import { COMMANDS, type CommandName } from "./parse.ts";
+import { FUNDING_MAX_PAGES, FUNDING_PAGE_SIZE, type PeriodFunding } from "./periodFunding.ts";
 import type { PnlChartInput, PnlSummary } from "./pnlSeries.ts";
 
 export interface ReplyField {
@@ -204,9 +205,29 @@ export function positionsReply(accounts: readonly AccountPositions[]): CommandRe
 const describeTrade = (position: ClosedPosition) =>
   `${position.coin} ${position.side} ${usd(position.realizedPnl)} (${utc(position.closedAt)})`;
 
+/** The funding line: exact to the micro-dollar (payments are that small), or why there is none. */
+function describeFunding(funding: PeriodFunding): string {
+  switch (funding.status) {
+    case "offline":
+      return "unavailable offline (give --api-url to ask Hyperliquid)";
+    case "unavailable":
+      return "unavailable";
+    case "ok": {
+      const total = dec(funding.total);
+      const signed = total.gt(0) ? `+${str(total)}` : str(total);
+      const cut =
+        funding.cutAt === null
+          ? ""
+          : `; capped at ${FUNDING_MAX_PAGES} pages of ${FUNDING_PAGE_SIZE} an account: read up to ${utc(funding.cutAt)} UTC only`;
+      return `${signed} (${funding.payments} payments${cut})`;
+    }
+  }
+}
+
 export function pnlReply(
   summary: PnlSummary,
   accounts: readonly string[],
+  funding: PeriodFunding,
   chart: PnlChartInput,
 ): CommandReply {
   const periodText =
@@ -222,7 +243,7 @@ export function pnlReply(
       { label: "realised (net)", value: usd(summary.realizedPnl) },
       { label: "before fees", value: usd(summary.grossPnl) },
       { label: "fees", value: plainUsd(summary.fees) },
-      { label: "funding", value: "not recorded by the monitor" },
+      { label: "funding", value: describeFunding(funding) },
       { label: "trades", value: `${summary.trades} (${summary.wins} won, ${summary.losses} lost)` },
       { label: "best", value: summary.best ? describeTrade(summary.best) : "—" },
       { label: "worst", value: summary.worst ? describeTrade(summary.worst) : "—" },

@@ -4,6 +4,7 @@
  * both come through here, so they answer alike.
  */
 import type { AccountSnapshot } from "../../../monitor/src/domain/types.ts";
+import type { InfoRequester } from "../../../monitor/src/hyperliquid/info/userFunding.ts";
 import { type CommandStore, StoreUnavailableError, withDeadline } from "../store/commandStore.ts";
 import {
   type CommandReply,
@@ -17,6 +18,7 @@ import {
   unknownAccountReply,
 } from "./answers.ts";
 import { type Command, selectAccounts } from "./parse.ts";
+import { type PeriodFunding, periodFunding } from "./periodFunding.ts";
 import { accountValueSlices, periodRange, pnlSeries, pnlSummary } from "./pnlSeries.ts";
 
 export interface CommandContext {
@@ -29,7 +31,15 @@ export interface CommandContext {
   /** The whole command's store reads must finish within this (ms). */
   deadlineMs: number;
   version: string;
+  /** Hyperliquid's `/info`, for `/pnl`'s funding (the store has none); null offline: the reply says so. */
+  hyperliquid: InfoRequester | null;
 }
+
+/**
+ * Funding is asked for alongside the store reads and given up this long before their deadline, so a
+ * slow Hyperliquid costs the reply its funding line, never the "storage unavailable" of the rest.
+ */
+const FUNDING_MARGIN_MS = 150;
 
 export async function runCommand(command: Command, context: CommandContext): Promise<CommandReply> {
   if (command.name === "help") return helpReply(context.platform);
@@ -80,6 +90,15 @@ async function answer(
     }
     case "pnl": {
       const range = periodRange(command.period, context.now);
+      const funding: Promise<PeriodFunding> =
+        context.hyperliquid === null
+          ? Promise.resolve({ status: "offline" })
+          : periodFunding(
+              context.hyperliquid,
+              accounts,
+              range,
+              Math.max(1, context.deadlineMs - FUNDING_MARGIN_MS),
+            );
       const closed = (await perAccount((account) => store.closedPositions(account, range))).flat();
       const slices = accountValueSlices(range);
       const values = await Promise.all(
@@ -91,7 +110,7 @@ async function answer(
       );
       const summary = pnlSummary(command.period, range, closed);
       const series = pnlSeries({ range, closed, accountValues: values });
-      return pnlReply(summary, accounts, {
+      return pnlReply(summary, accounts, await funding, {
         title: `Realised PnL, ${command.period}`,
         cumulativePnl: series.cumulativePnl,
         ...(series.accountValue.length > 0 ? { accountValue: series.accountValue } : {}),

@@ -3,7 +3,9 @@
  * stay strings. Unknown extra keys are allowed and dropped: the API adds fields over time, which must not
  * break a running monitor; a missing or mistyped field we rely on is an error.
  */
-import { z } from "zod";
+// A namespace import: esbuild can then drop what is unused (zod's locales, ~260 KB) from the commands
+// Lambda's bundle, which validates userFunding answers with these schemas.
+import * as z from "zod";
 import { dec, str } from "../domain/decimal.ts";
 
 /** A plain decimal: optional minus, digits, optional fraction; no exponent, no comma. */

@@ -8,6 +8,7 @@
  * service would have shown at that moment.
  */
 import type { WireClearinghouseState, WireFill, WireOrder, WireTrade } from "../domain/wire.ts";
+import type { WireFunding } from "../hyperliquid/info/userFunding.ts";
 import { type ListedAsset, SAMPLE_UNIVERSE } from "./universe.ts";
 
 /** Public trades kept per coin: far more than the 30 a subscribe replays, bounded for long replays. */
@@ -22,6 +23,8 @@ export class ExchangeRecords {
   readonly #perpDexs: string[] = [];
   readonly #orders = new Map<string, Map<number, WireOrder>>();
   readonly #trades = new Map<string, WireTrade[]>();
+  /** Funding payments per user (samples/info-userFunding-1.json shape), oldest first. */
+  readonly #funding = new Map<string, WireFunding[]>();
   readonly #accountModes = new Map<string, string>();
   /** Listed perpetuals by dex ("" = the default dex), by name. */
   readonly #universes = new Map<string, Map<string, ListedAsset>>();
@@ -53,6 +56,17 @@ export class ExchangeRecords {
     const horizon = this.horizon;
     const fills = this.#fills.get(user.toLowerCase()) ?? [];
     return horizon === Number.POSITIVE_INFINITY ? [...fills] : fills.filter((fill) => fill.time <= horizon);
+  }
+
+  addFunding(user: string, payments: readonly WireFunding[]): void {
+    const u = user.toLowerCase();
+    this.#funding.set(u, appendByTime(this.#funding.get(u) ?? [], payments));
+  }
+
+  /** Funding payments that exist at the horizon, oldest first. */
+  visibleFunding(user: string): WireFunding[] {
+    const horizon = this.horizon;
+    return (this.#funding.get(user.toLowerCase()) ?? []).filter((payment) => payment.time <= horizon);
   }
 
   addTrades(coin: string, trades: readonly WireTrade[]): void {

@@ -16,6 +16,8 @@ import type { ExchangeRecords } from "./exchangeRecords.ts";
 
 /** At most this many fills in one `userFills` / `userFillsByTime` answer, and orders in `historicalOrders`. */
 export const MAX_ITEMS_PER_ANSWER = 2000;
+/** At most this many payments in one `userFunding` answer (PROTOCOL.md §5: "max 500 per response"). */
+export const MAX_FUNDING_PER_ANSWER = 500;
 /** Only this many of a user's most recent fills can be reached by `userFillsByTime`. */
 export const REACHABLE_FILLS = 10_000;
 
@@ -40,6 +42,8 @@ const BODIES = {
     aggregateByTime: z.boolean().optional(),
   }),
   userFills: z.object({ user: address, aggregateByTime: z.boolean().optional() }),
+  // PROTOCOL.md §5 and samples/info-userFunding-1.json's request: user, startTime, optional endTime.
+  userFunding: z.object({ user: address, startTime: millis, endTime: millis.nullish() }),
   clearinghouseState: withUser,
   openOrders: withUser,
   frontendOpenOrders: withUser,
@@ -57,6 +61,7 @@ type InfoType = keyof typeof BODIES;
 const BASE_WEIGHT: Record<InfoType, number> = {
   userFillsByTime: 20,
   userFills: 20,
+  userFunding: 20, // PROTOCOL.md §5: 20 + 1 per 20 items
   clearinghouseState: 2,
   openOrders: 20,
   frontendOpenOrders: 20,
@@ -105,6 +110,16 @@ export function answerInfo(body: unknown, records: ExchangeRecords, options: Inf
         .slice(-REACHABLE_FILLS)
         .filter((fill) => fill.time >= start && fill.time <= end)
         .slice(0, MAX_ITEMS_PER_ANSWER);
+      return answer(page, page.length);
+    }
+    case "userFunding": {
+      // Inclusive bounds and oldest first like userFillsByTime; the recorded sample's items as added.
+      const start = request.startTime as number;
+      const end = (request.endTime as number | null | undefined) ?? records.horizon;
+      const page = records
+        .visibleFunding(user)
+        .filter((payment) => payment.time >= start && payment.time <= end)
+        .slice(0, MAX_FUNDING_PER_ANSWER);
       return answer(page, page.length);
     }
     case "userFills": {

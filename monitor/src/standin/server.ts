@@ -29,6 +29,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { type WebSocket, WebSocketServer } from "ws";
 import type { WireClearinghouseState, WireFill, WireOrder, WireTrade } from "../domain/wire.ts";
+import type { WireFunding } from "../hyperliquid/info/userFunding.ts";
 import {
   type ClientRequest,
   parseClientRequest,
@@ -237,6 +238,11 @@ export class HyperliquidStandIn {
     const u = user.toLowerCase();
     this.#records.addFills(u, fills);
     return this.sendTo((s) => s.type === "userFills" && s.user === u, userFillsFrame(u, fills, false));
+  }
+
+  /** Adds funding payments (`userFunding` items, samples/info-userFunding-1.json) to the history. */
+  addFunding(user: string, payments: readonly WireFunding[]): void {
+    this.#records.addFunding(user, payments);
   }
 
   addTrades(coin: string, trades: readonly WireTrade[]): void {
