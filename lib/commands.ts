@@ -4,8 +4,9 @@
  *
  * The URL's auth type is NONE: Telegram and Discord cannot sign AWS requests. The function authenticates
  * every request itself before doing anything (Telegram's secret token, Discord's Ed25519 signature).
- * Reserved concurrency 2 bounds what a flood of requests can run up, and makes the per-instance rate
- * limit meaningful (at most two instances, each with its own buckets).
+ * A forged request costs one short invocation that reads nothing; `--context commands_concurrency=N`
+ * additionally caps the instances (and so the per-instance rate limit's total), where the account's
+ * Lambda quota allows a reservation (a new account's 10 does not).
  *
  * It reads the alerts secret (chat settings, and in supabase mode the read-only Supabase key) and the
  * credentials secret (the accounts), never the Supabase secret with the monitor's service key.
@@ -24,8 +25,6 @@ import type { MonitorTables } from "./tables.ts";
 
 /** What DynamoCommandStore calls: reads only. */
 export const COMMANDS_TABLE_ACTIONS = ["dynamodb:GetItem", "dynamodb:Query"] as const;
-/** At most this many instances at once (see the top of lambda-commands/src/rateLimit.ts). */
-export const COMMANDS_RESERVED_CONCURRENCY = 2;
 export const COMMANDS_MEMORY_MB = 256;
 export const COMMANDS_TIMEOUT_SECONDS = 10;
 
@@ -36,6 +35,8 @@ export interface CommandsProps {
   credentialsSecret: ISecret;
   tables: MonitorTables | null;
   version: string;
+  /** Reserved concurrency, or null for none (DeploymentSettings.commandsConcurrency). */
+  reservedConcurrency: number | null;
 }
 
 export class Commands extends Construct {
@@ -58,7 +59,10 @@ export class Commands extends Construct {
       timeout: Duration.seconds(COMMANDS_TIMEOUT_SECONDS),
       // Synchronous (Function URL) invocations are never retried by Lambda.
       retryAttempts: 0,
-      extra: { reservedConcurrentExecutions: COMMANDS_RESERVED_CONCURRENCY },
+      // Only when asked (--context commands_concurrency): a new account's quota cannot hold a reservation.
+      ...(props.reservedConcurrency === null
+        ? {}
+        : { extra: { reservedConcurrentExecutions: props.reservedConcurrency } }),
       environment: {
         ALERTS_SECRET_ID: naming.secretName("alerts"),
         CREDENTIALS_SECRET_ID: naming.secretName("credentials"),

@@ -37,7 +37,16 @@ export interface DeploymentSettings {
    * bin/smoke-check.ts --scale-from-zero runs only while it is checked). A stopped stage has no alarms.
    */
   desiredCount: 0 | 1;
+  /**
+   * Reserved concurrency of the commands Lambda, or null for none (the default). A reservation caps what
+   * a flood of requests can run at once, but Lambda keeps 100 units of the account's quota unreserved, and
+   * a new account's quota is 10: any reservation there fails the deploy.
+   */
+  commandsConcurrency: number | null;
 }
+
+/** A cap, not a target: two instances already answer more commands than a chat can send. */
+export const MAX_COMMANDS_CONCURRENCY = 50;
 
 export class ContextError extends Error {
   override name = "ContextError";
@@ -55,6 +64,7 @@ export const CONTEXT_KEYS = [
   "spot",
   "exec",
   "desired_count",
+  "commands_concurrency",
 ] as const;
 
 const normalised = (key: string) => key.toLowerCase().replace(/[-_]/g, "").replace(/s$/, "");
@@ -132,6 +142,17 @@ export function settingsFromContext(
     );
   }
 
+  const concurrencyText = text("commands_concurrency");
+  const concurrency = concurrencyText === null ? null : Number(concurrencyText);
+  if (
+    concurrencyText !== null &&
+    (!/^\d+$/.test(concurrencyText) || concurrency! < 1 || concurrency! > MAX_COMMANDS_CONCURRENCY)
+  ) {
+    throw new ContextError(
+      `--context commands_concurrency=${concurrencyText} is not allowed: use a whole number from 1 to ${MAX_COMMANDS_CONCURRENCY} (instances of the commands Lambda at most; the account must have 100 more than all reservations), or leave it out for no reservation`,
+    );
+  }
+
   return {
     dbMode: dbMode as DbMode,
     stage,
@@ -140,5 +161,6 @@ export function settingsFromContext(
     spot: spotText === "true",
     exec: execText === "true",
     desiredCount: desiredCountText === "1" ? 1 : 0,
+    commandsConcurrency: concurrency,
   };
 }

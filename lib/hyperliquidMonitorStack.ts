@@ -72,6 +72,7 @@ export class HyperliquidMonitorStack extends Stack {
       alertsSecret: secrets.alerts,
       credentialsSecret: secrets.credentials,
       tables: this.tables,
+      reservedConcurrency: settings.commandsConcurrency,
       version: (JSON.parse(readFileSync(join(PROJECT_ROOT, "package.json"), "utf8")) as { version: string })
         .version,
     });

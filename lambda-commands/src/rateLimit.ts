@@ -1,9 +1,10 @@
 /**
  * A token bucket per chat (Telegram) or user (Discord): a burst of `capacity` commands, then one every
- * `refillMs`. It lives in the warm Lambda instance's memory. That suffices because the function's reserved
- * concurrency is 2 (lib/commands.ts): at most two instances exist at once, so a stuck client gets at most
- * twice the allowance, and the bill stays bounded whatever it sends (every rejected request is still an
- * invocation, but one that reads nothing and sends nothing).
+ * `refillMs`. It lives in the warm Lambda instance's memory, so each instance has its own buckets: a
+ * stuck client gets at most the allowance times the number of instances Lambda runs at once. That is
+ * bounded by the account's concurrency quota, or by `--context commands_concurrency=N` (reserved
+ * concurrency) where the quota allows one. Every rejected request is still an invocation, but one that reads
+ * nothing and sends nothing: about $0.2 a million.
  */
 
 export interface RateLimitPolicy {

@@ -6,11 +6,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { CHART_ASSETS } from "../../lambda-alerts/src/render/chartAssets.ts";
 import { CHART_ASSETS_FOLDER, chartAssetsBundling } from "../../lib/chartAssetsBundling.ts";
-import {
-  COMMANDS_MEMORY_MB,
-  COMMANDS_RESERVED_CONCURRENCY,
-  COMMANDS_TIMEOUT_SECONDS,
-} from "../../lib/commands.ts";
+import { COMMANDS_MEMORY_MB, COMMANDS_TIMEOUT_SECONDS } from "../../lib/commands.ts";
 import { resourcesOfType, type Synthesized, synthesize } from "../support/cdkApp.ts";
 
 let dynamo: Synthesized;
@@ -36,14 +32,13 @@ function policyOf(synth: Synthesized, roleId: string) {
 }
 
 describe("commands Lambda", () => {
-  it("runs Node 24 on ARM64 with reserved concurrency and a 10 s timeout, bundled without the AWS SDK", () => {
+  it("runs Node 24 on ARM64 with a 10 s timeout, bundled without the AWS SDK", () => {
     const [, fn] = commandsFunction(dynamo);
     expect(fn.Properties).toMatchObject({
       Runtime: "nodejs24.x",
       Architectures: ["arm64"],
       Handler: "index.handler",
       Timeout: COMMANDS_TIMEOUT_SECONDS,
-      ReservedConcurrentExecutions: COMMANDS_RESERVED_CONCURRENCY,
     });
     expect(fn.Properties.Environment.Variables).toMatchObject({
       ALERTS_SECRET_ID: "hl-monitor/alerts",
@@ -52,6 +47,14 @@ describe("commands Lambda", () => {
       TABLE_PREFIX: "hl-",
     });
   });
+
+  it("reserves no concurrency unless asked: a new account's quota (10) refuses any reservation and the deploy would fail", () => {
+    // Lambda keeps 100 units unreserved ("You can reserve up to the Unreserved account concurrency value minus
+    // 100", Lambda developer guide, configuration-concurrency); new accounts start with a quota of 10.
+    expect(commandsFunction(dynamo)[1].Properties.ReservedConcurrentExecutions).toBeUndefined();
+    const capped = synthesize({ db_mode: "dynamodb", commands_concurrency: "2" });
+    expect(commandsFunction(capped)[1].Properties.ReservedConcurrentExecutions).toBe(2);
+  }, 120_000);
 
   it("draws /pnl's chart: the chart assets beside the bundle as in the alert Lambda, CHART_ASSETS_DIR pointing there", () => {
     const [, fn] = commandsFunction(dynamo);

@@ -27,7 +27,7 @@ const contextError = (context: Record<string, unknown>) => {
 };
 
 describe("context", () => {
-  it("defaults: dynamodb, prod, no e-mail, one shard, Spot", () => {
+  it("defaults: dynamodb, prod, no e-mail, one shard, Spot, no reserved concurrency", () => {
     expect(settingsFromContext(() => undefined)).toEqual({
       dbMode: "dynamodb",
       stage: "prod",
@@ -36,6 +36,7 @@ describe("context", () => {
       spot: true,
       exec: true,
       desiredCount: 1,
+      commandsConcurrency: null,
     });
     expect(
       settingsFromContext(
@@ -48,6 +49,7 @@ describe("context", () => {
             spot: false,
             exec: "false",
             desired_count: "0",
+            commands_concurrency: "2",
           })[key],
       ),
     ).toEqual({
@@ -58,6 +60,7 @@ describe("context", () => {
       spot: false,
       exec: false,
       desiredCount: 0,
+      commandsConcurrency: 2,
     });
   });
 
@@ -85,6 +88,10 @@ describe("context", () => {
       [
         { desired_count: "2" },
         "--context desired_count=2 is not allowed: use 1 (every service runs its task) or 0 (deployed stopped, as the pipeline deploys staging)",
+      ],
+      [
+        { commands_concurrency: "0" },
+        "--context commands_concurrency=0 is not allowed: use a whole number from 1 to 50 (instances of the commands Lambda at most; the account must have 100 more than all reservations), or leave it out for no reservation",
       ],
     ];
     for (const [context, message] of cases) {

@@ -202,7 +202,16 @@ describe("deploy.yml", () => {
     const keysOf = (job: string) =>
       [...new Set([...job.matchAll(/--context "?([a-z_]+)=/g)].map((m) => m[1]!))].sort();
     const staging = keysOf(deployJobs.staging!);
-    expect(staging).toEqual(["alert_email", "db_mode", "desired_count", "exec", "shards", "spot", "stage"]);
+    expect(staging).toEqual([
+      "alert_email",
+      "commands_concurrency",
+      "db_mode",
+      "desired_count",
+      "exec",
+      "shards",
+      "spot",
+      "stage",
+    ]);
     // Every setting: one the workflow left out would be undone by the next deployment.
     expect(staging).toEqual([...CONTEXT_KEYS].sort());
     expect(keysOf(deployJobs.production!)).toEqual(staging);
