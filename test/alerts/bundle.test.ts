@@ -8,12 +8,12 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { build } from "esbuild";
 import { afterAll, describe, expect, it } from "vitest";
 import { ALERT_SCHEMA } from "../../lambda-alerts/src/alertEvent.ts";
 import { CHART_ASSETS } from "../../lambda-alerts/src/render/chartAssets.ts";
 import { CHART_ASSETS_FOLDER } from "../../lib/chartAssetsBundling.ts";
 import { DiscordStandIn } from "../support/discordStandIn.ts";
+import { bundleLambda } from "../support/lambdaBundle.ts";
 import { pngSize } from "../support/multipart.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -25,18 +25,7 @@ describe("alert Lambda bundle", () => {
   it("bundles small without the AWS SDK, and delivers from the bundle", async () => {
     mkdirSync(OUT, { recursive: true });
     const outfile = join(OUT, "index.cjs");
-    await build({
-      entryPoints: [join(ROOT, "lambda-alerts/src/handler.ts")],
-      bundle: true,
-      platform: "node",
-      target: "node24",
-      format: "cjs",
-      minify: true,
-      external: ["@aws-sdk/*"],
-      outfile,
-      logLevel: "silent",
-      logOverride: { "empty-import-meta": "silent" },
-    });
+    await bundleLambda("lambda-alerts/src/handler.ts", outfile);
     const kb = statSync(outfile).size / 1024;
     console.log(`alert Lambda bundle: ${kb.toFixed(1)} KB`);
     // ~110 KB of delivery code and ~75 KB of chart code (d3, resvg's loader), the latter evaluated only

@@ -11,13 +11,13 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { SNSClient } from "@aws-sdk/client-sns";
-import { build } from "esbuild";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { QUIET_PERIOD_MS } from "../../lambda-alerts/src/capacity/capacityDecision.ts";
 import { type CapacityHandler, createCapacityHandler } from "../../lambda-alerts/src/capacity/handler.ts";
 import { createLambdaLogger } from "../../lambda-alerts/src/logger.ts";
 import { classifySnsMessage } from "../../lambda-alerts/src/snsMessage.ts";
 import { EcsStandIn } from "../support/ecsStandIn.ts";
+import { bundleLambda } from "../support/lambdaBundle.ts";
 import { SnsStandIn } from "../support/snsStandIn.ts";
 
 const CLUSTER = "hl-monitor-cluster";
@@ -335,17 +335,7 @@ describe("the capacity Lambda as deployed", () => {
     mkdirSync(OUT, { recursive: true });
     const outfile = join(OUT, "index.cjs");
     // As the stack's NodejsFunction bundles it (lib/capacityFallback.ts).
-    await build({
-      entryPoints: [join(ROOT, "lambda-alerts/src/capacity/handler.ts")],
-      bundle: true,
-      platform: "node",
-      target: "node24",
-      format: "cjs",
-      minify: true,
-      external: ["@aws-sdk/*"],
-      outfile,
-      logLevel: "silent",
-    });
+    await bundleLambda("lambda-alerts/src/capacity/handler.ts", outfile);
     expect(statSync(outfile).size / 1024).toBeLessThan(150);
     const runner = join(OUT, "run.cjs");
     writeFileSync(

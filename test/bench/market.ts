@@ -24,7 +24,7 @@ import { HyperliquidStandIn } from "../../monitor/src/standin/server.ts";
 import { startEmbeddedDynamo } from "../../monitor/src/storage/local.ts";
 import { legacyFills, mainnetMarket } from "../support/fixtures.ts";
 import type { ImageEntry } from "../support/imageEntry.ts";
-import { startMonitorProcess } from "../support/monitorProcess.ts";
+import { healthPortOf, loopbackEnvironment, startMonitorProcess } from "../support/monitorProcess.ts";
 import {
   cpuSeconds,
   type HeapAfterGc,
@@ -104,13 +104,7 @@ export async function measureMarket(
   const child = startMonitorProcess(
     {
       ACCOUNT_ADDRESS: ACCOUNT,
-      HYPERLIQUID_WS_URL: urls.wsUrl,
-      HYPERLIQUID_API_URL: urls.apiUrl,
-      DYNAMODB_ENDPOINT: dynamo.endpoint,
-      AWS_REGION: "local",
-      AWS_ACCESS_KEY_ID: "local",
-      AWS_SECRET_ACCESS_KEY: "local",
-      HEALTH_PORT: "0",
+      ...loopbackEnvironment(urls, dynamo.endpoint),
       CVD_COINS: "all",
       NODE_OPTIONS: `${nodeOptions} --inspect-port=0`,
       ...environment,
@@ -118,11 +112,7 @@ export async function measureMarket(
     { cwd: entry.workdir, args: entry.args },
   );
   try {
-    let port: string | undefined;
-    for (let i = 0; i < 1_200 && !port; i++) {
-      port = /"healthPort":(\d+)/.exec(child.output())?.[1];
-      if (!port) await sleep(25);
-    }
+    const port = await healthPortOf(child, 1_200);
     if (!port) throw new Error(`monitor did not start:\n${child.output().slice(-2_000)}`);
     const health = async () =>
       (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as {

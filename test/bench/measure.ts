@@ -10,7 +10,6 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { build } from "esbuild";
 import type { AlertEvent } from "../../lambda-alerts/src/alertEvent.ts";
 import type { AlertPublisher } from "../../monitor/src/alerts/publishers.ts";
 import { loadConfig } from "../../monitor/src/config/config.ts";
@@ -28,8 +27,9 @@ import { RetryingStore } from "../../monitor/src/storage/retryingStore.ts";
 import { silentLogger } from "../../monitor/src/telemetry/logger.ts";
 import { Metrics } from "../../monitor/src/telemetry/metrics.ts";
 import type { ImageEntry } from "../support/imageEntry.ts";
+import { bundleLambda } from "../support/lambdaBundle.ts";
 import { MemoryStore } from "../support/memoryStore.ts";
-import { startMonitorProcess } from "../support/monitorProcess.ts";
+import { healthPortOf, loopbackEnvironment, startMonitorProcess } from "../support/monitorProcess.ts";
 import { positionFills, tradeFrame, userFillsFrame } from "./generate.ts";
 import {
   cpuSeconds,
@@ -167,13 +167,7 @@ export async function measureMonitorMemory(
   const child = startMonitorProcess(
     {
       ACCOUNT_ADDRESS: ACCOUNT,
-      HYPERLIQUID_WS_URL: urls.wsUrl,
-      HYPERLIQUID_API_URL: urls.apiUrl,
-      DYNAMODB_ENDPOINT: dynamo.endpoint,
-      AWS_REGION: "local",
-      AWS_ACCESS_KEY_ID: "local",
-      AWS_SECRET_ACCESS_KEY: "local",
-      HEALTH_PORT: "0",
+      ...loopbackEnvironment(urls, dynamo.endpoint),
       CVD_COINS: "BTC,ETH,SOL",
       NODE_OPTIONS: `${nodeOptions} --inspect-port=0`,
       ...environment,
@@ -181,11 +175,7 @@ export async function measureMonitorMemory(
     { cwd: entry.workdir, args: entry.args },
   );
   try {
-    let port: string | undefined;
-    for (let i = 0; i < 600 && !port; i++) {
-      port = /"healthPort":(\d+)/.exec(child.output())?.[1];
-      if (!port) await sleep(25);
-    }
+    const port = await healthPortOf(child, 600);
     if (!port) throw new Error(`monitor did not start:\n${child.output().slice(-2_000)}`);
     const health = async () =>
       (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as {
@@ -463,17 +453,7 @@ export async function measureImageEntry(
   const lambdaDir = mkdtempSync(join(tmpdir(), "hl-bundle-"));
   try {
     const lambdaFile = join(lambdaDir, "lambda.cjs");
-    await build({
-      entryPoints: ["lambda-alerts/src/handler.ts"],
-      bundle: true,
-      platform: "node",
-      target: "node24",
-      format: "cjs",
-      minify: true,
-      outfile: lambdaFile,
-      external: ["@aws-sdk/*"],
-      logLevel: "silent",
-    });
+    await bundleLambda("lambda-alerts/src/handler.ts", lambdaFile);
 
     const startsToReady: number[] = [];
     for (let run = 0; run < starts; run++) startsToReady.push(await startToReady(entry, nodeOptions));
@@ -499,13 +479,7 @@ async function startToReady(entry: ImageEntry, nodeOptions: string): Promise<num
   const child = startMonitorProcess(
     {
       ACCOUNT_ADDRESS: ACCOUNT,
-      HYPERLIQUID_WS_URL: urls.wsUrl,
-      HYPERLIQUID_API_URL: urls.apiUrl,
-      DYNAMODB_ENDPOINT: dynamo.endpoint,
-      AWS_REGION: "local",
-      AWS_ACCESS_KEY_ID: "local",
-      AWS_SECRET_ACCESS_KEY: "local",
-      HEALTH_PORT: "0",
+      ...loopbackEnvironment(urls, dynamo.endpoint),
       CVD_COINS: "BTC",
       NODE_OPTIONS: nodeOptions,
     },

@@ -16,7 +16,7 @@ import { startEmbeddedDynamo } from "../../monitor/src/storage/local.ts";
 import { resourcesOfType, synthesize } from "../support/cdkApp.ts";
 import { buildWithoutDocker } from "../support/dockerfileRunner.ts";
 import { ACCOUNT, eventually } from "../support/harness.ts";
-import { startMonitorProcess } from "../support/monitorProcess.ts";
+import { loopbackEnvironment, startMonitorProcess } from "../support/monitorProcess.ts";
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterAll(async () => {
@@ -68,13 +68,7 @@ describe("the monitor image, built from its Dockerfile without Docker", () => {
         // What the ECS secret injects (the credentials secret's whole JSON), and loopback stand-ins
         // for Hyperliquid and DynamoDB.
         [CREDENTIALS_SECRET.variable]: JSON.stringify({ ACCOUNT_ADDRESS: ACCOUNT }),
-        HYPERLIQUID_WS_URL: urls.wsUrl,
-        HYPERLIQUID_API_URL: urls.apiUrl,
-        DYNAMODB_ENDPOINT: dynamo.endpoint,
-        AWS_REGION: "local",
-        AWS_ACCESS_KEY_ID: "local",
-        AWS_SECRET_ACCESS_KEY: "local",
-        HEALTH_PORT: "0",
+        ...loopbackEnvironment(urls, dynamo.endpoint),
         CVD_COINS: "BTC",
       },
       { cwd: image.workdir, args },

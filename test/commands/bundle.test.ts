@@ -10,12 +10,12 @@ import { mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHART_ASSETS_FOLDER, chartAssetsBundling } from "../../lib/chartAssetsBundling.ts";
 import { DynamoStore } from "../../monitor/src/storage/dynamodb/dynamoStore.ts";
 import { type EmbeddedDynamo, startInMemoryDynamo } from "../../monitor/src/storage/local.ts";
 import { DiscordStandIn } from "../support/discordStandIn.ts";
+import { bundleLambda } from "../support/lambdaBundle.ts";
 import { pngSize } from "../support/multipart.ts";
 import { TelegramStandIn } from "../support/telegramStandIn.ts";
 import { ACCOUNT, closedPosition, snapshot } from "./records.ts";
@@ -29,18 +29,7 @@ const publicKey = keys.publicKey.export({ format: "der", type: "spki" }).subarra
 
 beforeAll(async () => {
   mkdirSync(OUT, { recursive: true });
-  await build({
-    entryPoints: [join(ROOT, "lambda-commands/src/handler.ts")],
-    bundle: true,
-    platform: "node",
-    target: "node24",
-    format: "cjs",
-    minify: true,
-    external: ["@aws-sdk/*"],
-    outfile: join(OUT, "index.cjs"),
-    logLevel: "silent",
-    logOverride: { "empty-import-meta": "silent" },
-  });
+  await bundleLambda("lambda-commands/src/handler.ts", join(OUT, "index.cjs"));
   // The stack's own hook (lib/chartAssetsBundling.ts), run as the CDK runs it: shell commands.
   execFileSync("sh", ["-c", chartAssetsBundling().commandHooks.afterBundling(ROOT, OUT).join(" && ")]);
 }, 60_000);

@@ -36,3 +36,32 @@ export function startMonitorProcess(
   );
   return { child, output: () => output, exited };
 }
+
+/**
+ * The settings that point a monitor process at loopback stand-ins only: the Hyperliquid stand-in's
+ * URLs, a DynamoDB API endpoint with local credentials, and a health port chosen by the system.
+ */
+export function loopbackEnvironment(
+  hyperliquid: { wsUrl: string; apiUrl: string },
+  dynamoEndpoint: string,
+): Record<string, string> {
+  return {
+    HYPERLIQUID_WS_URL: hyperliquid.wsUrl,
+    HYPERLIQUID_API_URL: hyperliquid.apiUrl,
+    DYNAMODB_ENDPOINT: dynamoEndpoint,
+    AWS_REGION: "local",
+    AWS_ACCESS_KEY_ID: "local",
+    AWS_SECRET_ACCESS_KEY: "local",
+    HEALTH_PORT: "0",
+  };
+}
+
+/** The health server's port as the "monitor started" line gives it; undefined after `attempts` × 25 ms. */
+export async function healthPortOf(monitor: MonitorProcess, attempts: number): Promise<string | undefined> {
+  for (let i = 0; i < attempts; i++) {
+    const port = /"healthPort":(\d+)/.exec(monitor.output())?.[1];
+    if (port) return port;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return undefined;
+}

@@ -190,18 +190,8 @@ export class TelegramStandIn {
       return this.#error(400, "Bad Request: can't parse JSON");
     }
     const chatId = String(request.chat_id);
-    const movedTo = this.#migrated.get(chatId);
-    if (movedTo !== undefined) {
-      // core.telegram.org/bots/api#responseparameters: migrate_to_chat_id, "The group has been migrated
-      // to a supergroup with the specified identifier"; the description as TwiN/gatus#179 recorded it.
-      return this.#error(400, "Bad Request: group chat was upgraded to a supergroup chat", {
-        migrate_to_chat_id: Number(movedTo),
-      });
-    }
-    if (chatId !== this.chatId && !this.otherChats.has(chatId)) {
-      return this.#error(400, "Bad Request: chat not found");
-    }
-    if (this.#refusal) return this.#error(this.#refusal.status, this.#refusal.description);
+    const refused = this.#chatRefusal(chatId);
+    if (refused) return refused;
     const threadId = request.message_thread_id;
     if (threadId !== undefined) {
       // sendMessage message_thread_id: "Unique identifier for the target message thread (topic) of the
@@ -307,16 +297,12 @@ export class TelegramStandIn {
     return null;
   }
 
-  async #sendPhoto(contentType: string | undefined, raw: Buffer): Promise<JsonReply> {
-    if (raw.length > TELEGRAM_PHOTO_LIMIT_BYTES + 64 * 1024) {
-      return this.#error(400, "Bad Request: file is too big");
-    }
-    const parsed = await parseMultipart(contentType, raw);
-    if ("error" in parsed) return this.#error(400, `Bad Request: ${parsed.error}`);
-    const field = (name: string) => parsed.parts.find((part) => part.name === name);
-    const chatId = field("chat_id")?.text ?? "";
+  /** What any method sending to `chatId` meets first: a migrated group, an unknown chat, a blocked bot. */
+  #chatRefusal(chatId: string): JsonReply | null {
     const movedTo = this.#migrated.get(chatId);
     if (movedTo !== undefined) {
+      // core.telegram.org/bots/api#responseparameters: migrate_to_chat_id, "The group has been migrated
+      // to a supergroup with the specified identifier"; the description as TwiN/gatus#179 recorded it.
       return this.#error(400, "Bad Request: group chat was upgraded to a supergroup chat", {
         migrate_to_chat_id: Number(movedTo),
       });
@@ -325,6 +311,19 @@ export class TelegramStandIn {
       return this.#error(400, "Bad Request: chat not found");
     }
     if (this.#refusal) return this.#error(this.#refusal.status, this.#refusal.description);
+    return null;
+  }
+
+  async #sendPhoto(contentType: string | undefined, raw: Buffer): Promise<JsonReply> {
+    if (raw.length > TELEGRAM_PHOTO_LIMIT_BYTES + 64 * 1024) {
+      return this.#error(400, "Bad Request: file is too big");
+    }
+    const parsed = await parseMultipart(contentType, raw);
+    if ("error" in parsed) return this.#error(400, `Bad Request: ${parsed.error}`);
+    const field = (name: string) => parsed.parts.find((part) => part.name === name);
+    const chatId = field("chat_id")?.text ?? "";
+    const refused = this.#chatRefusal(chatId);
+    if (refused) return refused;
     const thread = field("message_thread_id")?.text;
     if (thread !== undefined && thread !== null && !this.#topics?.has(Number(thread))) {
       return this.#error(400, "Bad Request: message thread not found");
