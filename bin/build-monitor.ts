@@ -1,6 +1,6 @@
 /**
  * `npm run build:monitor [-- --outdir DIR]`: bundles the monitor (monitor/src/main.ts) into one ES module
- * with its source map, the file the container image runs (`node --enable-source-maps monitor.mjs`, see
+ * with its source map, the file the container image runs (`node monitor.mjs`, see
  * monitor/Dockerfile) and the file the benchmark measures (test/bench): both call `buildMonitor`.
  *
  * Everything the monitor loads is bundled, so the image needs no node_modules: the AWS SDK clients, the
@@ -53,8 +53,8 @@ export async function buildMonitor(outdir: string): Promise<MonitorBuild> {
     target: "node24",
     format: "esm",
     minify: true,
-    // Stack traces map back to monitor/src (node --enable-source-maps); the sources themselves stay out
-    // of the map, which only needs the positions.
+    // The monitor maps the stack it writes when it fails back to monitor/src through this map, read only
+    // then (monitor/src/telemetry/stackTrace.ts); the sources stay out of it, which needs only positions.
     sourcemap: "linked",
     sourcesContent: false,
     // CommonJS dependencies (ws, pino) call `require` for Node's built-in modules, which an ES module
@@ -89,10 +89,10 @@ interface SourceMapV3 {
 
 /**
  * Keeps the mappings into the project's own sources (monitor/src, lambda-alerts/src) and marks the
- * dependencies' stretches of the bundle as unmapped. Node decodes the whole map when it loads the bundle
- * and keeps it: the dependencies' 280,000 mappings cost about 40 MB of memory and 150-250 ms of start
- * (measured on the bundle's start to /ready), for stack frames inside libraries, which name the bundle's
- * line and column instead.
+ * dependencies' stretches of the bundle as unmapped. The dependencies' 280,000 mappings would make the
+ * map several times larger, cost about 40 MB of memory and 150-250 ms to decode (measured when Node
+ * decoded it at start, with --enable-source-maps) at the moment the monitor fails, for stack frames
+ * inside libraries, which name the bundle's line and column instead.
  */
 export function ownMappingsOnly(map: SourceMapV3): SourceMapV3 {
   const own = map.sources.map((source) => !source.split("/").includes("node_modules"));

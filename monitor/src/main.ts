@@ -11,12 +11,12 @@
  */
 import { parseCommandLine } from "./commandLine.ts";
 import { ConfigError, environmentWithDotEnv, loadConfig } from "./config/config.ts";
-import { errorSummary } from "./runtime/fillSync.ts";
 import { Monitor } from "./runtime/monitor.ts";
 import { healthPortFrom, waitUnconfigured } from "./runtime/unconfigured.ts";
 import { openStore } from "./storage/openStore.ts";
 import { colourFor, createLogger, logFormatFor } from "./telemetry/logger.ts";
 import { Metrics } from "./telemetry/metrics.ts";
+import { fatalErrorFields } from "./telemetry/stackTrace.ts";
 
 const values = parseCommandLine({
   name: "monitor",
@@ -56,6 +56,14 @@ async function main(): Promise<number> {
     format: logFormat,
     colour: colourFor(process.env, process.stdout.isTTY === true),
   });
+  // A signal that arrives before the monitor exists (the store still opening, say) is held and carried
+  // out as soon as it does: Node's default would end the process on the spot, without a clean stop.
+  let signalled: string | null = null;
+  let onSignal = (reason: string) => {
+    signalled ??= reason;
+  };
+  process.once("SIGTERM", () => onSignal("SIGTERM"));
+  process.once("SIGINT", () => onSignal("SIGINT"));
   // EMF lines are for CloudWatch; on a terminal the same figures are a debug line (LOG_LEVEL=debug).
   const metricsLine =
     logFormat === "pretty"
@@ -101,8 +109,11 @@ async function main(): Promise<number> {
     })();
     return stopping;
   };
-  process.once("SIGTERM", () => void stop("SIGTERM").then(() => process.exit(0)));
-  process.once("SIGINT", () => void stop("SIGINT").then(() => process.exit(0)));
+  onSignal = (reason) => void stop(reason).then(() => process.exit(0));
+  if (signalled) {
+    await stop(signalled);
+    return 0;
+  }
 
   try {
     await monitor.start();
@@ -131,6 +142,20 @@ async function main(): Promise<number> {
   return 0;
 }
 
+/**
+ * The one line written when the monitor fails, with the stack mapped to monitor/src (telemetry/stackTrace.ts:
+ * the image runs without --enable-source-maps), then exit 1 so ECS starts a new task.
+ */
+function failed(error: unknown): never {
+  process.stderr.write(
+    `${JSON.stringify({ level: "fatal", time: new Date().toISOString(), msg: "monitor failed", err: fatalErrorFields(error) })}\n`,
+  );
+  process.exit(1);
+}
+// A throw outside main's promise chain (or a rejection nobody awaits, which Node raises as one) would
+// otherwise be printed by Node with the bundle's unmapped positions.
+process.on("uncaughtException", failed);
+
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
@@ -138,9 +163,6 @@ main().then(
       process.stderr.write(`configuration error: ${error.message}\n`);
       process.exit(2);
     }
-    process.stderr.write(
-      `${JSON.stringify({ level: "fatal", msg: "monitor failed", err: errorSummary(error) })}\n`,
-    );
-    process.exit(1);
+    failed(error);
   },
 );

@@ -6,6 +6,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { SourceMap } from "node:module";
+import { join } from "node:path";
 import { encode } from "@jridgewell/sourcemap-codec";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ownMappingsOnly } from "../../bin/build-monitor.ts";
@@ -27,7 +28,7 @@ function sourceAt(map: SourceMap, line: number, column: number): string | undefi
   return "originalSource" in entry ? entry.originalSource : undefined;
 }
 
-/** Where Node's source-map support (the same class `--enable-source-maps` uses) places a bundle position. */
+/** Where Node's source-map support (the class the monitor's stack mapping uses) places a bundle position. */
 function originalOf(text: string): string | undefined {
   const bundle = readFileSync(entry.build.bundle, "utf8");
   const offset = bundle.indexOf(text);
@@ -39,7 +40,7 @@ function originalOf(text: string): string | undefined {
 
 describe("the monitor bundle", () => {
   it("is the image's CMD: one ES module and its source map, linked from the bundle", () => {
-    expect(monitorImageCommand()).toEqual(["node", "--enable-source-maps", "monitor.mjs"]);
+    expect(monitorImageCommand()).toEqual(["node", "monitor.mjs"]);
     expect(readdirSync(entry.workdir).sort()).toEqual(["monitor.mjs", "monitor.mjs.map"]);
     expect(
       readFileSync(entry.build.bundle, "utf8").trimEnd().endsWith("//# sourceMappingURL=monitor.mjs.map"),
@@ -86,6 +87,46 @@ describe("the monitor bundle", () => {
     expect(sourceAt(map, 0, 25)).toBeUndefined();
     expect(map.findEntry(0, 35)).toMatchObject({ originalSource: "../monitor/src/a.ts", originalLine: 1 });
   });
+
+  it("writes a failure's stack mapped to monitor/src, from the map read only then (no --enable-source-maps)", async () => {
+    // A recording that is not there: the replay's read fails inside the project's code, and main writes
+    // the one fatal line.
+    const monitor = startMonitorProcess(
+      {
+        ACCOUNT_ADDRESS: ACCOUNT,
+        DB_MODE: "dynamodb",
+        AWS_REGION: "us-east-1",
+        DYNAMODB_ENDPOINT: "http://127.0.0.1:9",
+      },
+      {
+        cwd: entry.workdir,
+        args: [...entry.args, "--replay", join(entry.workdir, "no-such-recording.jsonl")],
+      },
+    );
+    const { code } = await monitor.exited;
+    expect(code).toBe(1);
+    const fatal = monitor
+      .output()
+      .split("\n")
+      .filter((line) => line.includes('"level":"fatal"'))
+      .map(
+        (line) => JSON.parse(line) as { msg: string; err: { name: string; message: string; stack: string } },
+      );
+    expect(fatal).toHaveLength(1);
+    expect(fatal[0]!.msg).toBe("monitor failed");
+    expect(fatal[0]!.err.message).toContain("ENOENT");
+    // The frame inside readRecording, at the line of its readFileSync call, named as the source names it.
+    const source = readFileSync("monitor/src/standin/recording.ts", "utf8").split("\n");
+    const line = source.findIndex((text) => text.includes("parseRecording(readFileSync(path")) + 1;
+    expect(line).toBeGreaterThan(0);
+    expect(fatal[0]!.err.stack).toMatch(
+      new RegExp(
+        `\\n {4}at readRecording \\((?:[\\w.-]+/)*monitor/src/standin/recording\\.ts:${line}:\\d+\\)\\n`,
+      ),
+    );
+    expect(fatal[0]!.err.stack).toMatch(/at \S+ \((?:[\w.-]+\/)*monitor\/src\/main\.ts:\d+:\d+\)/);
+    expect(fatal[0]!.err.stack).not.toContain("monitor.mjs:");
+  }, 30_000);
 
   it("logs pretty lines bundled, and DB_MODE=local gives one line saying what to use instead", async () => {
     const monitor = startMonitorProcess(
