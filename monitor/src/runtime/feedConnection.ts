@@ -1,15 +1,16 @@
 /**
  * One WebSocket to Hyperliquid, kept open forever.
  *
- * The SDK's WebSocketTransport does the connection work: reconnect with jittered backoff and no retry
- * limit, ping keep-alive with a pong watchdog. We take the raw frames from its socket ourselves: one path
- * parses, validates, counts and records every frame, the same in live, recorded and replayed runs.
+ * The socket is the reconnecting WebSocket the Hyperliquid SDK itself is built on (@nktkas/rews):
+ * reconnect with jittered backoff and no retry limit, listeners kept across sockets. On it, the
+ * connection does the rest itself: one path parses, validates, counts and records every frame, the same
+ * in live, recorded and replayed runs, and tells the keep-alive watchdog (keepAlive.ts) of pongs.
  *
- * The subscriptions are ours, not the SDK's (`resubscribe: false`, and we never call its `subscribe`).
- * The SDK re-sends them after a reconnect, but one that is refused or not acknowledged within its timeout
- * is dropped from its manager for good (and a first subscribe that fails is forgotten too): the account
- * would then get fills only from the backfill at the next socket replacement. Patching around that would
- * mean watching the SDK's private state; owning the lifecycle is less code and says exactly what happens:
+ * The SDK's WebSocketTransport is not used: it parses every frame a second time for its own event
+ * dispatch (as much CPU as our whole trade path, and as much garbage), and its subscription manager
+ * drops a subscription that is refused or not acknowledged within its timeout for good (and forgets a
+ * first subscribe that fails): the account would then get fills only from the backfill at the next
+ * socket replacement. So the subscriptions' lifecycle is ours, and says exactly what happens:
  * - every subscription is sent on every open, and re-sent on the same socket until acknowledged: after
  *   `ackTimeoutMs` (doubling) when the server says nothing, after a backoff when it refuses;
  * - an ack is matched with `subscriptionKey` (the server normalises its echo), and so is the server's
@@ -21,11 +22,12 @@
  * Readiness is per connection: open, every subscription acknowledged since the last open, and a data
  * frame (not a pong, ack or error) received within the caller's maximum age.
  */
-import { WebSocketTransport } from "@nktkas/hyperliquid";
+import { ReconnectingWebSocket } from "@nktkas/rews";
 import { classifyFrame, type Frame } from "../hyperliquid/frames.ts";
 import type { Logger } from "../telemetry/logger.ts";
 import { connectFailureCause, describeEndpoint, watchConnectFailures } from "./connectFailures.ts";
 import { type ConnectionGate, type ConnectionSlot, processConnectionGate } from "./connectionGate.ts";
+import { KeepAlive } from "./keepAlive.ts";
 import { type MessagePacer, processMessagePacer } from "./messagePacer.ts";
 
 /** A subscription as sent to the server (`{type, user?, coin?, ...}`). */
@@ -117,7 +119,8 @@ const UNPARSEABLE_REQUEST = "Error parsing JSON into valid websocket request: ";
 export class FeedConnection {
   readonly label: string;
   readonly #options: FeedConnectionOptions;
-  readonly #transport: WebSocketTransport;
+  readonly #socket: ReconnectingWebSocket;
+  readonly #keepAlive: KeepAlive;
   readonly #endpoint: string;
   readonly #subscriptions = new Map<string, SubscriptionState>();
   readonly #ackTimeoutMs: number;
@@ -147,10 +150,9 @@ export class FeedConnection {
     const backoff = options.reconnect ?? { baseDelayMs: 500, maxDelayMs: 30_000 };
     watchConnectFailures();
     const gate = options.gate ?? processConnectionGate;
-    // The SDK's socket asks for its URL before every attempt, the first one and those that skip the
-    // reconnect delay (`reconnect()` after a pong or ack timeout) alike: the one place every attempt passes,
-    // so it waits there for a gate slot. The SDK types `url` as a string; its socket (@nktkas/rews) takes
-    // this provider form too.
+    // The socket asks for its URL before every attempt, the first one and those that skip the reconnect
+    // delay (`reconnect()` after a pong or ack timeout) alike: the one place every attempt passes, so it
+    // waits there for a gate slot. rews types `url` as a string and takes this provider form too.
     const urlWhenSlotFree = async (): Promise<string> => {
       this.#slot?.release(); // never two slots for one connection
       this.#slot = null;
@@ -162,22 +164,15 @@ export class FeedConnection {
       this.#slot = slot;
       return options.url;
     };
-    this.#transport = new WebSocketTransport({
-      url: urlWhenSlotFree as unknown as string,
-      timeout: 15_000,
-      keepAlive: { interval: keepAlive.intervalMs, timeout: keepAlive.timeoutMs },
-      // Subscriptions are ours (see the top of this file).
-      resubscribe: false,
-      reconnect: {
-        maxRetries: Number.POSITIVE_INFINITY,
-        connectionTimeout: 10_000,
-        // Full jitter: a fleet of monitors restarted together does not reconnect in lockstep.
-        reconnectionDelay: (attempt) =>
-          Math.random() * Math.min(backoff.maxDelayMs, backoff.baseDelayMs * 2 ** Math.min(attempt, 16)),
-      },
+    const socket = new ReconnectingWebSocket(urlWhenSlotFree as unknown as string, {
+      maxRetries: Number.POSITIVE_INFINITY,
+      connectionTimeout: 10_000,
+      // Full jitter: a fleet of monitors restarted together does not reconnect in lockstep.
+      reconnectionDelay: (attempt) =>
+        Math.random() * Math.min(backoff.maxDelayMs, backoff.baseDelayMs * 2 ** Math.min(attempt, 16)),
     });
-    guardSdkErrorMatching(this.#transport);
-    const socket = this.#transport.socket;
+    this.#socket = socket;
+    this.#keepAlive = new KeepAlive(socket, keepAlive);
     socket.addEventListener("message", (event) => {
       const receivedAt = Date.now();
       this.lastFrameAt = receivedAt;
@@ -185,6 +180,7 @@ export class FeedConnection {
       const text = typeof data === "string" ? data : String(data);
       const frame = classifyFrame(text);
       if (DATA_FRAMES.has(frame.kind)) this.lastDataAt = receivedAt;
+      else if (frame.kind === "pong") this.#keepAlive.pong();
       else if (frame.kind === "subscriptionResponse" && frame.method === "subscribe") {
         this.#acknowledge(this.#options.subscriptionKey(frame.subscription));
       } else if (frame.kind === "serverError") this.#serverError(frame.message);
@@ -193,8 +189,14 @@ export class FeedConnection {
     socket.addEventListener("error", (event) => {
       this.#lastError = event;
     });
-    socket.addEventListener("open", () => this.#onOpen());
-    socket.addEventListener("close", () => this.#onClose());
+    socket.addEventListener("open", () => {
+      this.#keepAlive.opened();
+      this.#onOpen();
+    });
+    socket.addEventListener("close", () => {
+      this.#keepAlive.closed();
+      this.#onClose();
+    });
   }
 
   get isOpen(): boolean {
@@ -230,7 +232,7 @@ export class FeedConnection {
     const message = JSON.stringify({ method: "unsubscribe", subscription: state.payload });
     this.#pacer.run(() => {
       if (!this.#open || this.#closed) return false; // a new socket starts without it
-      this.#transport.socket.send(message);
+      this.#socket.send(message);
       return true;
     });
   }
@@ -276,7 +278,9 @@ export class FeedConnection {
     this.#closed = true;
     for (const state of this.#subscriptions.values()) this.#clearTimer(state);
     this.#closing.abort(new Error("connection closed"));
-    this.#transport.close();
+    this.#keepAlive.closed();
+    // Terminates the socket for good, synchronously (no further reconnect).
+    this.#socket.close();
   }
 
   // --- socket lifecycle -----------------------------------------------------------------------------------
@@ -308,7 +312,7 @@ export class FeedConnection {
   }
 
   #onClose(): void {
-    // The SDK's socket reports a close once the attempt's socket has finished closing (or failed to
+    // The socket reports a close once the attempt's socket has finished closing (or failed to
     // connect): only then may the next attempt take the gate slot.
     this.#slot?.release();
     this.#slot = null;
@@ -368,7 +372,7 @@ export class FeedConnection {
     if (!this.#open || this.#closed || state.acknowledged) return false;
     if (this.#subscriptions.get(state.key) !== state) return false; // unsubscribed meanwhile
     this.#clearTimer(state);
-    this.#transport.socket.send(JSON.stringify({ method: "subscribe", subscription: state.payload }));
+    this.#socket.send(JSON.stringify({ method: "subscribe", subscription: state.payload }));
     state.attempts += 1;
     state.awaitingAnswer = true;
     state.pendingSince ??= Date.now();
@@ -466,28 +470,6 @@ export class FeedConnection {
       "subscription not acknowledged; sending it again",
     );
   }
-}
-
-/**
- * SDK 0.33.3 matches every `error` frame to its own pending requests by parsing the text's `{…}` as JSON,
- * inside an event listener: `data` that is not a string, or braces that are not JSON, throw there, and an
- * exception from an EventTarget listener is an uncaught exception in Node (the process ends). We send no
- * request through the SDK's dispatcher, so a failed match is simply ignored; the frame itself still
- * reaches us and is counted.
- */
-function guardSdkErrorMatching(transport: WebSocketTransport): void {
-  const dispatcher = (
-    transport as unknown as { _dispatcher?: { _handleErrorEvent?: (detail: unknown) => void } }
-  )._dispatcher;
-  const match = dispatcher?._handleErrorEvent;
-  if (!dispatcher || typeof match !== "function") return;
-  dispatcher._handleErrorEvent = (detail: unknown) => {
-    try {
-      match.call(dispatcher, detail);
-    } catch {
-      // not a request of ours
-    }
-  };
 }
 
 /** What an operator recognises: the type, and the coin or dex it is for (the user is the connection's). */
