@@ -1,6 +1,6 @@
 /**
  * `npm run build:monitor [-- --outdir DIR]`: bundles the monitor (monitor/src/main.ts) into one ES module
- * with its source map, the file the container image runs (`node monitor.mjs`, see
+ * with its source map, the file the container image runs (`node --optimize-for-size monitor.mjs`, see
  * monitor/Dockerfile) and the file the benchmark measures (test/bench): both call `buildMonitor`.
  *
  * Everything the monitor loads is bundled, so the image needs no node_modules: the AWS SDK clients, the

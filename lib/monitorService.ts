@@ -48,6 +48,7 @@ export const STOP_TIMEOUT_SECONDS = 120;
  * the kernel kills; the young generation is capped so a burst of frames does not grow the heap V8 keeps
  * (the benchmark measures the monitor with exactly these). 4 MB semi-spaces instead of 8 kept 7 MB less
  * resident after a million trade frames at the same CPU seconds; 2 MB kept more (more objects promoted).
+ * V8's --optimize-for-size, which NODE_OPTIONS may not carry, is in the image's CMD (monitor/Dockerfile).
  */
 export const TASK_NODE_OPTIONS = "--max-old-space-size=320 --max-semi-space-size=4";
 

@@ -438,7 +438,7 @@ export interface ImageResult {
 
 /**
  * The monitor built exactly as the image's build stage builds it (bin/build-monitor.ts, through
- * test/support/imageEntry.ts), started with the Dockerfile's CMD (`node monitor.mjs`)
+ * test/support/imageEntry.ts), started with the Dockerfile's CMD (`node --optimize-for-size monitor.mjs`)
  * from a folder holding only what the image holds, with the task definition's NODE_OPTIONS, against the loopback Hyperliquid stand-in and an
  * in-memory DynamoDB-compatible server. Start to ready covers loading the bundle, the first store reads,
  * the subscriptions and the fill sync; the median of `starts` starts is the figure (each start gets fresh

@@ -167,7 +167,7 @@ describe("container image", () => {
     expect(finalStage).toContain("WORKDIR /app");
     // The CMD's file is one the stage copies (from the folder the build script writes to).
     const cmd = JSON.parse(finalStage.at(-1)!.slice("CMD ".length)) as string[];
-    expect(cmd).toEqual(["node", MONITOR_BUNDLE]);
+    expect(cmd).toEqual(["node", "--optimize-for-size", MONITOR_BUNDLE]);
     expect(copies[0]).toContain(`/app/${DEFAULT_OUTDIR}/${cmd.at(-1)} `);
     expect(copies[0]).toContain(`/app/${DEFAULT_OUTDIR}/${cmd.at(-1)}.map `);
     // The USER comes after every COPY and before CMD; SIGTERM is what ECS and Spot send.

@@ -41,7 +41,7 @@ describe("the monitor image, built from its Dockerfile without Docker", () => {
     // The bundle and its map, nothing else: no node_modules, no sources, no package.json.
     expect(readdirSync(image.workdir).sort()).toEqual(["monitor.mjs", "monitor.mjs.map"]);
     expect(readdirSync(image.root)).toEqual(["app"]);
-    expect(image.cmd).toEqual(["node", "monitor.mjs"]);
+    expect(image.cmd).toEqual(["node", "--optimize-for-size", "monitor.mjs"]);
 
     // The task's environment from the synthesized task definition; deploy-time values stood in.
     const [, definition] = resourcesOfType(synth, "AWS::ECS::TaskDefinition")[0]!;

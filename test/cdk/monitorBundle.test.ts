@@ -40,7 +40,7 @@ function originalOf(text: string): string | undefined {
 
 describe("the monitor bundle", () => {
   it("is the image's CMD: one ES module and its source map, linked from the bundle", () => {
-    expect(monitorImageCommand()).toEqual(["node", "monitor.mjs"]);
+    expect(monitorImageCommand()).toEqual(["node", "--optimize-for-size", "monitor.mjs"]);
     expect(readdirSync(entry.workdir).sort()).toEqual(["monitor.mjs", "monitor.mjs.map"]);
     expect(
       readFileSync(entry.build.bundle, "utf8").trimEnd().endsWith("//# sourceMappingURL=monitor.mjs.map"),

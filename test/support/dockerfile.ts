@@ -20,7 +20,7 @@ export function instructionsOf(dockerfile: string): string[] {
     .filter((line) => line !== "");
 }
 
-/** The exec-form CMD of the final stage (the last CMD), e.g. ["node", "monitor.mjs"]. */
+/** The exec-form CMD of the final stage (the last CMD), e.g. ["node", "--optimize-for-size", "monitor.mjs"]. */
 export function commandOf(dockerfile: string): string[] {
   const cmd = instructionsOf(dockerfile).findLast((line) => line.startsWith("CMD "));
   if (!cmd) throw new Error("the Dockerfile has no CMD");

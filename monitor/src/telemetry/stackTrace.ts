@@ -1,7 +1,7 @@
 /**
  * Stack traces of the bundled monitor, mapped back to monitor/src at the moment one is written.
  *
- * The image runs `node monitor.mjs` without `--enable-source-maps`: that flag has Node parse the source
+ * The image runs the bundle without `--enable-source-maps`: that flag has Node parse the source
  * map when the bundle loads and keep it for the life of the process, about 8 MB of the task's resident
  * memory (the benchmark's figure), for the stacks the monitor writes only when it fails (everything it
  * survives is logged as a name and a message). Here the map beside the bundle (`monitor.mjs.map`, the
