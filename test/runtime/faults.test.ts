@@ -25,6 +25,12 @@ describe("faults", () => {
     const h = harness;
     const { monitor, metrics } = await h.startMonitor(); // keep-alive: ping every 200 ms, pong within 300 ms
     await eventually("live", () => monitor.watcher(ACCOUNT)!.fills.phase === "live");
+    // Every socket open (the market data's opens after the account's), so a new connection is a replacement.
+    await eventually(
+      "every socket open",
+      () => monitor.readiness().ready && (monitor.readiness().market?.acknowledged ?? true),
+      5_000,
+    );
     const accepted = h.standIn.connectionsAccepted;
     h.standIn.setSilent(true);
     const silentAt = Date.now();

@@ -204,13 +204,6 @@ export class Monitor {
       );
       this.#healthPort = await this.#health.listen(config.healthPort);
     }
-    // Named CVD coins must exist before anything else happens: a ConfigError here ends the start.
-    if (Array.isArray(config.cvdCoins) && config.cvdCoins.length > 0) {
-      const coins = config.cvdCoins;
-      await this.#untilInfoAnswers("checking CVD_COINS against the listed coins (meta)", () =>
-        this.#universe.checkConfigured(coins),
-      );
-    }
     await this.#untilStorageAnswers("storage check", () => this.#store.init());
     for (const account of config.accounts) {
       const states = await this.#untilStorageAnswers("restoring positions", () =>
@@ -252,6 +245,15 @@ export class Monitor {
       }
     }
     this.#dexDiscovery.start();
+    // Named CVD coins must exist (a ConfigError here ends the start), but the accounts are watched first:
+    // this check waits on REST `meta`, which after restarts or an exchange outage can take a minute to
+    // answer, and the accounts' sockets (their fills and alerts) need nothing from it.
+    if (Array.isArray(config.cvdCoins) && config.cvdCoins.length > 0) {
+      const coins = config.cvdCoins;
+      await this.#untilInfoAnswers("checking CVD_COINS against the listed coins (meta)", () =>
+        this.#universe.checkConfigured(coins),
+      );
+    }
     // Public trades get a connection of their own (opened by the first track): a trades problem (an
     // unacknowledged subscribe, an error frame) must never replace an account's socket.
     const cvdCoins = await this.#untilInfoAnswers("reading the listed coins (meta)", () =>
