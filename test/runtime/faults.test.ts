@@ -28,7 +28,10 @@ describe("faults", () => {
     // Every socket open (the market data's opens after the account's), so a new connection is a replacement.
     await eventually(
       "every socket open",
-      () => monitor.readiness().ready && (monitor.readiness().market?.acknowledged ?? true),
+      () => {
+        const { ready, market } = monitor.readiness();
+        return ready && ((market as { acknowledged?: boolean } | null)?.acknowledged ?? true);
+      },
       5_000,
     );
     const accepted = h.standIn.connectionsAccepted;
