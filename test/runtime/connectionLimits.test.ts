@@ -21,9 +21,7 @@ describe("connection limits with 10 accounts in one shard", () => {
     const h = harness;
     const { monitor } = await h.startMonitor();
     const allBack = () => {
-      const { connections } = monitor.readiness() as unknown as {
-        connections: { open: boolean; acknowledged: boolean }[];
-      };
+      const { connections } = monitor.readiness();
       return connections.length === 10 && connections.every((c) => c.open && c.acknowledged);
     };
     await eventually("all 10 accounts connected", allBack, 10_000);

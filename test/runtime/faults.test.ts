@@ -30,7 +30,7 @@ describe("faults", () => {
       "every socket open",
       () => {
         const { ready, market } = monitor.readiness();
-        return ready && ((market as { acknowledged?: boolean } | null)?.acknowledged ?? true);
+        return ready && (market?.acknowledged ?? true);
       },
       5_000,
     );

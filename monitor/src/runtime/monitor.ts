@@ -39,7 +39,7 @@ import { CoinUniverse, isRefusal } from "./coinUniverse.ts";
 import type { ConnectionGate } from "./connectionGate.ts";
 import { CvdFeed } from "./cvdFeed.ts";
 import { DexDiscovery } from "./dexDiscovery.ts";
-import { type ConnectFailure, FeedConnection } from "./feedConnection.ts";
+import { type ConnectFailure, type ConnectionReadiness, FeedConnection } from "./feedConnection.ts";
 import { errorSummary } from "./fillSync.ts";
 import { HealthServer, type Readiness } from "./healthServer.ts";
 import { LogSampler } from "./logSampler.ts";
@@ -98,6 +98,12 @@ export interface MonitorOptions {
   cvdAllRefreshMs?: number;
   /** Perp dex (HIP-3) discovery: round interval (default 15 min) and REST weight per minute (default 120). */
   dexDiscovery?: { intervalMs?: number; weightPerMinute?: number };
+}
+
+/** What `/ready` shows: every account connection's readiness, and the market-data one's (reported only). */
+export interface MonitorReadiness extends Readiness {
+  connections: ConnectionReadiness[];
+  market: ConnectionReadiness | null;
 }
 
 export class Monitor {
@@ -333,7 +339,7 @@ export class Monitor {
    * acknowledged, and a data frame within the maximum age (see FeedConnection.readiness). The market-data
    * connection is reported, not required: a trades problem is not an account problem.
    */
-  readiness(now = Date.now()): Readiness {
+  readiness(now = Date.now()): MonitorReadiness {
     const maxAgeMs = this.#options.readyMaxFrameAgeMs ?? READY_MAX_FRAME_AGE_MS;
     const connections = this.#connections.map((connection) => connection.readiness(now, maxAgeMs));
     const ready = !this.#stopping && connections.length > 0 && connections.every((c) => c.ready);
